@@ -1,0 +1,1 @@
+"""psen_processing: bsread stream processing for PSEN timing cameras."""

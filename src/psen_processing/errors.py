@@ -1,0 +1,49 @@
+"""The exception tree of psen_processing: every error the package raises derives from PsenError."""
+
+from __future__ import annotations
+
+__all__ = [
+    "InvalidEdgeSettings",
+    "InvalidRequest",
+    "InvalidRoi",
+    "ProtocolError",
+    "PsenError",
+    "ServiceError",
+    "SettingsFileError",
+]
+
+
+class PsenError(Exception):
+    """Root of all psen_processing errors."""
+
+
+class InvalidRoi(ValueError, PsenError):
+    """A ROI does not follow the rules (4 integers, offsets >= 0, sizes > 0, inside the image)."""
+
+
+class InvalidEdgeSettings(ValueError, PsenError):
+    """Edge-detection settings that cannot be used."""
+
+
+class InvalidRequest(ValueError, PsenError):
+    """A REST request whose body or parameters cannot be understood."""
+
+
+class ProtocolError(PsenError):
+    """A bsread message that cannot be decoded.
+
+    ``reason`` is a short, stable key (used as a statistics counter name); the message says what
+    exactly was wrong.
+    """
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class SettingsFileError(PsenError):
+    """The settings file cannot be read or written."""
+
+
+class ServiceError(PsenError):
+    """The service cannot do what was asked (e.g. the output port cannot be bound)."""
