@@ -1,1 +1,29 @@
-"""psen_processing: bsread stream processing for PSEN timing cameras."""
+"""psen_processing: bsread stream processing for PSEN (photon spectral encoder) timing cameras.
+
+The public surface: :class:`PsenProcessingClient` for the REST API, and the exception tree.
+"""
+
+from .client import PsenProcessingClient
+from .errors import (
+    InvalidEdgeSettings,
+    InvalidRequest,
+    InvalidRoi,
+    ProtocolError,
+    PsenError,
+    ServiceError,
+    SettingsFileError,
+)
+
+__version__ = "2.0.0"
+
+__all__ = [
+    "InvalidEdgeSettings",
+    "InvalidRequest",
+    "InvalidRoi",
+    "ProtocolError",
+    "PsenError",
+    "PsenProcessingClient",
+    "ServiceError",
+    "SettingsFileError",
+    "__version__",
+]

@@ -1,0 +1,219 @@
+"""The ``psen_processing`` command.
+
+``psen_processing INPUT_STREAM PREFIX`` runs the service as the seed README documents it.
+Without INPUT_STREAM it runs against its built-in simulated camera, sets example ROIs if none
+are saved, starts processing and prints what it computes, so that it can be seen working.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import signal
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from .camera import CameraConfig, CameraSender, SimulatedCamera
+from .errors import PsenError
+from .rest import build_app
+from .server import ServerThread
+from .service import PsenService
+from .settings import SettingsStore, default_settings_path
+from .worker import StreamConfig
+
+__all__ = ["main", "parse_args"]
+
+log = logging.getLogger("psen_processing")
+
+_STREAM = re.compile(r"^tcp://(?P<host>[A-Za-z0-9_.\-]+|\[[0-9A-Fa-f:.]+\]):(?P<port>\d{1,5})$")
+
+
+def _input_stream(value: str) -> str:
+    match = _STREAM.match(value)
+    if match is None or not 0 < int(match["port"]) < 65536:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a stream address; expected tcp://HOST:PORT, e.g. tcp://sf-cam:9000"
+        )
+    return value
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 0 <= int(value) < 65536:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (0-65535)")
+    return int(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="psen_processing",
+        description="PSEN camera stream processing: ROI X profiles added to a bsread stream. "
+        "Without INPUT_STREAM, runs against the built-in simulated camera.",
+    )
+    parser.add_argument(
+        "input_stream", nargs="?", type=_input_stream, metavar="INPUT_STREAM",
+        help="input bsread stream to connect to, tcp://HOST:PORT (default: simulated camera)",
+    )  # fmt: skip
+    parser.add_argument("prefix_positional", nargs="?", metavar="PREFIX", help="camera prefix")
+    parser.add_argument("--prefix", help="camera prefix; the image is PREFIX:FPICTURE")
+    parser.add_argument("-o", "--output_stream_port", type=_port, default=8888)
+    parser.add_argument("-r", "--rest_api_port", type=_port, default=11000)
+    parser.add_argument("--rest_api_interface", default="0.0.0.0")
+    parser.add_argument("--output_stream_interface", default="*")
+    parser.add_argument(
+        "--log_level", default="INFO",
+        choices=["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"],
+    )  # fmt: skip
+    parser.add_argument("--auto_start", action="store_true", help="start processing at once")
+    parser.add_argument("--input_mode", choices=["pull", "sub"], default="pull")
+    parser.add_argument(
+        "--output_mode", choices=["block", "drop"], default="block",
+        help="when the output consumer is not ready: block (wait, lose nothing) or drop "
+        "(count and drop the frame)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--settings_file", type=Path,
+        help="where ROIs are saved (default ~/.config/psen_processing/PREFIX.json)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--duration", type=float,
+        help="stop after this many seconds (default: run until interrupted)",
+    )  # fmt: skip
+    sim = parser.add_argument_group("simulated camera (when no INPUT_STREAM is given)")
+    sim.add_argument("--sim_rate", type=float, default=25.0, help="frames per second")
+    sim.add_argument("--sim_width", type=int, default=1024)
+    sim.add_argument("--sim_height", type=int, default=256)
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.prefix and args.prefix_positional and args.prefix != args.prefix_positional:
+        parser.error(
+            f"two different prefixes given: {args.prefix_positional!r} and {args.prefix!r}"
+        )
+    args.prefix = args.prefix or args.prefix_positional
+    if args.input_stream is not None and not args.prefix:
+        parser.error("PREFIX is required with INPUT_STREAM (positional or --prefix)")
+    if args.input_stream is None and args.prefix_positional:
+        parser.error("PREFIX given without INPUT_STREAM")
+    return args
+
+
+def _summary(service: PsenService) -> str:
+    stats = service.statistics_json()
+    latency = stats["latency_ms"]
+    assert isinstance(latency, dict)
+    skipped = stats["frames_skipped_by_reason"] or {}
+    problems = stats["profile_problems"] or {}
+    return (
+        f"{service.status}: {stats['frames_received']} in, {stats['frames_sent']} out, "
+        f"{stats['frames_per_second']} fps, last pulse {stats['last_pulse_id']}, "
+        f"latency p50 {latency['p50']} ms, skipped {skipped or 0}, ROI problems {problems or 0}"
+    )
+
+
+def _simulation_report(service: PsenService) -> str:
+    """The counters plus a few numbers a person can read from the latest frame."""
+    line = _summary(service)
+    latest = service.latest
+    result = None if latest is None else latest.result
+    if result is not None and result.roi_signal_x_profile is not None:
+        profile = result.roi_signal_x_profile
+        pulse = latest.pulse_id if latest else "?"
+        line += (
+            f"\n    pulse {pulse}: signal profile {profile.size} px, "
+            f"peak {profile.max():.0f} at px {int(profile.argmax())}"
+        )
+        if result.roi_background_x_profile is not None:
+            line += f", background mean {result.roi_background_x_profile.mean():.0f}"
+    return line
+
+
+def _wait(stop: threading.Event, duration: float | None, report: float, emit: object) -> None:
+    deadline = None if duration is None else time.monotonic() + duration
+    while not stop.is_set():
+        timeout = report if deadline is None else min(report, max(0.0, deadline - time.monotonic()))
+        if stop.wait(timeout):
+            break
+        if callable(emit):
+            emit()
+        if deadline is not None and time.monotonic() >= deadline:
+            break
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    simulate = args.input_stream is None
+    sender: CameraSender | None = None
+    camera: SimulatedCamera | None = None
+    prefix = args.prefix or CameraConfig().prefix
+    input_stream = args.input_stream
+    if simulate:
+        camera = SimulatedCamera(
+            CameraConfig(
+                prefix=prefix, width=args.sim_width, height=args.sim_height, rate_hz=args.sim_rate
+            )
+        )
+        sender = CameraSender(camera, "tcp://127.0.0.1:0")
+        input_stream = f"tcp://127.0.0.1:{sender.port}"
+        sender.start()
+    config = StreamConfig(
+        input_stream=input_stream,
+        prefix=prefix,
+        output_port=args.output_stream_port,
+        output_interface=args.output_stream_interface,
+        input_mode=args.input_mode,
+        output_mode=args.output_mode,
+    )
+    store = SettingsStore(args.settings_file or default_settings_path(prefix))
+    service = PsenService(config, store)
+    server = ServerThread(build_app(service), args.rest_api_interface, args.rest_api_port)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %d: shutting down", signum)
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        server.start()
+        log.info(
+            "REST API on http://%s:%d/, input %s, output tcp://%s:%d, settings %s",
+            args.rest_api_interface, args.rest_api_port, input_stream,
+            args.output_stream_interface, args.output_stream_port, store.path,
+        )  # fmt: skip
+        if simulate:
+            assert camera is not None
+            if service.settings.roi_signal is None and service.settings.roi_background is None:
+                h, w = args.sim_height, args.sim_width
+                service.set_roi("roi_signal", [0, w, h * 3 // 8, h // 4])
+                service.set_roi("roi_background", [0, w, 0, max(1, h // 8)])
+        if args.auto_start or simulate:
+            service.start()
+        if simulate:
+            _wait(stop, args.duration, 2.0, lambda: print(_simulation_report(service), flush=True))
+        else:
+            _wait(stop, args.duration, 10.0, lambda: log.info("%s", _summary(service)))
+    except PsenError as exc:
+        print(f"psen_processing: error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        service.close()
+        server.stop()
+        if sender is not None:
+            sender.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

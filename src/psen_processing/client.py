@@ -1,0 +1,105 @@
+"""PsenProcessingClient: the seed README's Python client for the REST API."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+
+__all__ = ["PsenProcessingClient"]
+
+
+class PsenProcessingClient:
+    """Talks to a running psen_processing service.
+
+    Every method raises ``ValueError`` with the server's message when the server answers with an
+    error, and ``requests`` exceptions when it cannot be reached within ``timeout`` seconds.
+    """
+
+    def __init__(self, address: str = "http://sf-daqsync-02:11000/", timeout: float = 10.0) -> None:
+        """
+        :param address: Address of the PSEN Processing service, e.g. http://localhost:11000
+        :param timeout: Seconds to wait for any one request.
+        """
+        self.address = address.rstrip("/") + "/"
+        self.timeout = timeout
+
+    def get_address(self) -> str:
+        """Return the REST api endpoint address."""
+        return self.address
+
+    def _request(
+        self, method: str, endpoint: str, body: Any = None, send_body: bool = False
+    ) -> Any:
+        kwargs: dict[str, Any] = {"timeout": self.timeout}
+        if send_body:
+            kwargs["data"] = _dump(body)
+            kwargs["headers"] = {"Content-Type": "application/json"}
+        response = requests.request(method, self.address + endpoint, **kwargs)
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise ValueError(
+                f"{method} {self.address + endpoint} answered {response.status_code} without JSON: "
+                f"{response.text[:200]!r}"
+            ) from exc
+        if not isinstance(data, dict) or data.get("state") != "ok":
+            message = data.get("status") if isinstance(data, dict) else data
+            raise ValueError(str(message))
+        return data
+
+    def get_status(self) -> str:
+        """Get the status of the processing. :return: Server status."""
+        return str(self._request("GET", "status")["status"])
+
+    def get_statistics(self) -> dict[str, Any]:
+        """Get the statistics of the processing. :return: Server statistics."""
+        statistics: dict[str, Any] = self._request("GET", "statistics")["statistics"]
+        return statistics
+
+    def start(self) -> str:
+        """Start the processing. :return: Server status."""
+        return str(self._request("POST", "start")["status"])
+
+    def stop(self) -> str:
+        """Stop the processing. :return: Server status."""
+        return str(self._request("POST", "stop")["status"])
+
+    def get_roi_background(self) -> list[int] | None:
+        """Get the ROI for the background. :return: Background ROI as a list."""
+        return _roi(self._request("GET", "roi_background")["roi_background"])
+
+    def set_roi_background(self, roi: list[int] | None) -> list[int] | None:
+        """Set the ROI for the background.
+
+        :param roi: List of 4 elements: [offset_x, size_x, offset_y, size_y] or [] or None.
+        :return: Background ROI as a list.
+        """
+        data = self._request("POST", "roi_background", roi, send_body=True)
+        return _roi(data["roi_background"])
+
+    def get_roi_signal(self) -> list[int] | None:
+        """Get the ROI for the signal. :return: Signal ROI as a list."""
+        return _roi(self._request("GET", "roi_signal")["roi_signal"])
+
+    def set_roi_signal(self, roi: list[int] | None) -> list[int] | None:
+        """Set the ROI for the signal.
+
+        :param roi: List of 4 elements: [offset_x, size_x, offset_y, size_y] or [] or None.
+        :return: Signal ROI as a list.
+        """
+        return _roi(self._request("POST", "roi_signal", roi, send_body=True)["roi_signal"])
+
+
+def _roi(value: Any) -> list[int] | None:
+    return None if value is None else list(value)
+
+
+def _dump(value: Any) -> bytes:
+    def default(obj: Any) -> Any:  # numpy integers and arrays, as scientists pass them
+        if hasattr(obj, "tolist"):
+            return obj.tolist()
+        raise TypeError(f"{type(obj).__name__} cannot be sent as JSON")
+
+    return json.dumps(value, default=default).encode("utf-8")

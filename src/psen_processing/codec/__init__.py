@@ -1,0 +1,22 @@
+"""A sans-I/O bsread codec: bytes in, message views and bytes out; no sockets."""
+
+from .compression import COMPRESSIONS, compress, decompress
+from .encoder import ExtraChannel, OutputEncoder, channel_entry, encode_message, timestamp_bytes
+from .headers import ChannelSpec, DataHeader, MainHeader
+from .message import Decoder, Message
+
+__all__ = [
+    "COMPRESSIONS",
+    "ChannelSpec",
+    "DataHeader",
+    "Decoder",
+    "ExtraChannel",
+    "MainHeader",
+    "Message",
+    "OutputEncoder",
+    "channel_entry",
+    "compress",
+    "decompress",
+    "encode_message",
+    "timestamp_bytes",
+]

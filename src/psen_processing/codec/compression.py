@@ -1,0 +1,145 @@
+"""Value compression used by bsread: none, lz4 and bitshuffle_lz4 (pure, no I/O)."""
+
+from __future__ import annotations
+
+import struct
+from typing import TypeAlias
+
+import bitshuffle
+import lz4.block
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import ProtocolError
+
+Buffer: TypeAlias = bytes | bytearray | memoryview
+"""Anything that exposes bytes: a received frame's buffer or plain bytes."""
+
+__all__ = ["COMPRESSIONS", "Buffer", "compress", "compressed_size", "decompress"]
+
+COMPRESSIONS = frozenset({"none", "lz4", "bitshuffle_lz4"})
+
+# psi-bsread aims at compression blocks of about 8 KiB, a multiple of 8 elements.
+_TARGET_BLOCK_BYTES = 8192
+
+
+def _block_elements(itemsize: int) -> int:
+    return max(128, (_TARGET_BLOCK_BYTES // itemsize) // 8 * 8)
+
+
+def compressed_size(raw: Buffer, compression: str, big_endian: bool) -> int:
+    """The uncompressed size in bytes that a compressed value declares in its header."""
+    view = memoryview(raw)
+    if compression == "lz4":
+        if view.nbytes < 4:
+            raise ProtocolError(
+                "corrupt_compressed_data", "lz4 value shorter than its 4-byte header"
+            )
+        return int(struct.unpack(">I" if big_endian else "<I", view[:4])[0])
+    if compression == "bitshuffle_lz4":
+        if view.nbytes < 12:
+            raise ProtocolError(
+                "corrupt_compressed_data", "bitshuffle_lz4 value shorter than its 12-byte header"
+            )
+        return int(struct.unpack(">q", view[:8])[0])
+    return view.nbytes
+
+
+def decompress(
+    raw: Buffer, compression: str, dtype: np.dtype[np.generic]
+) -> npt.NDArray[np.generic]:
+    """Decode one value into a flat array of ``dtype`` (a view on ``raw`` when uncompressed)."""
+    view = memoryview(raw).cast("B")
+    if compression == "none":
+        if view.nbytes % dtype.itemsize:
+            raise ProtocolError(
+                "value_size_mismatch",
+                f"{view.nbytes} bytes is not a whole number of {dtype.name} values",
+            )
+        return np.frombuffer(view, dtype=dtype)
+    size = compressed_size(view, compression, dtype.byteorder == ">")
+    if size % dtype.itemsize:
+        raise ProtocolError(
+            "corrupt_compressed_data",
+            f"declared size {size} is not a whole number of {dtype.name} values",
+        )
+    try:
+        if compression == "lz4":
+            data = lz4.block.decompress(view[4:], uncompressed_size=size)
+            if len(data) != size:
+                raise ProtocolError(
+                    "corrupt_compressed_data", "lz4 value decompressed to the wrong size"
+                )
+            return np.frombuffer(data, dtype=dtype)
+        if compression == "bitshuffle_lz4":
+            return _bitshuffle_lz4_decode(view, size, dtype)
+    except ProtocolError:
+        raise
+    except Exception as exc:  # the C decoders raise assorted types on corrupt input
+        raise ProtocolError(
+            "corrupt_compressed_data", f"{compression} data is corrupt: {exc}"
+        ) from exc
+    raise ProtocolError("unknown_compression", f"unknown compression {compression!r}")
+
+
+def _bitshuffle_lz4_decode(
+    view: memoryview, size: int, dtype: np.dtype[np.generic]
+) -> npt.NDArray[np.generic]:
+    """Decode a bitshuffle_lz4 value with bounds-checked LZ4 (bitshuffle's own decoder trusts its
+    input and can crash the process on corrupt data)."""
+    item = dtype.itemsize
+    block_bytes = int(struct.unpack(">i", view[8:12])[0])
+    if block_bytes <= 0 or block_bytes % item or (block_bytes // item) % 8:
+        raise ProtocolError(
+            "corrupt_compressed_data", f"invalid bitshuffle block size {block_bytes}"
+        )
+    block = block_bytes // item
+    count = size // item
+    leftover = count % block
+    sizes = [block] * (count // block)
+    if leftover - leftover % 8:
+        sizes.append(leftover - leftover % 8)
+    chunks: list[bytes] = []
+    pos, end = 12, view.nbytes
+    for n_elements in sizes:
+        if pos + 4 > end:
+            raise ProtocolError("corrupt_compressed_data", "bitshuffle_lz4 data ends early")
+        n_bytes = int(struct.unpack(">I", view[pos : pos + 4])[0])
+        pos += 4
+        if pos + n_bytes > end:
+            raise ProtocolError("corrupt_compressed_data", "bitshuffle_lz4 block runs past the end")
+        chunk = lz4.block.decompress(view[pos : pos + n_bytes], uncompressed_size=n_elements * item)
+        if len(chunk) != n_elements * item:
+            raise ProtocolError(
+                "corrupt_compressed_data", "bitshuffle_lz4 block has the wrong size"
+            )
+        chunks.append(chunk)
+        pos += n_bytes
+    tail = (count % 8) * item
+    if end - pos != tail:
+        raise ProtocolError(
+            "corrupt_compressed_data",
+            f"bitshuffle_lz4 data has {end - pos} trailing bytes, expected {tail}",
+        )
+    chunks.append(bytes(view[pos:end]))
+    shuffled = np.frombuffer(b"".join(chunks), dtype=dtype)
+    out: npt.NDArray[np.generic] = bitshuffle.bitunshuffle(shuffled, block)
+    return out
+
+
+def compress(array: npt.NDArray[np.generic], compression: str) -> bytes:
+    """Encode ``array`` (C order, its own dtype and byte order) as a bsread value."""
+    data = np.ascontiguousarray(array)
+    if compression == "none":
+        return data.tobytes()
+    if compression == "lz4":
+        big = data.dtype.byteorder == ">"
+        header = struct.pack(">I" if big else "<I", data.nbytes)
+        body: bytes = lz4.block.compress(data.tobytes(), store_size=False)
+        return header + body
+    if compression == "bitshuffle_lz4":
+        block = _block_elements(data.dtype.itemsize)
+        shuffled = bitshuffle.compress_lz4(data.reshape(-1), block)
+        header = struct.pack(">qi", data.nbytes, block * data.dtype.itemsize)
+        return header + bytes(shuffled.tobytes())
+    raise ValueError(f"unknown compression {compression!r}; use one of {sorted(COMPRESSIONS)}")

@@ -1,0 +1,188 @@
+"""Building bsread messages (pure, no I/O).
+
+:class:`OutputEncoder` re-emits a received message with extra channels appended: the received
+value and timestamp parts are passed through as the very objects that came in, and the output
+data header is rebuilt only when the input header or the set of extra channels changes.
+:func:`encode_message` builds a complete message from values, for senders and tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from .compression import compress
+from .message import Message
+
+__all__ = ["ExtraChannel", "OutputEncoder", "channel_entry", "encode_message", "timestamp_bytes"]
+
+P = TypeVar("P")
+
+_TYPE_NAMES = {
+    "i1": "int8",
+    "u1": "uint8",
+    "i2": "int16",
+    "u2": "uint16",
+    "i4": "int32",
+    "u4": "uint32",
+    "i8": "int64",
+    "u8": "uint64",
+    "f4": "float32",
+    "f8": "float64",
+    "b1": "bool",
+}
+
+
+def channel_entry(name: str, value: object, compression: str = "none") -> dict[str, Any]:
+    """The data-header entry for ``value`` (str, bool, int, float or numpy array)."""
+    entry: dict[str, Any]
+    if isinstance(value, str):
+        entry = {"name": name, "type": "string", "shape": [1], "encoding": "little"}
+    else:
+        array = np.asarray(value)
+        entry = {
+            "name": name,
+            "type": _TYPE_NAMES[f"{array.dtype.kind}{array.dtype.itemsize}"],
+            "shape": list(array.shape[::-1]) or [1],
+            "encoding": "big" if array.dtype.byteorder == ">" else "little",
+        }
+    if compression != "none":
+        entry["compression"] = compression
+    return entry
+
+
+def value_bytes(value: object, compression: str = "none") -> bytes:
+    if isinstance(value, str):
+        return compress(np.frombuffer(value.encode("utf-8"), dtype=np.uint8), compression)
+    return compress(np.asarray(value), compression)
+
+
+def timestamp_bytes(sec: int, ns: int, big_endian: bool = False) -> bytes:
+    return struct.pack(">qq" if big_endian else "<qq", sec, ns)
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraChannel:
+    """A channel the service adds: its header entry and its encoded value."""
+
+    entry: dict[str, Any] = field(hash=False)
+    value: bytes | npt.NDArray[np.generic] = field(hash=False)
+
+    @property
+    def key(self) -> str:
+        return json.dumps(self.entry, sort_keys=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _OutputLayout:
+    header_bytes: bytes
+    header_hash: str
+    keep: tuple[int, ...]
+    """Indices of the input channels that are passed on (all but those the service replaces)."""
+
+
+class OutputEncoder:
+    """Appends extra channels to received messages, caching the output data headers."""
+
+    def __init__(self, cache_size: int = 8) -> None:
+        self._layouts: OrderedDict[tuple[str, tuple[str, ...]], _OutputLayout] = OrderedDict()
+        self._cache_size = cache_size
+        self.headers_built = 0
+
+    def _layout(self, message: Message, extras: Sequence[ExtraChannel]) -> _OutputLayout:
+        key = (message.main.hash, tuple(extra.key for extra in extras))
+        layout = self._layouts.get(key)
+        if layout is not None:
+            self._layouts.move_to_end(key)
+            return layout
+        replaced = {extra.entry["name"] for extra in extras}
+        keep = tuple(
+            i for i, spec in enumerate(message.data_header.channels) if spec.name not in replaced
+        )
+        header = {
+            **{k: v for k, v in message.data_header.raw.items() if k != "channels"},
+            "htype": "bsr_d-1.1",
+            "channels": [message.data_header.channels[i].raw for i in keep]
+            + [extra.entry for extra in extras],
+        }
+        header_bytes = json.dumps(header).encode("utf-8")
+        layout = _OutputLayout(header_bytes, hashlib.md5(header_bytes).hexdigest(), keep)
+        self._layouts[key] = layout
+        self.headers_built += 1
+        while len(self._layouts) > self._cache_size:
+            self._layouts.popitem(last=False)
+        return layout
+
+    def encode(
+        self,
+        message: Message,
+        extras: Sequence[ExtraChannel],
+        passthrough: Sequence[P] | None = None,
+    ) -> list[P | bytes | npt.NDArray[np.generic]]:
+        """The output parts: new headers, the received channel parts, then the extras.
+
+        ``passthrough`` are the received parts as the I/O layer holds them (e.g. zmq frames), in
+        the same order as ``message.parts``; by default ``message.parts`` themselves.
+        """
+        source: Sequence[Any] = message.parts if passthrough is None else passthrough
+        layout = self._layout(message, extras)
+        main: dict[str, Any] = {
+            "htype": "bsr_m-1.1",
+            "pulse_id": message.main.pulse_id,
+            "hash": layout.header_hash,
+        }
+        if message.main.global_timestamp is not None:
+            main["global_timestamp"] = message.main.global_timestamp
+        out: list[Any] = [json.dumps(main).encode("utf-8"), layout.header_bytes]
+        for i in layout.keep:
+            out.append(source[2 + 2 * i])
+            out.append(source[3 + 2 * i])
+        if extras:
+            stamp = timestamp_bytes(message.main.sec, message.main.ns)
+            for extra in extras:
+                out.append(extra.value)
+                out.append(stamp)
+        return out
+
+
+def encode_message(
+    pulse_id: int,
+    values: Sequence[tuple[str, object]],
+    *,
+    sec: int = 0,
+    ns: int = 0,
+    compression: str = "none",
+    dh_compression: str | None = None,
+    timestamp_key: str = "sec",
+) -> list[bytes]:
+    """A complete bsread message from ``(name, value)`` pairs; ``None`` values are sent empty."""
+    entries = [
+        channel_entry(name, 0.0 if value is None else value, compression) for name, value in values
+    ]
+    header_bytes = json.dumps({"htype": "bsr_d-1.1", "channels": entries}).encode("utf-8")
+    if dh_compression is not None:
+        header_bytes = compress(np.frombuffer(header_bytes, dtype=np.uint8), dh_compression)
+    main: dict[str, Any] = {
+        "htype": "bsr_m-1.1",
+        "pulse_id": pulse_id,
+        "global_timestamp": {timestamp_key: sec, "ns": ns},
+        "hash": hashlib.md5(header_bytes).hexdigest(),
+    }
+    if dh_compression is not None:
+        main["dh_compression"] = dh_compression
+    parts = [json.dumps(main).encode("utf-8"), header_bytes]
+    for (_, value), entry in zip(values, entries, strict=True):
+        if value is None:
+            parts += [b"", b""]
+            continue
+        parts.append(value_bytes(value, compression))
+        parts.append(timestamp_bytes(sec, ns, entry["encoding"] == "big"))
+    return parts

@@ -1,0 +1,164 @@
+"""bsread main and data headers as value objects, parsed from bytes (pure, no I/O)."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import lz4.block
+import numpy as np
+
+from ..errors import ProtocolError
+from .compression import COMPRESSIONS, Buffer, decompress
+
+__all__ = [
+    "DTYPES",
+    "ChannelSpec",
+    "DataHeader",
+    "MainHeader",
+    "parse_data_header",
+    "parse_main_header",
+]
+
+DTYPES: dict[str, str] = {
+    "int8": "i1",
+    "uint8": "u1",
+    "int16": "i2",
+    "uint16": "u2",
+    "int32": "i4",
+    "uint32": "u4",
+    "int64": "i8",
+    "uint64": "u8",
+    "float32": "f4",
+    "float64": "f8",
+    "bool": "?",
+    "string": "u1",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MainHeader:
+    pulse_id: int
+    hash: str
+    global_timestamp: dict[str, Any] | None
+    """As received (``sec`` or ``epoch``, and ``ns``); forwarded unchanged."""
+    sec: int
+    ns: int
+    dh_compression: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelSpec:
+    name: str
+    type: str
+    shape: tuple[int, ...]
+    """bsread order: fastest dimension first (an image is ``(width, height)``)."""
+    big_endian: bool
+    compression: str
+    raw: dict[str, Any]
+    """The channel's entry as received, re-emitted verbatim in output data headers."""
+
+    @property
+    def dtype(self) -> np.dtype[np.generic]:
+        return np.dtype((">" if self.big_endian else "<") + DTYPES[self.type])
+
+    @property
+    def expected_nbytes(self) -> int | None:
+        """Bytes a value of this channel holds once uncompressed, or None for strings."""
+        if self.type == "string":
+            return None
+        return math.prod(self.shape) * self.dtype.itemsize
+
+
+@dataclass(frozen=True, slots=True)
+class DataHeader:
+    channels: tuple[ChannelSpec, ...]
+    raw: dict[str, Any]
+
+    def index(self, name: str) -> int | None:
+        for i, channel in enumerate(self.channels):
+            if channel.name == name:
+                return i
+        return None
+
+
+def _json(raw: Buffer, reason: str, what: str) -> Any:
+    try:
+        return json.loads(bytes(raw))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProtocolError(reason, f"{what} is not valid JSON: {exc}") from exc
+
+
+def parse_main_header(raw: Buffer) -> MainHeader:
+    header = _json(raw, "bad_main_header", "main header")
+    if not isinstance(header, dict):
+        raise ProtocolError("bad_main_header", "main header is not a JSON object")
+    pulse_id = header.get("pulse_id")
+    if isinstance(pulse_id, bool) or not isinstance(pulse_id, int):
+        raise ProtocolError(
+            "missing_pulse_id", f"main header has no integer pulse_id: {pulse_id!r}"
+        )
+    hash_ = header.get("hash")
+    if not isinstance(hash_, str):
+        raise ProtocolError("bad_main_header", "main header has no data-header hash")
+    stamp = header.get("global_timestamp")
+    sec = ns = 0
+    if stamp is not None:
+        if not isinstance(stamp, dict):
+            raise ProtocolError("bad_main_header", "global_timestamp is not an object")
+        sec_value = stamp.get("sec", stamp.get("epoch"))
+        ns_value = stamp.get("ns", 0)
+        if not isinstance(sec_value, int) or not isinstance(ns_value, int):
+            raise ProtocolError(
+                "bad_main_header", "global_timestamp needs integer 'sec' (or 'epoch') and 'ns'"
+            )
+        sec, ns = sec_value, ns_value
+    dh_compression = header.get("dh_compression")
+    if dh_compression is not None and dh_compression not in COMPRESSIONS:
+        raise ProtocolError("unknown_compression", f"unknown dh_compression {dh_compression!r}")
+    return MainHeader(pulse_id, hash_, stamp, sec, ns, dh_compression)
+
+
+def _parse_channel(entry: object) -> ChannelSpec:
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+        raise ProtocolError("bad_data_header", f"channel entry without a name: {entry!r}")
+    name = entry["name"]
+    type_ = str(entry.get("type", "float64")).lower()
+    if type_ not in DTYPES:
+        raise ProtocolError("unknown_type", f"channel {name!r} has unknown type {type_!r}")
+    shape = entry.get("shape", [1])
+    if not isinstance(shape, list) or not all(
+        isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
+    ):
+        raise ProtocolError("bad_data_header", f"channel {name!r} has invalid shape {shape!r}")
+    encoding = entry.get("encoding", "little")
+    if encoding not in ("little", "big"):
+        raise ProtocolError(
+            "bad_data_header", f"channel {name!r} has unknown encoding {encoding!r}"
+        )
+    compression = entry.get("compression") or "none"
+    if compression not in COMPRESSIONS:
+        raise ProtocolError(
+            "unknown_compression", f"channel {name!r} has unknown compression {compression!r}"
+        )
+    return ChannelSpec(name, type_, tuple(shape), encoding == "big", compression, entry)
+
+
+def parse_data_header(raw: Buffer, dh_compression: str | None) -> DataHeader:
+    if dh_compression in ("lz4", "bitshuffle_lz4"):
+        try:
+            raw = decompress(raw, dh_compression, np.dtype("u1")).tobytes()
+        except ProtocolError as exc:
+            raise ProtocolError("bad_data_header", f"data header: {exc}") from exc
+        except lz4.block.LZ4BlockError as exc:  # pragma: no cover - decompress wraps these
+            raise ProtocolError("bad_data_header", f"data header: {exc}") from exc
+    header = _json(raw, "bad_data_header", "data header")
+    if not isinstance(header, dict) or not isinstance(header.get("channels"), list):
+        raise ProtocolError("bad_data_header", "data header has no 'channels' list")
+    channels = tuple(_parse_channel(entry) for entry in header["channels"])
+    names = [c.name for c in channels]
+    if len(set(names)) != len(names):
+        raise ProtocolError("bad_data_header", "data header names a channel twice")
+    return DataHeader(channels, header)

@@ -1,0 +1,142 @@
+"""Decoding of received bsread messages into a lazy view (pure, no I/O).
+
+A :class:`Decoder` keeps the data headers it has seen, keyed by their hash, and turns the parts of
+one multipart message into a :class:`Message`. Nothing but the headers is decoded up front:
+a channel's value is decompressed only when :meth:`Message.array` or :meth:`Message.value` asks
+for it, so pass-through channels are never touched.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import ProtocolError
+from .compression import Buffer, compressed_size, decompress
+from .headers import ChannelSpec, DataHeader, MainHeader, parse_data_header, parse_main_header
+
+__all__ = ["Decoder", "Message"]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One received pulse: its headers and the parts as they came in."""
+
+    main: MainHeader
+    data_header: DataHeader
+    parts: Sequence[Buffer]
+
+    @property
+    def pulse_id(self) -> int:
+        return self.main.pulse_id
+
+    def channel(self, name: str) -> ChannelSpec | None:
+        index = self.data_header.index(name)
+        return None if index is None else self.data_header.channels[index]
+
+    def raw_value(self, name: str) -> Buffer | None:
+        index = self.data_header.index(name)
+        return None if index is None else self.parts[2 + 2 * index]
+
+    def array(self, name: str) -> npt.NDArray[np.generic] | None:
+        """The channel's value as an array in numpy order (slowest dimension first).
+
+        None if the channel is absent or carries no value in this message. Raises
+        :class:`ProtocolError` if the value cannot be decoded.
+        """
+        index = self.data_header.index(name)
+        if index is None:
+            return None
+        spec = self.data_header.channels[index]
+        raw = self.parts[2 + 2 * index]
+        if memoryview(raw).nbytes == 0:
+            return None
+        flat = decompress(raw, spec.compression, spec.dtype)
+        if spec.type == "string" or spec.shape in ((), (1,)):
+            return flat
+        expected = int(np.prod(spec.shape))
+        if flat.size != expected:
+            raise ProtocolError(
+                "value_size_mismatch",
+                f"channel {name!r} holds {flat.size} values, its shape {list(spec.shape)} "
+                f"says {expected}",
+            )
+        return flat.reshape(spec.shape[::-1])
+
+    def value(self, name: str) -> object:
+        """A convenience decode: str for strings, a Python scalar for one value, else an array."""
+        spec = self.channel(name)
+        array = self.array(name)
+        if spec is None or array is None:
+            return None
+        if spec.type == "string":
+            return array.tobytes().decode("utf-8", errors="replace")
+        if array.size == 1 and spec.shape in ((), (1,)):
+            return array.reshape(()).item()
+        return array
+
+
+def _check_value_size(spec: ChannelSpec, raw: Buffer) -> None:
+    nbytes = memoryview(raw).nbytes
+    expected = spec.expected_nbytes
+    if nbytes == 0 or expected is None:
+        return
+    size = compressed_size(raw, spec.compression, spec.big_endian)
+    if size < expected:
+        raise ProtocolError(
+            "value_size_mismatch",
+            f"channel {spec.name!r} value has {size} bytes, its type {spec.type} and shape "
+            f"{list(spec.shape)} need {expected}",
+        )
+
+
+class Decoder:
+    """Turns the parts of received multipart messages into :class:`Message` views.
+
+    ``validate_sizes`` checks, without decompressing anything, that every value is at least as
+    long as its type and shape say (for compressed values, the size their header declares).
+    """
+
+    def __init__(self, *, cache_size: int = 8, validate_sizes: bool = True) -> None:
+        self._headers: OrderedDict[str, DataHeader] = OrderedDict()
+        self._cache_size = cache_size
+        self._validate_sizes = validate_sizes
+
+    def data_header(self, main: MainHeader, raw: Buffer) -> DataHeader:
+        header = self._headers.get(main.hash)
+        if header is not None:
+            self._headers.move_to_end(main.hash)
+            return header
+        header = parse_data_header(raw, main.dh_compression)
+        self._headers[main.hash] = header
+        while len(self._headers) > self._cache_size:
+            self._headers.popitem(last=False)
+        return header
+
+    def decode(self, parts: Sequence[Buffer]) -> Message:
+        if len(parts) < 2:
+            raise ProtocolError(
+                "wrong_part_count", f"message has {len(parts)} parts, need at least 2"
+            )
+        main = parse_main_header(parts[0])
+        header = self.data_header(main, parts[1])
+        expected = 2 + 2 * len(header.channels)
+        if len(parts) != expected:
+            raise ProtocolError(
+                "wrong_part_count",
+                f"message has {len(parts)} parts, its data header with "
+                f"{len(header.channels)} channels needs {expected}",
+            )
+        for i, spec in enumerate(header.channels):
+            stamp = memoryview(parts[3 + 2 * i]).nbytes
+            if stamp not in (0, 16):
+                raise ProtocolError(
+                    "bad_timestamp", f"channel {spec.name!r} timestamp has {stamp} bytes, not 16"
+                )
+            if self._validate_sizes:
+                _check_value_size(spec, parts[2 + 2 * i])
+        return Message(main, header, parts)

@@ -1,0 +1,110 @@
+"""One received message in, one output message (or a counted skip) out. No sockets here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .channels import ChannelNames
+from .codec import Decoder, ExtraChannel, Message, OutputEncoder, channel_entry
+from .codec.compression import Buffer
+from .errors import ProtocolError
+from .processing import FrameResult, ProcessingSettings, process_image
+
+__all__ = ["FrameOutcome", "FrameProcessor"]
+
+
+@dataclass(frozen=True, slots=True)
+class FrameOutcome:
+    """What became of one received message."""
+
+    pulse_id: int | None = None
+    parts: list[Any] | None = None
+    """The output message; None if the input was skipped."""
+    skip_reason: str | None = None
+    problems: tuple[tuple[str, str], ...] = field(default=())
+    """``(reason, detail)`` of things not computed for a frame that still goes out."""
+    image_shape: tuple[int, ...] | None = None
+    image_dtype: str | None = None
+    result: FrameResult | None = None
+
+
+class FrameProcessor:
+    """Decodes, processes and re-encodes messages for one camera prefix.
+
+    Holds only codec caches; the settings come in with every call so that each frame is
+    processed with exactly one snapshot.
+    """
+
+    def __init__(self, names: ChannelNames) -> None:
+        self.names = names
+        self.decoder = Decoder()
+        self.encoder = OutputEncoder()
+        self._params_cache: tuple[ProcessingSettings, ExtraChannel] | None = None
+
+    def _parameters_channel(self, settings: ProcessingSettings) -> ExtraChannel:
+        cached = self._params_cache
+        if cached is not None and cached[0] is settings:
+            return cached[1]
+        text = settings.parameters_json
+        extra = ExtraChannel(
+            channel_entry(self.names.processing_parameters, text), text.encode("utf-8")
+        )
+        self._params_cache = (settings, extra)
+        return extra
+
+    def _image(
+        self, message: Message
+    ) -> tuple[np.ndarray[Any, Any] | None, tuple[str, str] | None]:
+        name = self.names.image
+        spec = message.channel(name)
+        if spec is None:
+            return None, ("image_missing", f"channel {name} is not in the message")
+        if spec.type in ("string", "bool"):
+            return None, ("image_unusable_type", f"{name} has type {spec.type}, not a number")
+        if len(spec.shape) != 2:
+            return None, ("image_not_2d", f"{name} has shape {list(spec.shape)}, not 2-D")
+        image = message.array(name)  # ProtocolError here: the frame is corrupt, skip it
+        if image is None or image.size == 0:
+            return None, ("image_empty", f"{name} carries no value in pulse {message.pulse_id}")
+        return image, None
+
+    def process(
+        self,
+        buffers: Sequence[Buffer],
+        settings: ProcessingSettings,
+        passthrough: Sequence[Any] | None = None,
+    ) -> FrameOutcome:
+        try:
+            message = self.decoder.decode(buffers)
+            image, missing = self._image(message)
+        except ProtocolError as exc:
+            return FrameOutcome(skip_reason=exc.reason, problems=((exc.reason, str(exc)),))
+        extras = [self._parameters_channel(settings)]
+        problems: list[tuple[str, str]] = []
+        result: FrameResult | None = None
+        if missing is not None:
+            problems.append(missing)
+        else:
+            assert image is not None
+            result = process_image(image, settings)
+            for reason in result.problems:
+                problems.append((reason, f"{reason} in pulse {message.pulse_id} ({image.shape})"))
+            for name, profile in (
+                (self.names.roi_signal_x_profile, result.roi_signal_x_profile),
+                (self.names.roi_background_x_profile, result.roi_background_x_profile),
+            ):
+                if profile is not None:
+                    extras.append(ExtraChannel(channel_entry(name, profile), profile))
+        parts = self.encoder.encode(message, extras, passthrough)
+        return FrameOutcome(
+            pulse_id=message.pulse_id,
+            parts=parts,
+            problems=tuple(problems),
+            image_shape=None if image is None else tuple(image.shape),
+            image_dtype=None if image is None else image.dtype.name,
+            result=result,
+        )

@@ -1,0 +1,60 @@
+"""Per-frame processing: settings snapshot + image in, profiles and problems out (pure)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from .roi import Roi, RoiSetting, roi_to_json, roi_x_profile
+
+__all__ = ["FrameResult", "ProcessingSettings", "process_image"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessingSettings:
+    """Everything that steers processing; replaced as a whole, so a frame sees one snapshot."""
+
+    roi_signal: RoiSetting = None
+    roi_background: RoiSetting = None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "roi_signal": roi_to_json(self.roi_signal),
+            "roi_background": roi_to_json(self.roi_background),
+        }
+
+    @property
+    def parameters_json(self) -> str:
+        """The ``.processing_parameters`` channel value for frames processed with these settings."""
+        return json.dumps(self.to_json())
+
+
+@dataclass(frozen=True, slots=True)
+class FrameResult:
+    roi_signal_x_profile: npt.NDArray[np.float64] | None = None
+    roi_background_x_profile: npt.NDArray[np.float64] | None = None
+    problems: tuple[str, ...] = field(default=())
+    """Stable reason keys for what could not be computed, e.g. ``roi_signal_outside_image``."""
+
+
+def _profile(
+    image: npt.NDArray[np.generic], roi: RoiSetting, name: str, problems: list[str]
+) -> npt.NDArray[np.float64] | None:
+    if not isinstance(roi, Roi):
+        return None
+    height, width = image.shape
+    if not roi.fits(height, width):
+        problems.append(f"{name}_outside_image")
+        return None
+    return roi_x_profile(image, roi)
+
+
+def process_image(image: npt.NDArray[np.generic], settings: ProcessingSettings) -> FrameResult:
+    """Both ROI profiles of a 2-D image (numpy shape ``(height, width)``)."""
+    problems: list[str] = []
+    signal = _profile(image, settings.roi_signal, "roi_signal", problems)
+    background = _profile(image, settings.roi_background, "roi_background", problems)
+    return FrameResult(signal, background, tuple(problems))

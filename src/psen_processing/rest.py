@@ -1,0 +1,151 @@
+"""The REST API (FastAPI): the seed endpoints and their JSON envelope, on top of PsenService."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .errors import InvalidRequest, InvalidRoi, PsenError, ServiceError, SettingsFileError
+from .roi import roi_to_json
+from .service import PsenService, RoiName
+
+__all__ = ["MAX_BODY_BYTES", "build_app"]
+
+MAX_BODY_BYTES = 64 * 1024
+"""Request bodies larger than this are refused (413): no setting needs more."""
+
+_ROI_BODY = {
+    "required": False,
+    "content": {
+        "application/json": {
+            "schema": {
+                "oneOf": [
+                    {"type": "null"},
+                    {"type": "array", "maxItems": 0},
+                    {
+                        "type": "array",
+                        "items": {"type": "integer"},
+                        "minItems": 4,
+                        "maxItems": 4,
+                        "description": "[offset_x, size_x, offset_y, size_y]",
+                    },
+                ]
+            }
+        }
+    },
+}
+
+
+def _envelope(service: PsenService, **fields: object) -> dict[str, object]:
+    return {"state": "ok", "status": service.status, **fields}
+
+
+def _error(status_code: int, message: str) -> JSONResponse:
+    return JSONResponse({"state": "error", "status": message}, status_code=status_code)
+
+
+async def _json_body(request: Request) -> Any:
+    """The request's JSON body; an empty body counts as ``null`` (older clients send none)."""
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise InvalidRequest(f"request body of {len(body)} bytes exceeds {MAX_BODY_BYTES}")
+    if not body.strip():
+        return None
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidRequest(f"request body is not valid JSON: {exc}") from exc
+
+
+def build_app(service: PsenService) -> FastAPI:
+    """The ASGI app for ``service``; everything it needs comes in as arguments."""
+    app = FastAPI(
+        title="psen_processing",
+        summary="ROI profiles of PSEN camera images in a bsread stream",
+        version="2.0.0",
+        docs_url=None,  # the interactive docs load scripts from a CDN; serve only the spec
+        redoc_url=None,
+    )
+
+    @app.middleware("http")
+    async def limit_body(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return _error(413, f"request body too large: at most {MAX_BODY_BYTES} bytes accepted")
+        return await call_next(request)
+
+    @app.exception_handler(InvalidRoi)
+    @app.exception_handler(InvalidRequest)
+    async def bad_request(_: Request, exc: Exception) -> JSONResponse:
+        return _error(400, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return _error(422, f"invalid request: {exc.errors()}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = str(exc.detail)
+        if exc.status_code == 404:
+            message = f"no endpoint {request.url.path}"
+        elif exc.status_code == 405:
+            message = f"{request.method} is not allowed on {request.url.path}"
+        return _error(exc.status_code, message)
+
+    @app.exception_handler(SettingsFileError)
+    async def settings_error(_: Request, exc: SettingsFileError) -> JSONResponse:
+        return _error(500, f"nothing was changed: {exc}")
+
+    @app.exception_handler(ServiceError)
+    async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
+        return _error(503, str(exc))
+
+    @app.exception_handler(PsenError)
+    async def other_error(_: Request, exc: PsenError) -> JSONResponse:
+        return _error(400, str(exc))
+
+    @app.post("/start", summary="Start processing")
+    def start() -> dict[str, object]:
+        service.start()
+        return _envelope(service)
+
+    @app.post("/stop", summary="Stop processing")
+    def stop() -> dict[str, object]:
+        service.stop()
+        return _envelope(service)
+
+    @app.get("/status", summary="Processing status")
+    def status() -> dict[str, object]:
+        return _envelope(service)
+
+    @app.get("/statistics", summary="Processing statistics")
+    def statistics() -> dict[str, object]:
+        return _envelope(service, statistics=service.statistics_json())
+
+    def roi_routes(name: RoiName) -> None:
+        def get_roi() -> dict[str, object]:
+            return _envelope(service, **{name: roi_to_json(service.get_roi(name))})
+
+        async def set_roi(request: Request) -> dict[str, object]:
+            value = await _json_body(request)
+            roi = service.set_roi(name, value)
+            return _envelope(service, **{name: roi_to_json(roi)})
+
+        app.get(f"/{name}", summary=f"Get the {name} ROI")(get_roi)
+        app.post(
+            f"/{name}",
+            summary=f"Set the {name} ROI",
+            openapi_extra={"requestBody": _ROI_BODY},
+        )(set_roi)
+
+    roi_routes("roi_signal")
+    roi_routes("roi_background")
+    return app

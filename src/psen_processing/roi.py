@@ -1,0 +1,127 @@
+"""Regions of interest and their X profiles (pure numpy, no I/O)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import InvalidRoi
+
+__all__ = [
+    "EMPTY_ROI",
+    "Roi",
+    "RoiSetting",
+    "check_roi_fits",
+    "parse_roi",
+    "roi_to_json",
+    "roi_x_profile",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Roi:
+    """A rectangle ``[offset_x, size_x, offset_y, size_y]`` counted from the image's top left."""
+
+    offset_x: int
+    size_x: int
+    offset_y: int
+    size_y: int
+
+    def as_list(self) -> list[int]:
+        return [self.offset_x, self.size_x, self.offset_y, self.size_y]
+
+    def fits(self, height: int, width: int) -> bool:
+        return self.offset_x + self.size_x <= width and self.offset_y + self.size_y <= height
+
+
+EMPTY_ROI: tuple[()] = ()
+"""A ROI switched off by setting ``[]``; it is reported back as ``[]``."""
+
+RoiSetting: TypeAlias = Roi | tuple[()] | None
+"""A ROI as set by a user: a rectangle, or off (``[]`` or ``None``, each reported as set)."""
+
+_FIELDS = ("offset_x", "size_x", "offset_y", "size_y")
+
+
+def _as_int(name: str, value: object, roi_name: str, raw: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidRoi(f"Invalid {roi_name} {raw!r}: {name} must be an integer, not {value!r}.")
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        raise InvalidRoi(f"Invalid {roi_name} {raw!r}: {name} must be an integer, not {value!r}.")
+    return int(value)
+
+
+def parse_roi(value: object, roi_name: str = "ROI") -> RoiSetting:
+    """Validate a ROI as received from a user (JSON-decoded) and return it as a value object.
+
+    Rules: ``None`` or ``[]`` switch the ROI off; otherwise a list of 4 integers
+    ``[offset_x, size_x, offset_y, size_y]`` with offsets >= 0 and sizes > 0.
+    Whether it fits a given image is checked separately (:func:`check_roi_fits`).
+    """
+    if value is None:
+        return None
+    if isinstance(value, Roi):
+        return value
+    if not isinstance(value, list | tuple):
+        raise InvalidRoi(
+            f"Invalid {roi_name} {value!r}: ROI must be a list [offset_x, size_x, offset_y, "
+            "size_y], [] or null."
+        )
+    if len(value) == 0:
+        return EMPTY_ROI
+    if len(value) != 4:
+        raise InvalidRoi(
+            f"Invalid {roi_name} {list(value)!r}: ROI must have exactly 4 values "
+            f"[offset_x, size_x, offset_y, size_y], but {len(value)} were given."
+        )
+    ox, sx, oy, sy = (
+        _as_int(f, v, roi_name, list(value)) for f, v in zip(_FIELDS, value, strict=True)
+    )
+    if ox < 0 or oy < 0:
+        raise InvalidRoi(
+            f"Invalid {roi_name} {list(value)!r}: offsets cannot be negative "
+            f"(offset_x={ox}, offset_y={oy})."
+        )
+    if sx <= 0 or sy <= 0:
+        raise InvalidRoi(
+            f"Invalid {roi_name} {list(value)!r}: sizes must be larger than 0 "
+            f"(size_x={sx}, size_y={sy})."
+        )
+    return Roi(ox, sx, oy, sy)
+
+
+def check_roi_fits(roi: RoiSetting, height: int, width: int, roi_name: str = "ROI") -> None:
+    """Raise :class:`InvalidRoi` if ``roi`` does not lie inside an image of ``height x width``."""
+    if not isinstance(roi, Roi) or roi.fits(height, width):
+        return
+    raise InvalidRoi(
+        f"Invalid {roi_name} {roi.as_list()!r}: offset + size must not exceed the image size "
+        f"(image is {width} wide and {height} high; offset_x + size_x = "
+        f"{roi.offset_x + roi.size_x}, offset_y + size_y = {roi.offset_y + roi.size_y})."
+    )
+
+
+def roi_to_json(roi: RoiSetting) -> list[int] | None:
+    """The ROI in the form the user set it: a list of 4, ``[]`` or ``None``."""
+    if roi is None:
+        return None
+    if isinstance(roi, Roi):
+        return roi.as_list()
+    return []
+
+
+def roi_x_profile(image: npt.NDArray[np.generic], roi: Roi) -> npt.NDArray[np.float64]:
+    """X profile of ``roi`` in a 2-D ``image`` of numpy shape (height, width): sum over its rows.
+
+    The sum is accumulated in float64, exact for integer images up to 2**53 per column, so an
+    integer image never overflows. The caller checks that the ROI fits.
+    """
+    window = image[
+        roi.offset_y : roi.offset_y + roi.size_y, roi.offset_x : roi.offset_x + roi.size_x
+    ]
+    profile: npt.NDArray[np.float64] = np.add.reduce(window, axis=0, dtype=np.float64)
+    return profile

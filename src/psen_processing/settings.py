@@ -1,0 +1,99 @@
+"""Saving and loading the settings file: atomic writes, and a corrupt file never stops a start."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import PsenError, SettingsFileError
+from .processing import ProcessingSettings
+from .roi import parse_roi
+
+__all__ = ["LoadResult", "SettingsStore", "default_settings_path", "settings_from_json"]
+
+FORMAT_VERSION = 1
+
+
+def default_settings_path(prefix: str) -> Path:
+    """``$XDG_CONFIG_HOME/psen_processing/<prefix>.json`` (``~/.config`` when unset)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in prefix) or "default"
+    return Path(base) / "psen_processing" / f"{safe}.json"
+
+
+def settings_from_json(data: object) -> ProcessingSettings:
+    if not isinstance(data, dict):
+        raise SettingsFileError("settings file does not hold a JSON object")
+    unknown = set(data) - {"version", "roi_signal", "roi_background"}
+    if unknown:
+        raise SettingsFileError(f"settings file has unknown keys {sorted(unknown)}")
+    try:
+        return ProcessingSettings(
+            roi_signal=parse_roi(data.get("roi_signal"), "roi_signal"),
+            roi_background=parse_roi(data.get("roi_background"), "roi_background"),
+        )
+    except PsenError as exc:
+        raise SettingsFileError(f"settings file holds an invalid value: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    settings: ProcessingSettings
+    problem: str | None = None
+    """Why the file could not be used (then ``settings`` are the defaults)."""
+    moved_to: Path | None = None
+
+
+class SettingsStore:
+    """One settings file; ``save`` replaces it atomically (write, fsync, rename)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def load(self) -> LoadResult:
+        """The saved settings; defaults if there is no file.
+
+        A file that cannot be read as settings is renamed aside (``<name>.corrupt-<time>``) so
+        that it is kept for inspection and not overwritten, and defaults are used.
+        """
+        if not self.path.exists():
+            return LoadResult(ProcessingSettings())
+        try:
+            data: Any = json.loads(self.path.read_text(encoding="utf-8"))
+            return LoadResult(settings_from_json(data))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, SettingsFileError) as exc:
+            aside = self.path.with_name(
+                f"{self.path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}"
+            )
+            try:
+                self.path.replace(aside)
+            except OSError:
+                aside = None  # type: ignore[assignment]
+            return LoadResult(ProcessingSettings(), f"{self.path}: {exc}", aside)
+
+    def save(self, settings: ProcessingSettings) -> None:
+        payload = json.dumps({"version": FORMAT_VERSION, **settings.to_json()}, indent=2) + "\n"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(payload)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            dir_fd = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        except OSError as exc:
+            raise SettingsFileError(f"cannot save settings to {self.path}: {exc}") from exc

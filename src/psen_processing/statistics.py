@@ -1,0 +1,135 @@
+"""Counters of the processing loop, safe to update from the worker and read from the REST layer."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+__all__ = ["Statistics", "StatisticsSnapshot"]
+
+
+def _iso(timestamp: float | None) -> str | None:
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class StatisticsSnapshot:
+    processing_start_time: str | None
+    frames_received: int
+    frames_sent: int
+    frames_skipped: int
+    frames_skipped_by_reason: dict[str, int]
+    frames_dropped_output: int
+    profile_problems: dict[str, int]
+    last_pulse_id: int | None
+    last_sent_time: str | None
+    frames_per_second: float
+    latency_ms: dict[str, float | None]
+    image_shape: list[int] | None
+    image_dtype: str | None
+    last_problem: str | None
+
+    def to_json(self) -> dict[str, object]:
+        return {name: getattr(self, name) for name in self.__slots__}
+
+
+class Statistics:
+    """Thread-safe processing counters; ``reset`` at every start."""
+
+    def __init__(self, latency_window: int = 1000, rate_window_s: float = 2.0) -> None:
+        self._lock = threading.Lock()
+        self._latency_window = latency_window
+        self._rate_window_s = rate_window_s
+        self.reset(start_time=None)
+
+    def reset(self, start_time: float | None) -> None:
+        with self._lock:
+            self._start = start_time
+            self._received = 0
+            self._sent = 0
+            self._skipped: Counter[str] = Counter()
+            self._dropped = 0
+            self._problems: Counter[str] = Counter()
+            self._last_pulse_id: int | None = None
+            self._last_sent: float | None = None
+            self._send_times: deque[float] = deque()
+            self._latencies: deque[float] = deque(maxlen=self._latency_window)
+            self._image_shape: tuple[int, ...] | None = None
+            self._image_dtype: str | None = None
+            self._last_problem: str | None = None
+
+    def received(self) -> None:
+        with self._lock:
+            self._received += 1
+
+    def skipped(self, reason: str, detail: str) -> None:
+        with self._lock:
+            self._skipped[reason] += 1
+            self._last_problem = detail
+
+    def problem(self, reason: str, detail: str) -> None:
+        with self._lock:
+            self._problems[reason] += 1
+            self._last_problem = detail
+
+    def image(self, shape: tuple[int, ...], dtype: str) -> None:
+        self._image_shape, self._image_dtype = shape, dtype  # plain assignments are atomic
+
+    def dropped(self) -> None:
+        with self._lock:
+            self._dropped += 1
+
+    def sent(self, pulse_id: int, received_at: float) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._sent += 1
+            self._last_pulse_id = pulse_id
+            self._last_sent = time.time()
+            self._latencies.append((now - received_at) * 1000.0)
+            self._send_times.append(now)
+            while self._send_times and now - self._send_times[0] > self._rate_window_s:
+                self._send_times.popleft()
+
+    @property
+    def image_shape(self) -> tuple[int, ...] | None:
+        return self._image_shape
+
+    def snapshot(self) -> StatisticsSnapshot:
+        now = time.monotonic()
+        with self._lock:
+            times = [t for t in self._send_times if now - t <= self._rate_window_s]
+            rate = 0.0
+            if len(times) >= 2 and times[-1] > times[0]:
+                rate = (len(times) - 1) / max(times[-1] - times[0], now - times[0])
+            lat = np.fromiter(self._latencies, dtype=np.float64)
+            latency: dict[str, float | None] = {"mean": None, "p50": None, "p99": None, "max": None}
+            if lat.size:
+                latency = {
+                    "mean": round(float(lat.mean()), 3),
+                    "p50": round(float(np.percentile(lat, 50)), 3),
+                    "p99": round(float(np.percentile(lat, 99)), 3),
+                    "max": round(float(lat.max()), 3),
+                }
+            return StatisticsSnapshot(
+                processing_start_time=_iso(self._start),
+                frames_received=self._received,
+                frames_sent=self._sent,
+                frames_skipped=sum(self._skipped.values()),
+                frames_skipped_by_reason=dict(self._skipped),
+                frames_dropped_output=self._dropped,
+                profile_problems=dict(self._problems),
+                last_pulse_id=self._last_pulse_id,
+                last_sent_time=_iso(self._last_sent),
+                frames_per_second=round(rate, 2),
+                latency_ms=latency,
+                image_shape=list(self._image_shape) if self._image_shape else None,
+                image_dtype=self._image_dtype,
+                last_problem=self._last_problem,
+            )

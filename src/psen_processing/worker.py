@@ -1,0 +1,182 @@
+"""The ZeroMQ loop: receive, process, send. The only module that touches the data sockets."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import zmq
+
+from .channels import ChannelNames
+from .errors import ServiceError
+from .pipeline import FrameOutcome, FrameProcessor
+from .processing import ProcessingSettings
+from .statistics import Statistics
+
+__all__ = ["StreamConfig", "Worker"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamConfig:
+    input_stream: str
+    prefix: str
+    output_port: int = 8888
+    output_interface: str = "*"
+    input_mode: Literal["pull", "sub"] = "pull"
+    output_mode: Literal["block", "drop"] = "block"
+    """block: wait for the consumer (nothing lost while it keeps up); drop: count and drop a
+    frame the consumer is not ready for."""
+    receive_timeout_ms: int = 100
+    input_queue: int = 32
+    output_queue: int = 32
+    bind_timeout_s: float = 3.0
+
+    @property
+    def output_address(self) -> str:
+        return f"tcp://{self.output_interface}:{self.output_port}"
+
+
+class Worker:
+    """A thread running the loop until ``stop``; one per start."""
+
+    def __init__(
+        self,
+        config: StreamConfig,
+        context: zmq.Context[Any],
+        settings: Callable[[], ProcessingSettings],
+        statistics: Statistics,
+        on_frame: Callable[[FrameOutcome], None] | None = None,
+    ) -> None:
+        self._config = config
+        self._context = context
+        self._settings = settings
+        self._stats = statistics
+        self._on_frame = on_frame
+        self._stop = threading.Event()
+        self._ready: Future[None] = Future()
+        self._thread = threading.Thread(target=self._run, name="psen-worker", daemon=True)
+        self.error: BaseException | None = None
+
+    def start(self, timeout: float = 10.0) -> None:
+        self._thread.start()
+        try:
+            self._ready.result(timeout)
+        except TimeoutError as exc:
+            self.stop()
+            raise ServiceError("processing did not start in time") from exc
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def _bind(self, socket: zmq.Socket[Any]) -> None:
+        deadline = time.monotonic() + self._config.bind_timeout_s
+        while True:
+            try:
+                socket.bind(self._config.output_address)
+                return
+            except zmq.ZMQError as exc:
+                # A port released by a previous run can take a moment to become free again.
+                if exc.errno != zmq.EADDRINUSE or time.monotonic() > deadline:
+                    raise ServiceError(
+                        f"cannot bind the output stream to {self._config.output_address}: {exc}"
+                    ) from exc
+                time.sleep(0.05)
+
+    def _open(self) -> tuple[zmq.Socket[Any], zmq.Socket[Any]]:
+        cfg = self._config
+        source = self._context.socket(zmq.SUB if cfg.input_mode == "sub" else zmq.PULL)
+        source.setsockopt(zmq.LINGER, 0)
+        source.setsockopt(zmq.RCVHWM, cfg.input_queue)
+        if cfg.input_mode == "sub":
+            source.setsockopt(zmq.SUBSCRIBE, b"")
+        sink = self._context.socket(zmq.PUSH)
+        sink.setsockopt(zmq.LINGER, 0)
+        sink.setsockopt(zmq.SNDHWM, cfg.output_queue)
+        try:
+            source.connect(cfg.input_stream)
+            self._bind(sink)
+        except BaseException:
+            source.close()
+            sink.close()
+            raise
+        return source, sink
+
+    def _send(self, sink: zmq.Socket[Any], parts: list[Any]) -> bool:
+        """Send one message; False if it was dropped (drop mode, or stopping)."""
+        while True:
+            try:
+                sink.send_multipart(parts, flags=zmq.NOBLOCK, copy=False)
+                return True
+            except zmq.Again:
+                if self._config.output_mode == "drop" or self._stop.is_set():
+                    return False
+                sink.poll(self._config.receive_timeout_ms, zmq.POLLOUT)
+
+    def _run(self) -> None:
+        try:
+            source, sink = self._open()
+        except BaseException as exc:
+            self.error = exc
+            self._ready.set_exception(exc)
+            return
+        self._ready.set_result(None)
+        processor = FrameProcessor(ChannelNames(self._config.prefix))
+        try:
+            while not self._stop.is_set():
+                if not source.poll(self._config.receive_timeout_ms, zmq.POLLIN):
+                    continue
+                frames = source.recv_multipart(copy=False)
+                received_at = time.monotonic()
+                self._handle(processor, sink, frames, received_at)
+        except Exception as exc:
+            log.exception("processing loop failed")
+            self.error = exc
+        finally:
+            source.close(linger=0)
+            sink.close(linger=0)
+
+    def _handle(
+        self,
+        processor: FrameProcessor,
+        sink: zmq.Socket[Any],
+        frames: list[zmq.Frame],
+        received_at: float,
+    ) -> None:
+        stats = self._stats
+        stats.received()
+        try:
+            outcome = processor.process(
+                [frame.buffer for frame in frames], self._settings(), frames
+            )
+        except Exception as exc:  # a bug must cost one frame, not the service
+            log.exception("frame could not be processed")
+            stats.skipped("processing_error", f"{type(exc).__name__}: {exc}")
+            return
+        if outcome.parts is None:
+            reason = outcome.skip_reason or "unknown"
+            stats.skipped(reason, outcome.problems[0][1] if outcome.problems else reason)
+            return
+        for reason, detail in outcome.problems:
+            stats.problem(reason, detail)
+        if outcome.image_shape is not None and outcome.image_dtype is not None:
+            stats.image(outcome.image_shape, outcome.image_dtype)
+        if self._on_frame is not None:
+            self._on_frame(outcome)
+        assert outcome.pulse_id is not None
+        if self._send(sink, outcome.parts):
+            stats.sent(outcome.pulse_id, received_at)
+        else:
+            stats.dropped()
