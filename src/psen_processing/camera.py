@@ -66,7 +66,13 @@ class SimulatedCamera:
             raise ValueError(f"compression must be one of {sorted(COMPRESSIONS)}")
         self.config = config
         self._rng = np.random.default_rng(config.seed)
-        self._model = SpectrumModel(width=config.width, edge_depth=config.edge_depth)
+        self._model = SpectrumModel(
+            width=config.width,
+            envelope_centre=config.width / 2,
+            envelope_fwhm=config.width * 0.55,
+            band_sigma=max(1.0, config.height / 20),
+            edge_depth=config.edge_depth,
+        )
 
     def edge_position(self, pulse_id: int) -> float | None:
         """Where the X-ray edge is on this pulse (px), None on a reference shot."""

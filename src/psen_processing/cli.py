@@ -19,7 +19,9 @@ from pathlib import Path
 from types import FrameType
 
 from .camera import CameraConfig, CameraSender, SimulatedCamera
+from .channels import ChannelNames
 from .errors import PsenError
+from .monitor import OutputMonitor
 from .rest import build_app
 from .server import ServerThread
 from .service import PsenService
@@ -118,20 +120,11 @@ def _summary(service: PsenService) -> str:
     )
 
 
-def _simulation_report(service: PsenService) -> str:
-    """The counters plus a few numbers a person can read from the latest frame."""
-    line = _summary(service)
-    latest = service.latest
-    result = None if latest is None else latest.result
-    if result is not None and result.roi_signal_x_profile is not None:
-        profile = result.roi_signal_x_profile
-        pulse = latest.pulse_id if latest else "?"
-        line += (
-            f"\n    pulse {pulse}: signal profile {profile.size} px, "
-            f"peak {profile.max():.0f} at px {int(profile.argmax())}"
-        )
-        if result.roi_background_x_profile is not None:
-            line += f", background mean {result.roi_background_x_profile.mean():.0f}"
+def _simulation_report(service: PsenService, monitor: OutputMonitor) -> str:
+    """The counters, and what the last output message carried, as the consumer decoded it."""
+    line = _summary(service) + f"\n    consumer read {monitor.received} output messages"
+    if monitor.latest is not None:
+        line += f"; {monitor.latest.describe()}"
     return line
 
 
@@ -155,6 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     simulate = args.input_stream is None
     sender: CameraSender | None = None
     camera: SimulatedCamera | None = None
+    monitor: OutputMonitor | None = None
     prefix = args.prefix or CameraConfig().prefix
     input_stream = args.input_stream
     if simulate:
@@ -201,13 +195,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.auto_start or simulate:
             service.start()
         if simulate:
-            _wait(stop, args.duration, 2.0, lambda: print(_simulation_report(service), flush=True))
+            viewer = OutputMonitor(
+                f"tcp://127.0.0.1:{args.output_stream_port}", ChannelNames(prefix)
+            )
+            monitor = viewer
+            viewer.start()
+            print(
+                f"psen_processing: simulated camera {camera.config.image_channel} at "
+                f"{args.sim_rate:g} Hz -> output stream {output}, "
+                f"REST API http://127.0.0.1:{args.rest_api_port}/ (Ctrl-C to stop)",
+                flush=True,
+            )
+            _wait(
+                stop,
+                args.duration,
+                2.0,
+                lambda: print(_simulation_report(service, viewer), flush=True),
+            )
         else:
             _wait(stop, args.duration, 10.0, lambda: log.info("%s", _summary(service)))
     except PsenError as exc:
         print(f"psen_processing: error: {exc}", file=sys.stderr)
         return 2
     finally:
+        if monitor is not None:
+            monitor.stop()
         service.close()
         server.stop()
         if sender is not None:

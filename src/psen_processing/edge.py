@@ -1,0 +1,347 @@
+"""Edge finding for PSEN spectra (pure numpy, no I/O, no logging).
+
+The method follows the one of the LCLS timetool: the signal profile (an X-ray shot) is divided
+by a reference profile (the average of recent shots without X-rays), minus 1; the ratio is
+correlated with a filter matched to a step; the correlation's peak is refined to sub-pixel
+precision by a parabola fitted to the points above ``fit_fraction`` of the peak, which also
+gives the amplitude and the FWHM. It is made robust against what changes from shot to shot:
+
+* the ratio is taken only where the reference is above ``reference_threshold`` of its maximum
+  (the spectrum's wings, where a ratio is mostly noise, are left out);
+* the ratio is divided by its intensity-weighted mean, so the shot's total intensity does not
+  matter;
+* the matched filter is a smooth step (10-90 % width ``filter_width``) from which its best fit
+  by a straight line has been removed. Being antisymmetric and orthogonal to a line, it does
+  not respond to any quadratic trend within its window: a change of the spectrum's centre,
+  width or any smooth modulation on the scale of the filter is removed locally, where a global
+  polynomial would leave residuals everywhere.
+
+Positions are indices into the signal profile: pixel ``i`` is the centre of pixel ``i``, and the
+edge position is where the step has half its depth.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import InvalidEdgeSettings
+
+__all__ = [
+    "EdgeParams",
+    "EdgeResult",
+    "ReferenceAccumulator",
+    "arrival_time",
+    "find_edge",
+]
+
+FloatArray = npt.NDArray[np.float64]
+
+_LOGISTIC_10_90 = 2.0 * math.log(9.0)
+"""10-90 % width of the logistic function 1 / (1 + exp(-u)), in units of u."""
+
+
+def _kernel(length: int, width: float, direction: str) -> FloatArray:
+    """The matched filter: a smooth step minus its least-squares line, scaled to unit response.
+
+    Correlating a ratio with it (``np.correlate(ratio, kernel, "valid")``) gives, at the edge, the
+    edge's depth for an edge of width ``width``, and zero for any quadratic inside the window.
+    """
+    t = np.arange(length, dtype=np.float64) - 0.5 * (length - 1)
+    if width > 0:
+        step = 0.5 * (1.0 + np.tanh(t * (0.5 * _LOGISTIC_10_90 / width)))
+    else:
+        step = np.where(t > 0, 1.0, np.where(t == 0, 0.5, 0.0))
+    template = -step if direction == "falling" else step
+    kernel = template - template.mean()
+    kernel -= t * (kernel @ t) / (t @ t)
+    return kernel / (kernel @ template)
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeParams:
+    """Settings of :func:`find_edge`; invalid values raise :class:`InvalidEdgeSettings`.
+
+    ``direction``: ``"falling"`` (the signal drops after the edge, on the high-pixel side) or
+    ``"rising"``. ``filter_length``: length of the matched step filter in px. ``filter_width``:
+    10-90 % width in px of the step the filter is matched to (0: sharp step).
+    ``fit_fraction``: the parabola is fitted to the points above this fraction of the peak.
+    ``min_amplitude``: an edge whose amplitude (its relative depth) is below it is not found.
+    ``background_subtraction``: subtract the background profile from signal and reference.
+    ``reference_threshold``: use only pixels where the reference is above this fraction of its
+    maximum.
+    """
+
+    direction: Literal["falling", "rising"] = "falling"
+    filter_length: int = 100
+    filter_width: float = 10.0
+    fit_fraction: float = 0.8
+    min_amplitude: float = 0.02
+    background_subtraction: bool = False
+    reference_threshold: float = 0.1
+    kernel: FloatArray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _check(
+            self,
+            "direction",
+            self.direction in ("falling", "rising"),
+            "must be 'falling' or 'rising'",
+        )
+        _check_int(self, "filter_length", self.filter_length, 4, 100_000)
+        _check_number(self, "filter_width", self.filter_width)
+        _check(self, "filter_width", self.filter_width >= 0, "must not be negative")
+        _check_number(self, "fit_fraction", self.fit_fraction)
+        _check(
+            self, "fit_fraction", 0 < self.fit_fraction < 1, "must be between 0 and 1 (exclusive)"
+        )
+        _check_number(self, "min_amplitude", self.min_amplitude)
+        _check(self, "min_amplitude", self.min_amplitude >= 0, "must not be negative")
+        _check(
+            self,
+            "background_subtraction",
+            isinstance(self.background_subtraction, bool),
+            "must be true or false",
+        )
+        _check_number(self, "reference_threshold", self.reference_threshold)
+        _check(
+            self,
+            "reference_threshold",
+            0 <= self.reference_threshold < 1,
+            "must be at least 0 and below 1",
+        )
+        kernel = _kernel(self.filter_length, float(self.filter_width), self.direction)
+        kernel.setflags(write=False)
+        object.__setattr__(self, "kernel", kernel)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> EdgeParams:
+        """Build from a JSON-decoded mapping; missing keys keep their defaults."""
+        known = {f.name for f in fields(cls) if f.init}
+        unknown = sorted(str(key) for key in data if key not in known)
+        if unknown:
+            raise InvalidEdgeSettings(
+                f"Unknown edge setting(s): {', '.join(unknown)}. Known: {', '.join(sorted(known))}."
+            )
+        return cls(**dict(data))
+
+    def to_mapping(self) -> dict[str, Any]:
+        """The settings as a JSON-ready dict (the inverse of :meth:`from_mapping`)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.init}
+
+
+def _check(params: EdgeParams, name: str, ok: bool, problem: str) -> None:
+    if not ok:
+        raise InvalidEdgeSettings(
+            f"Invalid edge setting {name}={getattr(params, name)!r}: {problem}."
+        )
+
+
+def _check_int(params: EdgeParams, name: str, value: object, low: int, high: int) -> None:
+    is_int = isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+    _check(params, name, is_int, "must be an integer")
+    _check(params, name, low <= int(value) <= high, f"must be between {low} and {high}")  # type: ignore[call-overload]
+
+
+def _check_number(params: EdgeParams, name: str, value: object) -> None:
+    is_number = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+    _check(params, name, is_number and math.isfinite(float(value)), "must be a finite number")  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeResult:
+    """Outcome of :func:`find_edge`.
+
+    ``position``: sub-pixel index of the edge in the signal profile (NaN if not found).
+    ``amplitude``: peak of the matched filter's response, the edge's depth relative to the
+    mean transmission (NaN if there was nothing to correlate). ``fwhm``: full width at half
+    maximum in px of the parabola fitted to the response's peak (NaN if not found).
+    ``found``: whether an edge of at least ``min_amplitude`` was found.
+    """
+
+    position: float
+    amplitude: float
+    fwhm: float
+    found: bool
+
+
+NOT_FOUND = EdgeResult(math.nan, math.nan, math.nan, False)
+
+
+def _as_profile(name: str, values: npt.ArrayLike) -> FloatArray:
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim != 1:
+        raise InvalidEdgeSettings(f"The {name} profile must be 1-D, not of shape {array.shape}.")
+    return array
+
+
+def _fit_peak(response: FloatArray, peak: int, fraction: float) -> tuple[float, float, float]:
+    """Vertex offset, vertex value and FWHM of a parabola fitted around ``response[peak]``.
+
+    Uses the contiguous points above ``fraction`` of the peak value (at least the peak and its
+    two neighbours).
+    """
+    top = response[peak]
+    threshold = fraction * top
+    below_left = np.flatnonzero(response[:peak] < threshold)
+    below_right = np.flatnonzero(response[peak + 1 :] < threshold)
+    start = below_left[-1] + 1 if below_left.size else 0
+    stop = peak + 1 + below_right[0] if below_right.size else response.size
+    start = min(start, max(peak - 1, 0))
+    stop = max(stop, min(peak + 2, response.size))
+    y = response[start:stop]
+    if y.size < 3:
+        return 0.0, float(top), math.nan
+    t = np.arange(start - peak, stop - peak, dtype=np.float64)
+    a, b, c = np.polynomial.polynomial.polyfit(t, y, 2)[::-1]
+    if a >= 0:
+        return 0.0, float(top), math.nan
+    vertex = -b / (2.0 * a)
+    if not -1.0 <= vertex <= 1.0:
+        # A lopsided top: trust the sampled maximum more than the extrapolation.
+        vertex = float(np.clip(vertex, -1.0, 1.0))
+    value = c + b * vertex + a * vertex * vertex
+    fwhm = 2.0 * math.sqrt(-value / (2.0 * a)) if value > 0 else math.nan
+    return float(vertex), float(value), fwhm
+
+
+def find_edge(
+    signal: npt.ArrayLike,
+    reference: npt.ArrayLike,
+    params: EdgeParams,
+    background: npt.ArrayLike | None = None,
+) -> EdgeResult:
+    """Find the edge in ``signal`` relative to ``reference`` (profiles of equal length).
+
+    With ``params.background_subtraction`` and a ``background`` given, the background (a
+    profile of the same length, already on the signal's scale; of another length, its mean)
+    is subtracted from both signal and reference first. Raises :class:`InvalidEdgeSettings`
+    if the profiles are not 1-D or differ in length.
+    """
+    sig = _as_profile("signal", signal)
+    ref = _as_profile("reference", reference)
+    if sig.size != ref.size:
+        raise InvalidEdgeSettings(
+            f"The signal ({sig.size} px) and reference ({ref.size} px) profiles differ in length."
+        )
+    if params.background_subtraction and background is not None:
+        bg = _as_profile("background", background)
+        offset: FloatArray | float = (
+            bg if bg.size == sig.size else float(bg.mean()) if bg.size else 0.0
+        )
+        sig = sig - offset
+        ref = ref - offset
+    length = params.filter_length
+    top = float(ref.max(initial=-math.inf))
+    if not math.isfinite(top) or top <= 0:
+        return NOT_FOUND
+    usable = np.flatnonzero(ref > params.reference_threshold * top)
+    first, last = int(usable[0]), int(usable[-1]) + 1
+    if last - first < length + 2:
+        return NOT_FOUND
+    sig = sig[first:last]
+    ref = np.maximum(ref[first:last], params.reference_threshold * top)
+    total = float(ref.sum())
+    scale = total / float(sig.sum()) if sig.sum() > 0 else 1.0
+    ratio = sig * scale / ref
+    response = np.correlate(ratio, params.kernel, mode="valid")
+    if not np.isfinite(response).all():
+        return NOT_FOUND
+    # Choose the peak by signal-to-noise: the ratio's noise grows as 1/sqrt(reference) towards
+    # the wings, so weight the response by sqrt(reference) at the window's centre. Then refine
+    # on the unweighted response, whose peak is where the edge is.
+    centre = length // 2
+    weight = np.sqrt(ref[centre : centre + response.size] / top)
+    best = int(np.argmax(response * weight))
+    reach = max(1, length // 4)
+    low = max(0, best - reach)
+    peak = low + int(np.argmax(response[low : best + reach + 1]))
+    vertex, amplitude, fwhm = _fit_peak(response, peak, params.fit_fraction)
+    if not amplitude >= params.min_amplitude:
+        return EdgeResult(math.nan, amplitude, math.nan, False)
+    position = first + peak + vertex + 0.5 * (length - 1)
+    return EdgeResult(position, amplitude, fwhm, True)
+
+
+class ReferenceAccumulator:
+    """Running mean of the last ``length`` reference (no X-ray) profiles.
+
+    Every profile of the window has equal weight. A profile whose size differs from the held
+    ones (the ROI changed) starts a new average with it.
+    """
+
+    def __init__(self, length: int = 16) -> None:
+        if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+            raise InvalidEdgeSettings(
+                f"Invalid reference length {length!r}: must be an integer of at least 1."
+            )
+        self._length = length
+        self._buffer: FloatArray | None = None
+        self._sum: FloatArray | None = None
+        self._count = 0
+        self._next = 0
+
+    @property
+    def length(self) -> int:
+        """How many of the latest profiles are averaged."""
+        return self._length
+
+    @property
+    def count(self) -> int:
+        """How many profiles the average holds now (at most ``length``)."""
+        return self._count
+
+    @property
+    def reference(self) -> FloatArray | None:
+        """The mean of the held profiles (a new array), or ``None`` if none was added."""
+        if self._sum is None or self._count == 0:
+            return None
+        return self._sum / self._count
+
+    def reset(self) -> None:
+        """Forget all profiles."""
+        self._buffer = None
+        self._sum = None
+        self._count = 0
+        self._next = 0
+
+    def add(self, profile: npt.ArrayLike) -> None:
+        """Add one reference profile (1-D); the oldest drops out once ``length`` are held."""
+        values = _as_profile("reference", profile)
+        if self._buffer is None or self._buffer.shape[1] != values.size:
+            self.reset()
+            self._buffer = np.empty((self._length, values.size))
+            self._sum = np.zeros(values.size)
+        assert self._sum is not None
+        slot = self._next
+        if self._count == self._length:
+            self._sum -= self._buffer[slot]
+        else:
+            self._count += 1
+        self._buffer[slot] = values
+        self._sum += values
+        self._next = (slot + 1) % self._length
+        if self._next == 0 and self._count == self._length:
+            # Once per cycle, recompute the sum so rounding errors cannot pile up.
+            self._sum = self._buffer.sum(axis=0)
+
+
+def arrival_time(position: float, calibration: Sequence[float] | None) -> float:
+    """Arrival time in fs of an edge at ``position`` px, by a calibration polynomial.
+
+    ``calibration`` holds the coefficients lowest order first: ``[c0, c1, c2]`` means
+    ``c0 + c1 * position + c2 * position**2``. NaN if there is no calibration or no position.
+    """
+    if not calibration or not math.isfinite(position):
+        return math.nan
+    result = 0.0
+    for coefficient in reversed(calibration):
+        result = result * position + float(coefficient)
+    return result

@@ -1,0 +1,90 @@
+"""A consumer of the service's output stream that remembers what it last saw (for the demo)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import zmq
+
+from .channels import ChannelNames
+from .codec import Decoder
+from .errors import ProtocolError
+
+__all__ = ["OutputMonitor", "OutputSummary"]
+
+
+@dataclass(frozen=True, slots=True)
+class OutputSummary:
+    """What one output message carried, in numbers a person can read."""
+
+    pulse_id: int
+    channels: int
+    parameters: dict[str, Any] | None
+    signal_peak: float | None
+    signal_peak_px: int | None
+    background_mean: float | None
+
+    def describe(self) -> str:
+        text = f"output pulse {self.pulse_id}: {self.channels} channels"
+        if self.signal_peak is not None:
+            text += f", signal profile peak {self.signal_peak:.0f} at px {self.signal_peak_px}"
+        if self.background_mean is not None:
+            text += f", background mean {self.background_mean:.0f}"
+        if self.parameters is not None:
+            text += f", parameters {json.dumps(self.parameters)}"
+        return text
+
+
+class OutputMonitor:
+    """Reads the output stream on a thread (PULL, connect) and keeps a summary of the latest."""
+
+    def __init__(self, address: str, names: ChannelNames) -> None:
+        self._names = names
+        self._context: zmq.Context[Any] = zmq.Context()
+        self._socket = self._context.socket(zmq.PULL)
+        self._socket.setsockopt(zmq.LINGER, 0)
+        self._socket.connect(address)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="psen-monitor", daemon=True)
+        self.received = 0
+        self.latest: OutputSummary | None = None
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._socket.close(linger=0)
+        self._context.term()
+
+    def _summarise(self, decoder: Decoder, parts: list[bytes]) -> OutputSummary:
+        message = decoder.decode(parts)
+        names = self._names
+        parameters = message.value(names.processing_parameters)
+        signal = message.array(names.roi_signal_x_profile)
+        background = message.array(names.roi_background_x_profile)
+        return OutputSummary(
+            pulse_id=message.pulse_id,
+            channels=len(message.data_header.channels),
+            parameters=json.loads(parameters) if isinstance(parameters, str) else None,
+            signal_peak=None if signal is None else float(np.max(signal)),
+            signal_peak_px=None if signal is None else int(np.argmax(signal)),
+            background_mean=None if background is None else float(np.mean(background)),
+        )
+
+    def _run(self) -> None:
+        decoder = Decoder()
+        while not self._stop.is_set():
+            if not self._socket.poll(100):
+                continue
+            parts = self._socket.recv_multipart()
+            self.received += 1
+            try:
+                self.latest = self._summarise(decoder, parts)
+            except ProtocolError:
+                continue

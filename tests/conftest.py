@@ -1,0 +1,139 @@
+"""Shared fixtures: real ZeroMQ sockets and a real HTTP server on ports chosen at run time."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import zmq
+
+from psen_processing import PsenProcessingClient
+from psen_processing.codec import Decoder, Message
+from psen_processing.rest import build_app
+from psen_processing.server import ServerThread
+from psen_processing.service import PsenService
+from psen_processing.settings import SettingsStore
+from psen_processing.worker import StreamConfig
+
+PREFIX = "TEST-CAM"
+IMAGE = f"{PREFIX}:FPICTURE"
+
+
+def free_port() -> int:
+    """A TCP port that was free a moment ago (for sockets that must be given a port)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 10.0, what: str = "") -> None:
+    """Poll ``predicate`` until it is true; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what or predicate}")
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def zmq_context() -> Iterator[zmq.Context[Any]]:
+    context: zmq.Context[Any] = zmq.Context()
+    yield context
+    context.destroy(linger=0)
+
+
+@dataclass
+class Source:
+    """A camera stand-in: a bound PUSH socket the service connects to."""
+
+    socket: zmq.Socket[Any]
+    address: str
+
+    def send(self, parts: list[bytes], timeout_ms: int = 5000) -> None:
+        if not self.socket.poll(timeout_ms, zmq.POLLOUT):
+            pytest.fail("the service did not take the frame")
+        self.socket.send_multipart(parts)
+
+
+@pytest.fixture
+def source(zmq_context: zmq.Context[Any]) -> Source:
+    sock = zmq_context.socket(zmq.PUSH)
+    sock.setsockopt(zmq.LINGER, 0)
+    sock.setsockopt(zmq.SNDHWM, 8)  # a camera's queue is short: backpressure shows quickly
+    port = sock.bind_to_random_port("tcp://127.0.0.1")
+    return Source(sock, f"tcp://127.0.0.1:{port}")
+
+
+@dataclass
+class Sink:
+    """A downstream consumer: a PULL socket connected to the service's output."""
+
+    socket: zmq.Socket[Any]
+    decoder: Decoder
+
+    def receive(self, timeout_ms: int = 10000) -> Message:
+        if not self.socket.poll(timeout_ms, zmq.POLLIN):
+            pytest.fail("no output message arrived")
+        return self.decoder.decode(self.socket.recv_multipart())
+
+
+@dataclass
+class Running:
+    service: PsenService
+    client: PsenProcessingClient
+    url: str
+    output_port: int
+    settings_path: Path
+    sockets: list[zmq.Socket[Any]]
+
+    def sink(self, context: zmq.Context[Any], hwm: int = 1000) -> Sink:
+        """A consumer of the output; closed when the test ends."""
+        sock = context.socket(zmq.PULL)
+        sock.setsockopt(zmq.LINGER, 0)
+        sock.setsockopt(zmq.RCVHWM, hwm)
+        sock.connect(f"tcp://127.0.0.1:{self.output_port}")
+        self.sockets.append(sock)
+        return Sink(sock, Decoder())
+
+
+@pytest.fixture
+def make_service(tmp_path: Path) -> Iterator[Callable[..., Running]]:
+    """Start a service (REST server included) on free ports; everything is closed afterwards."""
+    started: list[tuple[PsenService, ServerThread]] = []
+    sockets: list[zmq.Socket[Any]] = []
+
+    def make(input_stream: str, settings_path: Path | None = None, **options: Any) -> Running:
+        output_port = options.pop("output_port", None) or free_port()
+        path = settings_path or tmp_path / "settings.json"
+        config = StreamConfig(
+            input_stream=input_stream,
+            prefix=options.pop("prefix", PREFIX),
+            output_port=output_port,
+            output_interface="127.0.0.1",
+            **options,
+        )
+        service = PsenService(config, SettingsStore(path))
+        rest_port = free_port()
+        server = ServerThread(build_app(service), "127.0.0.1", rest_port)
+        server.start()
+        started.append((service, server))
+        url = f"http://127.0.0.1:{rest_port}"
+        client = PsenProcessingClient(url, timeout=10)
+        return Running(service, client, url, output_port, path, sockets)
+
+    yield make
+    for sock in sockets:
+        sock.close(linger=0)
+    for service, server in started:
+        service.close()
+        server.stop()
+
+
+@pytest.fixture
+def running(make_service: Callable[..., Running], source: Source) -> Running:
+    return make_service(source.address)

@@ -1,0 +1,239 @@
+"""FrameProcessor: encoded message + settings in, output message (or a counted skip) out."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+
+from psen_processing.channels import ChannelNames
+from psen_processing.codec import Decoder, Message, encode_message
+from psen_processing.pipeline import FrameProcessor
+from psen_processing.processing import ProcessingSettings
+from psen_processing.roi import parse_roi
+
+NAMES = ChannelNames("CAM")
+IMAGE = "CAM:FPICTURE"
+PARAMS = "CAM:FPICTURE.processing_parameters"
+SIGNAL = "CAM:FPICTURE.roi_signal_x_profile"
+BACKGROUND = "CAM:FPICTURE.roi_background_x_profile"
+
+
+def settings(signal: object = None, background: object = None) -> ProcessingSettings:
+    return ProcessingSettings(parse_roi(signal), parse_roi(background))
+
+
+def frame(
+    image: object, pulse_id: int = 1, compression: str = "none", **extra: object
+) -> list[bytes]:
+    values: list[tuple[str, object]] = [("CAM:INTENSITY", 0.5), (IMAGE, image)]
+    values += [("CAM:DESCRIPTION", "shot"), *extra.items()]
+    return encode_message(pulse_id, values, sec=100, ns=pulse_id, compression=compression)
+
+
+def blanked(parts: list[bytes]) -> list[bytes]:
+    """The image channel keeps its 2-D header entry but carries no value in this pulse."""
+    return [*parts[:4], b"", b"", *parts[6:]]
+
+
+def decoded(parts: list[Any] | None) -> Message:
+    assert parts is not None
+    return Decoder().decode(parts)
+
+
+def numpy_profile(image: np.ndarray, roi: list[int]) -> np.ndarray:
+    ox, sx, oy, sy = roi
+    return image.astype(np.float64)[oy : oy + sy, ox : ox + sx].sum(axis=0)
+
+
+@pytest.fixture
+def processor() -> FrameProcessor:
+    return FrameProcessor(NAMES)
+
+
+@pytest.fixture
+def image() -> np.ndarray:
+    return np.random.default_rng(8).integers(0, 65535, size=(48, 64), dtype=np.uint16)
+
+
+@pytest.mark.parametrize("compression", ["none", "lz4", "bitshuffle_lz4"])
+def test_profiles_equal_numpy(
+    processor: FrameProcessor, image: np.ndarray, compression: str
+) -> None:
+    signal, background = [3, 50, 10, 30], [0, 64, 0, 48]
+    outcome = processor.process(frame(image, 42, compression), settings(signal, background))
+    assert outcome.skip_reason is None
+    assert outcome.problems == ()
+    assert outcome.pulse_id == 42
+    assert outcome.image_shape == (48, 64)
+    assert outcome.image_dtype == "uint16"
+    out = decoded(outcome.parts)
+    np.testing.assert_array_equal(out.array(SIGNAL), numpy_profile(image, signal))
+    np.testing.assert_array_equal(out.array(BACKGROUND), numpy_profile(image, background))
+    np.testing.assert_array_equal(out.array(IMAGE), image)
+    assert out.value("CAM:INTENSITY") == 0.5
+    assert out.value("CAM:DESCRIPTION") == "shot"
+    assert out.pulse_id == 42
+    assert out.main.global_timestamp == {"sec": 100, "ns": 42}
+
+
+@pytest.mark.parametrize(
+    ("signal", "background"),
+    [(None, None), ([], None), (None, []), ([1, 2, 3, 4], []), ([], [0, 5, 0, 5])],
+)
+def test_processing_parameters_are_exactly_the_settings(
+    processor: FrameProcessor, image: np.ndarray, signal: object, background: object
+) -> None:
+    outcome = processor.process(frame(image), settings(signal, background))
+    parameters = json.loads(str(decoded(outcome.parts).value(PARAMS)))
+    assert parameters == {"roi_signal": signal, "roi_background": background}
+
+
+@pytest.mark.parametrize("off", [None, []])
+def test_no_profile_channel_when_roi_off(
+    processor: FrameProcessor, image: np.ndarray, off: object
+) -> None:
+    outcome = processor.process(frame(image), settings(off, [0, 10, 0, 10]))
+    out = decoded(outcome.parts)
+    assert out.channel(SIGNAL) is None
+    np.testing.assert_array_equal(out.array(BACKGROUND), numpy_profile(image, [0, 10, 0, 10]))
+    assert outcome.problems == ()
+
+
+def test_roi_outside_image_reports_problem_and_frame_goes_out(
+    processor: FrameProcessor, image: np.ndarray
+) -> None:
+    outcome = processor.process(frame(image, 7), settings([0, 65, 0, 48], [0, 64, 0, 48]))
+    assert outcome.skip_reason is None
+    assert [reason for reason, _ in outcome.problems] == ["roi_signal_outside_image"]
+    assert "7" in outcome.problems[0][1]
+    out = decoded(outcome.parts)
+    assert out.channel(SIGNAL) is None
+    np.testing.assert_array_equal(out.array(BACKGROUND), numpy_profile(image, [0, 64, 0, 48]))
+    assert json.loads(str(out.value(PARAMS)))["roi_signal"] == [0, 65, 0, 48]
+
+
+def test_both_rois_outside_image(processor: FrameProcessor, image: np.ndarray) -> None:
+    outcome = processor.process(frame(image), settings([0, 1, 48, 1], [64, 1, 0, 1]))
+    assert [r for r, _ in outcome.problems] == [
+        "roi_signal_outside_image",
+        "roi_background_outside_image",
+    ]
+    out = decoded(outcome.parts)
+    assert out.channel(SIGNAL) is None
+    assert out.channel(BACKGROUND) is None
+
+
+@pytest.mark.parametrize(
+    ("parts", "reason"),
+    [
+        (encode_message(3, [("CAM:INTENSITY", 0.5), ("OTHER", "x")]), "image_missing"),
+        (frame("not an image", 3), "image_unusable_type"),
+        (frame(np.arange(10, dtype=np.uint16), 3), "image_not_2d"),
+        (frame(np.zeros((2, 3, 4), dtype=np.uint16), 3), "image_not_2d"),
+        (frame(None, 3), "image_not_2d"),  # a sender that never saw the image: shape [1]
+        (blanked(frame(np.ones((4, 5), dtype=np.uint16), 3)), "image_empty"),
+        (frame(np.zeros((0, 5), dtype=np.uint16), 3), "image_empty"),
+        (frame(True, 3), "image_unusable_type"),
+    ],
+)
+def test_unusable_image_is_forwarded_without_profiles(
+    processor: FrameProcessor, parts: list[bytes], reason: str
+) -> None:
+    ours = settings([0, 1, 0, 1], [0, 1, 0, 1])
+    outcome = processor.process(parts, ours)
+    assert outcome.skip_reason is None
+    assert [r for r, _ in outcome.problems] == [reason]
+    assert outcome.pulse_id == 3
+    assert outcome.image_shape is None
+    assert outcome.result is None
+    received = Decoder().decode(parts)
+    out = decoded(outcome.parts)
+    assert [c.name for c in out.data_header.channels] == [
+        c.name for c in received.data_header.channels
+    ] + [PARAMS]
+    for spec in received.data_header.channels:
+        assert out.raw_value(spec.name) is received.raw_value(spec.name)
+    assert json.loads(str(out.value(PARAMS))) == ours.to_json()
+
+
+@pytest.mark.parametrize(
+    ("parts", "reason"),
+    [
+        ([b"not json", b"{}"], "bad_main_header"),
+        ([b'{"hash": "x"}', b"{}"], "missing_pulse_id"),
+        ([b"only one part"], "wrong_part_count"),
+    ],
+)
+def test_malformed_message_is_skipped(
+    processor: FrameProcessor, parts: list[bytes], reason: str
+) -> None:
+    outcome = processor.process(parts, settings([0, 1, 0, 1]))
+    assert outcome.skip_reason == reason
+    assert outcome.parts is None
+    assert outcome.pulse_id is None
+    assert [r for r, _ in outcome.problems] == [reason]
+
+
+def test_corrupt_image_data_is_skipped(processor: FrameProcessor, image: np.ndarray) -> None:
+    parts = frame(image, compression="bitshuffle_lz4")
+    parts[4] = parts[4][: len(parts[4]) // 2]  # the image value, cut short
+    outcome = processor.process(parts, settings([0, 1, 0, 1]))
+    assert outcome.skip_reason == "corrupt_compressed_data"
+    assert outcome.parts is None
+
+
+def test_profiles_follow_an_image_size_change(processor: FrameProcessor) -> None:
+    rng = np.random.default_rng(9)
+    ours = settings([2, 20, 1, 10], [0, 40, 0, 30])
+    shapes = [(30, 40), (30, 40), (60, 80), (20, 30), (30, 40)]
+    for pulse_id, shape in enumerate(shapes):
+        image = rng.integers(0, 4000, size=shape, dtype=np.uint16)
+        outcome = processor.process(frame(image, pulse_id), ours)
+        assert outcome.image_shape == shape
+        out = decoded(outcome.parts)
+        np.testing.assert_array_equal(out.array(SIGNAL), numpy_profile(image, [2, 20, 1, 10]))
+        background = out.array(BACKGROUND)
+        fits = shape[0] >= 30 and shape[1] >= 40
+        if fits:
+            np.testing.assert_array_equal(background, numpy_profile(image, [0, 40, 0, 30]))
+        else:
+            assert background is None
+        problems = [r for r, _ in outcome.problems]
+        assert problems == ([] if fits else ["roi_background_outside_image"])
+    # the output header changed with the input header and the profile set, and was cached
+    assert processor.encoder.headers_built == 3
+
+
+def test_settings_change_between_frames(processor: FrameProcessor, image: np.ndarray) -> None:
+    first = processor.process(frame(image, 1), settings([0, 10, 0, 10]))
+    second = processor.process(frame(image, 2), settings([5, 20, 0, 48], []))
+    third = processor.process(frame(image, 3), settings(None, None))
+    np.testing.assert_array_equal(decoded(first.parts).array(SIGNAL), numpy_profile(image, [0, 10, 0, 10]))
+    out = decoded(second.parts)
+    np.testing.assert_array_equal(out.array(SIGNAL), numpy_profile(image, [5, 20, 0, 48]))
+    assert json.loads(str(out.value(PARAMS))) == {"roi_signal": [5, 20, 0, 48], "roi_background": []}
+    out = decoded(third.parts)
+    assert out.channel(SIGNAL) is None
+    assert json.loads(str(out.value(PARAMS))) == {"roi_signal": None, "roi_background": None}
+
+
+def test_passthrough_objects_are_forwarded(processor: FrameProcessor, image: np.ndarray) -> None:
+    parts = frame(image)
+    held = [bytearray(p) for p in parts]  # stand-ins for zmq frames
+    outcome = processor.process(parts, settings([0, 1, 0, 1]), passthrough=held)
+    assert outcome.parts is not None
+    for i in range(2, len(parts)):
+        assert outcome.parts[i] is held[i]
+
+
+@pytest.mark.parametrize("dtype", ["<u1", ">u2", "<i2", "<f4", ">f8", "<u4"])
+def test_image_dtypes(processor: FrameProcessor, dtype: str) -> None:
+    rng = np.random.default_rng(10)
+    image = rng.integers(0, 120, size=(16, 24)).astype(dtype)
+    outcome = processor.process(frame(image, compression="bitshuffle_lz4"), settings([1, 20, 2, 12]))
+    assert outcome.image_dtype == np.dtype(dtype).name
+    out = decoded(outcome.parts)
+    np.testing.assert_allclose(out.array(SIGNAL), numpy_profile(image, [1, 20, 2, 12]), rtol=1e-6)
