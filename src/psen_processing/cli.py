@@ -195,9 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.auto_start or simulate:
             service.start()
         if simulate:
-            viewer = OutputMonitor(
-                f"tcp://127.0.0.1:{args.output_stream_port}", ChannelNames(prefix)
-            )
+            output = f"tcp://127.0.0.1:{args.output_stream_port}"
+            viewer = OutputMonitor(output, ChannelNames(prefix))
             monitor = viewer
             viewer.start()
             print(

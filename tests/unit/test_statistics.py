@@ -1,0 +1,163 @@
+"""Processing counters, with a fake clock so that rates and latencies are exact."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from psen_processing import statistics as statistics_module
+from psen_processing.statistics import Statistics
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.wall = 1_700_000_000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return self.wall
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock()
+    namespace = SimpleNamespace(monotonic=fake.monotonic, time=fake.time)
+    monkeypatch.setattr(statistics_module, "time", namespace)
+    return fake
+
+
+@pytest.fixture
+def stats(clock: FakeClock) -> Statistics:
+    return Statistics(latency_window=1000, rate_window_s=2.0)
+
+
+def test_fresh_snapshot_is_empty(stats: Statistics) -> None:
+    data = stats.snapshot().to_json()
+    assert data == {
+        "processing_start_time": None,
+        "frames_received": 0,
+        "frames_sent": 0,
+        "frames_skipped": 0,
+        "frames_skipped_by_reason": {},
+        "frames_dropped_output": 0,
+        "profile_problems": {},
+        "last_pulse_id": None,
+        "last_sent_time": None,
+        "frames_per_second": 0.0,
+        "latency_ms": {"mean": None, "p50": None, "p99": None, "max": None},
+        "image_shape": None,
+        "image_dtype": None,
+        "last_problem": None,
+    }
+
+
+def test_counters(stats: Statistics, clock: FakeClock) -> None:
+    for _ in range(7):
+        stats.received()
+    stats.skipped("bad_main_header", "pulse ? is not JSON")
+    stats.skipped("corrupt_compressed_data", "pulse 5 corrupt")
+    stats.skipped("bad_main_header", "again")
+    stats.problem("roi_signal_outside_image", "roi_signal_outside_image in pulse 6")
+    stats.dropped()
+    stats.dropped()
+    stats.image((480, 640), "uint16")
+    stats.sent(41, clock.now)
+    stats.sent(42, clock.now)
+    snap = stats.snapshot()
+    assert snap.frames_received == 7
+    assert snap.frames_sent == 2
+    assert snap.frames_skipped == 3
+    assert snap.frames_skipped_by_reason == {"bad_main_header": 2, "corrupt_compressed_data": 1}
+    assert snap.profile_problems == {"roi_signal_outside_image": 1}
+    assert snap.frames_dropped_output == 2
+    assert snap.last_pulse_id == 42
+    assert snap.image_shape == [480, 640]
+    assert snap.image_dtype == "uint16"
+    assert stats.image_shape == (480, 640)
+    assert snap.last_problem == "roi_signal_outside_image in pulse 6"
+    expected_time = datetime.fromtimestamp(clock.wall, UTC).isoformat(timespec="milliseconds")
+    assert snap.last_sent_time == expected_time
+
+
+def test_latency_percentiles(stats: Statistics, clock: FakeClock) -> None:
+    latencies_ms = np.random.default_rng(12).uniform(0.1, 50.0, size=500)
+    for pulse_id, latency in enumerate(latencies_ms):
+        stats.sent(pulse_id, clock.now - latency / 1000.0)
+    latency = stats.snapshot().latency_ms
+    assert latency["mean"] == pytest.approx(latencies_ms.mean(), abs=1e-3)
+    assert latency["p50"] == pytest.approx(np.percentile(latencies_ms, 50), abs=1e-3)
+    assert latency["p99"] == pytest.approx(np.percentile(latencies_ms, 99), abs=1e-3)
+    assert latency["max"] == pytest.approx(latencies_ms.max(), abs=1e-3)
+    assert latency["p50"] <= latency["p99"] <= latency["max"]  # type: ignore[operator]
+
+
+def test_latency_window_keeps_only_the_newest(clock: FakeClock) -> None:
+    stats = Statistics(latency_window=10)
+    for pulse_id in range(100):
+        stats.sent(pulse_id, clock.now - (1.0 if pulse_id < 90 else 0.002))
+    assert stats.snapshot().latency_ms["max"] == pytest.approx(2.0)
+
+
+def test_frames_per_second(stats: Statistics, clock: FakeClock) -> None:
+    start = clock.now
+    for i in range(11):  # 10 Hz for one second
+        clock.now = start + i * 0.1
+        stats.sent(i, clock.now)
+    assert stats.snapshot().frames_per_second == pytest.approx(10.0)
+    clock.now = start + 1.5  # silence since the last frame lowers the rate
+    assert stats.snapshot().frames_per_second == pytest.approx(10 / 1.5, abs=0.01)
+    clock.now = start + 10.0  # all frames are older than the window
+    assert stats.snapshot().frames_per_second == 0.0
+    assert stats.snapshot().frames_sent == 11
+
+
+def test_reset(stats: Statistics, clock: FakeClock) -> None:
+    stats.received()
+    stats.skipped("bad_main_header", "x")
+    stats.problem("image_missing", "y")
+    stats.dropped()
+    stats.image((2, 3), "uint8")
+    stats.sent(1, clock.now - 0.01)
+    stats.reset(start_time=1_700_000_123.5)
+    snap = stats.snapshot()
+    assert snap.processing_start_time == "2023-11-16T06:55:23.500+00:00"
+    assert (snap.frames_received, snap.frames_sent, snap.frames_skipped) == (0, 0, 0)
+    assert snap.frames_skipped_by_reason == {}
+    assert snap.profile_problems == {}
+    assert snap.frames_dropped_output == 0
+    assert snap.last_pulse_id is None
+    assert snap.last_sent_time is None
+    assert snap.latency_ms["p50"] is None
+    assert snap.frames_per_second == 0.0
+    assert snap.image_shape is None
+    assert snap.last_problem is None
+
+
+def test_snapshot_is_independent_of_later_updates(stats: Statistics) -> None:
+    stats.skipped("a", "x")
+    snap = stats.snapshot()
+    stats.skipped("a", "x")
+    assert snap.frames_skipped_by_reason == {"a": 1}
+
+
+def test_concurrent_updates_are_all_counted(stats: Statistics) -> None:
+    def work() -> None:
+        for _ in range(2000):
+            stats.received()
+            stats.skipped("r", "d")
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    snap = stats.snapshot()
+    assert snap.frames_received == 8000
+    assert snap.frames_skipped_by_reason == {"r": 8000}
