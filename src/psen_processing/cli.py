@@ -194,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 service.set_roi("roi_background", [0, w, 0, max(1, h // 8)])
         if args.auto_start or simulate:
             service.start()
-        if simulate:
+        if camera is not None:
             output = f"tcp://127.0.0.1:{args.output_stream_port}"
             viewer = OutputMonitor(output, ChannelNames(prefix))
             monitor = viewer

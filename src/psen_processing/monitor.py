@@ -74,7 +74,9 @@ class OutputMonitor:
             parameters=json.loads(parameters) if isinstance(parameters, str) else None,
             signal_peak=None if signal is None else float(np.max(signal)),
             signal_peak_px=None if signal is None else int(np.argmax(signal)),
-            background_mean=None if background is None else float(np.mean(background)),
+            background_mean=None
+            if background is None
+            else float(background.astype(np.float64).mean()),
         )
 
     def _run(self) -> None:

@@ -67,14 +67,25 @@ class SettingsStore:
             data: Any = json.loads(self.path.read_text(encoding="utf-8"))
             return LoadResult(settings_from_json(data))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, SettingsFileError) as exc:
+            return LoadResult(ProcessingSettings(), f"{self.path}: {exc}", self._move_aside())
+
+    def _move_aside(self) -> Path | None:
+        """Rename the unusable file to a name no other file has; None if that fails."""
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        for n in range(1000):
             aside = self.path.with_name(
-                f"{self.path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}"
+                f"{self.path.name}.corrupt-{stamp}" + (f".{n}" if n else "")
             )
             try:
-                self.path.replace(aside)
+                # a hard link fails if the name is taken, so nothing is ever overwritten
+                os.link(self.path, aside)
+            except FileExistsError:
+                continue
             except OSError:
-                aside = None  # type: ignore[assignment]
-            return LoadResult(ProcessingSettings(), f"{self.path}: {exc}", aside)
+                return None
+            self.path.unlink()
+            return aside
+        return None
 
     def save(self, settings: ProcessingSettings) -> None:
         payload = json.dumps({"version": FORMAT_VERSION, **settings.to_json()}, indent=2) + "\n"

@@ -60,7 +60,7 @@ def test_psi_bsread_sender_to_psi_bsread_receiver(
         address="tcp://127.0.0.1",
         data_compression=compression,
         data_header_compression=header_compression,
-        block=False,
+        send_timeout=10000,  # blocks until the service is connected, fails after 10 s
     )
     sender.open()
     run = make_service(f"tcp://127.0.0.1:{port}")
@@ -71,8 +71,6 @@ def test_psi_bsread_sender_to_psi_bsread_receiver(
     receiver.connect()
     try:
         frames = _frames(6, np.random.default_rng(7))
-        # the output goes to psi-bsread as soon as the service is connected to the sender
-        wait_until(lambda: run.service.status == "processing")
         received = []
         for pulse_id, frame in enumerate(frames, start=1000):
             sender.send(data=frame, pulse_id=pulse_id, timestamp=(1_700_000_000, pulse_id))
@@ -85,11 +83,13 @@ def test_psi_bsread_sender_to_psi_bsread_receiver(
             np.testing.assert_array_equal(data[IMAGE].value, frame[IMAGE])
             assert data["TEST-CAM:INTENSITY"].value == frame["TEST-CAM:INTENSITY"]
             assert data["TEST-CAM:COUNTER"].value == frame["TEST-CAM:COUNTER"]
-            np.testing.assert_array_equal(data["TEST-CAM:WAVEFORM"].value, frame["TEST-CAM:WAVEFORM"])
+            waveform = data["TEST-CAM:WAVEFORM"].value
+            np.testing.assert_array_equal(waveform, frame["TEST-CAM:WAVEFORM"])
             assert data["TEST-CAM:DESCRIPTION"].value == frame["TEST-CAM:DESCRIPTION"]
             ox, sx, oy, sy = ROI_SIGNAL
             expected_signal = frame[IMAGE][oy : oy + sy, ox : ox + sx].sum(axis=0)
-            np.testing.assert_array_equal(data[f"{IMAGE}.roi_signal_x_profile"].value, expected_signal)
+            signal = data[f"{IMAGE}.roi_signal_x_profile"].value
+            np.testing.assert_array_equal(signal, expected_signal)
             ox, sx, oy, sy = ROI_BACKGROUND
             expected_background = frame[IMAGE][oy : oy + sy, ox : ox + sx].sum(axis=0)
             np.testing.assert_array_equal(
@@ -109,7 +109,9 @@ def test_output_values_arrive_as_the_bytes_that_came_in(
 ) -> None:
     """Pass-through channels are forwarded byte for byte (no decode and re-encode)."""
     port = free_port()
-    sender = Sender(port=port, address="tcp://127.0.0.1", data_compression="bitshuffle_lz4")
+    sender = Sender(
+        port=port, address="tcp://127.0.0.1", data_compression="bitshuffle_lz4", send_timeout=10000
+    )
     sender.open()
     run = make_service(f"tcp://127.0.0.1:{port}")
     run.client.set_roi_signal([0, 16, 0, 4])

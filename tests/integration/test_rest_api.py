@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable
 
 import numpy as np
@@ -116,7 +117,8 @@ def test_malformed_json_and_unknown_endpoints(running: Running) -> None:
     response = requests.get(f"{running.url}/start", timeout=5)
     assert response.status_code == 405
     assert response.json()["state"] == "error"
-    response = requests.post(f"{running.url}/roi_signal", data=b"[" + b"1," * MAX_BODY_BYTES + b"1]")
+    huge = b"[" + b"1," * MAX_BODY_BYTES + b"1]"
+    response = requests.post(f"{running.url}/roi_signal", data=huge, timeout=5)
     assert response.status_code == 413
     assert response.json()["state"] == "error"
     assert running.client.get_roi_background() is None
@@ -155,8 +157,6 @@ def test_openapi_description_is_served(running: Running) -> None:
 
 
 def test_client_times_out_instead_of_hanging(make_service: Callable[..., Running]) -> None:
-    import socket
-
     with socket.socket() as silent:  # accepts connections, never answers
         silent.bind(("127.0.0.1", 0))
         silent.listen()

@@ -211,10 +211,15 @@ def test_settings_change_between_frames(processor: FrameProcessor, image: np.nda
     first = processor.process(frame(image, 1), settings([0, 10, 0, 10]))
     second = processor.process(frame(image, 2), settings([5, 20, 0, 48], []))
     third = processor.process(frame(image, 3), settings(None, None))
-    np.testing.assert_array_equal(decoded(first.parts).array(SIGNAL), numpy_profile(image, [0, 10, 0, 10]))
+    np.testing.assert_array_equal(
+        decoded(first.parts).array(SIGNAL), numpy_profile(image, [0, 10, 0, 10])
+    )
     out = decoded(second.parts)
     np.testing.assert_array_equal(out.array(SIGNAL), numpy_profile(image, [5, 20, 0, 48]))
-    assert json.loads(str(out.value(PARAMS))) == {"roi_signal": [5, 20, 0, 48], "roi_background": []}
+    assert json.loads(str(out.value(PARAMS))) == {
+        "roi_signal": [5, 20, 0, 48],
+        "roi_background": [],
+    }
     out = decoded(third.parts)
     assert out.channel(SIGNAL) is None
     assert json.loads(str(out.value(PARAMS))) == {"roi_signal": None, "roi_background": None}
@@ -233,7 +238,9 @@ def test_passthrough_objects_are_forwarded(processor: FrameProcessor, image: np.
 def test_image_dtypes(processor: FrameProcessor, dtype: str) -> None:
     rng = np.random.default_rng(10)
     image = rng.integers(0, 120, size=(16, 24)).astype(dtype)
-    outcome = processor.process(frame(image, compression="bitshuffle_lz4"), settings([1, 20, 2, 12]))
+    outcome = processor.process(
+        frame(image, compression="bitshuffle_lz4"), settings([1, 20, 2, 12])
+    )
     assert outcome.image_dtype == np.dtype(dtype).name
     out = decoded(outcome.parts)
     np.testing.assert_allclose(out.array(SIGNAL), numpy_profile(image, [1, 20, 2, 12]), rtol=1e-6)

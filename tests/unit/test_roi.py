@@ -135,7 +135,9 @@ def test_switched_off_roi_always_fits(roi: object) -> None:
 
 
 def _reference_profile(image: np.ndarray, roi: Roi) -> np.ndarray:
-    window = image[roi.offset_y : roi.offset_y + roi.size_y, roi.offset_x : roi.offset_x + roi.size_x]
+    window = image[
+        roi.offset_y : roi.offset_y + roi.size_y, roi.offset_x : roi.offset_x + roi.size_x
+    ]
     # Python integers / exact float64 sums, column by column: an independent truth
     return np.array(
         [sum(float(v) for v in window[:, col].tolist()) for col in range(window.shape[1])],

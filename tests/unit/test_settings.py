@@ -131,11 +131,6 @@ def test_problem_text_says_what_is_wrong(path: Path) -> None:
     assert "exactly 4" in problem
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the aside name has one-second resolution and Path.replace overwrites, so a second "
-    "corrupt file within the same second destroys the first one",
-)
 def test_two_corrupt_files_in_the_same_second_are_both_kept(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -127,7 +127,7 @@ def test_reset(stats: Statistics, clock: FakeClock) -> None:
     stats.sent(1, clock.now - 0.01)
     stats.reset(start_time=1_700_000_123.5)
     snap = stats.snapshot()
-    assert snap.processing_start_time == "2023-11-16T06:55:23.500+00:00"
+    assert snap.processing_start_time == "2023-11-14T22:15:23.500+00:00"
     assert (snap.frames_received, snap.frames_sent, snap.frames_skipped) == (0, 0, 0)
     assert snap.frames_skipped_by_reason == {}
     assert snap.profile_problems == {}

@@ -45,11 +45,24 @@ def compressed_size(raw: Buffer, compression: str, big_endian: bool) -> int:
     return view.nbytes
 
 
+# LZ4 cannot expand data more than about 255 times; a larger claim is a corrupt header.
+_MAX_LZ4_RATIO = 256
+
+
 def decompress(
-    raw: Buffer, compression: str, dtype: np.dtype[np.generic]
+    raw: Buffer,
+    compression: str,
+    dtype: np.dtype[np.generic],
+    big_endian: bool | None = None,
 ) -> npt.NDArray[np.generic]:
-    """Decode one value into a flat array of ``dtype`` (a view on ``raw`` when uncompressed)."""
+    """Decode one value into a flat array of ``dtype`` (a view on ``raw`` when uncompressed).
+
+    ``big_endian`` is the channel's encoding (it sets the byte order of the lz4 size header even
+    for one-byte types); by default it is taken from ``dtype``.
+    """
     view = memoryview(raw).cast("B")
+    if big_endian is None:
+        big_endian = dtype.byteorder == ">"
     if compression == "none":
         if view.nbytes % dtype.itemsize:
             raise ProtocolError(
@@ -57,7 +70,12 @@ def decompress(
                 f"{view.nbytes} bytes is not a whole number of {dtype.name} values",
             )
         return np.frombuffer(view, dtype=dtype)
-    size = compressed_size(view, compression, dtype.byteorder == ">")
+    size = compressed_size(view, compression, big_endian)
+    if size < 0 or size > _MAX_LZ4_RATIO * view.nbytes + 64:
+        raise ProtocolError(
+            "corrupt_compressed_data",
+            f"declared size {size} is impossible for {view.nbytes} compressed bytes",
+        )
     if size % dtype.itemsize:
         raise ProtocolError(
             "corrupt_compressed_data",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import lz4.block
 import numpy as np
@@ -91,6 +91,10 @@ def _json(raw: Buffer, reason: str, what: str) -> Any:
         raise ProtocolError(reason, f"{what} is not valid JSON: {exc}") from exc
 
 
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def parse_main_header(raw: Buffer) -> MainHeader:
     header = _json(raw, "bad_main_header", "main header")
     if not isinstance(header, dict):
@@ -110,7 +114,7 @@ def parse_main_header(raw: Buffer) -> MainHeader:
             raise ProtocolError("bad_main_header", "global_timestamp is not an object")
         sec_value = stamp.get("sec", stamp.get("epoch"))
         ns_value = stamp.get("ns", 0)
-        if not isinstance(sec_value, int) or not isinstance(ns_value, int):
+        if not _is_int(sec_value) or not _is_int(ns_value):
             raise ProtocolError(
                 "bad_main_header", "global_timestamp needs integer 'sec' (or 'epoch') and 'ns'"
             )

@@ -55,7 +55,7 @@ class Message:
         raw = self.parts[2 + 2 * index]
         if memoryview(raw).nbytes == 0:
             return None
-        flat = decompress(raw, spec.compression, spec.dtype)
+        flat = decompress(raw, spec.compression, spec.dtype, spec.big_endian)
         if spec.type == "string" or spec.shape in ((), (1,)):
             return flat
         expected = int(np.prod(spec.shape))
@@ -86,7 +86,7 @@ def _check_value_size(spec: ChannelSpec, raw: Buffer) -> None:
     if nbytes == 0 or expected is None:
         return
     size = compressed_size(raw, spec.compression, spec.big_endian)
-    if size < expected:
+    if size != expected:
         raise ProtocolError(
             "value_size_mismatch",
             f"channel {spec.name!r} value has {size} bytes, its type {spec.type} and shape "
@@ -97,7 +97,7 @@ def _check_value_size(spec: ChannelSpec, raw: Buffer) -> None:
 class Decoder:
     """Turns the parts of received multipart messages into :class:`Message` views.
 
-    ``validate_sizes`` checks, without decompressing anything, that every value is at least as
+    ``validate_sizes`` checks, without decompressing anything, that every value is exactly as
     long as its type and shape say (for compressed values, the size their header declares).
     """
 
