@@ -29,3 +29,23 @@ class ChannelNames:
     @property
     def roi_background_x_profile(self) -> str:
         return self._derived("roi_background_x_profile")
+
+    @property
+    def edge_position(self) -> str:
+        return self._derived("edge_position")
+
+    @property
+    def edge_amplitude(self) -> str:
+        return self._derived("edge_amplitude")
+
+    @property
+    def edge_fwhm(self) -> str:
+        return self._derived("edge_fwhm")
+
+    @property
+    def arrival_time(self) -> str:
+        return self._derived("arrival_time")
+
+    @property
+    def is_reference(self) -> str:
+        return self._derived("is_reference")

@@ -91,6 +91,22 @@ class PsenProcessingClient:
         """
         return _roi(self._request("POST", "roi_signal", roi, send_body=True)["roi_signal"])
 
+    def get_edge_detection(self) -> dict[str, Any]:
+        """Get the edge detection settings. :return: The settings as a dict."""
+        edge: dict[str, Any] = self._request("GET", "edge_detection")["edge_detection"]
+        return edge
+
+    def set_edge_detection(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Change edge detection settings; keys not given keep their values.
+
+        :param params: e.g. {"enabled": True, "reference": {"mode": "pulse_id", "period": 2,
+            "signal_offset": 0}, "calibration": [c0, c1], "direction": "falling"}.
+        :return: All edge detection settings after the change.
+        """
+        data = self._request("POST", "edge_detection", params, send_body=True)
+        edge: dict[str, Any] = data["edge_detection"]
+        return edge
+
 
 def _roi(value: Any) -> list[int] | None:
     return None if value is None else list(value)

@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .channels import ChannelNames
 from .codec import Decoder, ExtraChannel, Message, OutputEncoder, channel_entry
 from .codec.compression import Buffer
 from .errors import ProtocolError
 from .processing import FrameResult, ProcessingSettings, process_image
+from .timing import EdgeTracker, ShotTiming
 
 __all__ = ["FrameOutcome", "FrameProcessor"]
 
@@ -30,20 +32,32 @@ class FrameOutcome:
     image_shape: tuple[int, ...] | None = None
     image_dtype: str | None = None
     result: FrameResult | None = None
+    timing: ShotTiming | None = None
 
 
 class FrameProcessor:
     """Decodes, processes and re-encodes messages for one camera prefix.
 
-    Holds only codec caches; the settings come in with every call so that each frame is
-    processed with exactly one snapshot.
+    Holds codec caches and the edge tracker; the settings come in with every call so that each
+    frame is processed with exactly one snapshot.
     """
 
-    def __init__(self, names: ChannelNames) -> None:
+    def __init__(self, names: ChannelNames, tracker: EdgeTracker | None = None) -> None:
         self.names = names
         self.decoder = Decoder()
         self.encoder = OutputEncoder()
+        self.tracker = tracker if tracker is not None else EdgeTracker()
         self._params_cache: tuple[ProcessingSettings, ExtraChannel] | None = None
+        self._entries: dict[tuple[str, str, tuple[int, ...]], tuple[dict[str, Any], str]] = {}
+
+    def _extra(self, name: str, value: npt.NDArray[np.generic]) -> ExtraChannel:
+        """An output channel, its header entry built once per name, type and shape."""
+        key = (name, value.dtype.str, value.shape)
+        cached = self._entries.get(key)
+        if cached is None:
+            entry = channel_entry(name, value)
+            cached = self._entries[key] = (entry, ExtraChannel.key_of(entry))
+        return ExtraChannel(cached[0], value, cached[1])
 
     def _parameters_channel(self, settings: ProcessingSettings) -> ExtraChannel:
         cached = self._params_cache
@@ -72,6 +86,18 @@ class FrameProcessor:
             return None, ("image_empty", f"{name} carries no value in pulse {message.pulse_id}")
         return image, None
 
+    def _timing_channels(self, timing: ShotTiming) -> list[ExtraChannel]:
+        names, edge = self.names, timing.edge
+        values = (
+            (names.edge_position, edge.position),
+            (names.edge_amplitude, edge.amplitude),
+            (names.edge_fwhm, edge.fwhm),
+            (names.arrival_time, timing.arrival_time),
+        )
+        extras = [self._extra(name, np.array([value], dtype=np.float64)) for name, value in values]
+        extras.append(self._extra(names.is_reference, np.array([timing.is_reference])))
+        return extras
+
     def process(
         self,
         buffers: Sequence[Buffer],
@@ -98,7 +124,20 @@ class FrameProcessor:
                 (self.names.roi_background_x_profile, result.roi_background_x_profile),
             ):
                 if profile is not None:
-                    extras.append(ExtraChannel(channel_entry(name, profile), profile))
+                    extras.append(self._extra(name, profile))
+        timing: ShotTiming | None = None
+        if settings.edge_detection.enabled:
+            timing = self.tracker.update(
+                settings.edge_detection,
+                roi_signal=settings.roi_signal,
+                pulse_id=message.pulse_id,
+                lookup=message.value,
+                signal=None if result is None else result.roi_signal_x_profile,
+                background=None if result is None else result.roi_background_x_profile,
+            )
+            if timing.problem is not None:
+                problems.append((timing.problem, f"{timing.problem} in pulse {message.pulse_id}"))
+            extras.extend(self._timing_channels(timing))
         parts = self.encoder.encode(message, extras, passthrough)
         return FrameOutcome(
             pulse_id=message.pulse_id,
@@ -107,4 +146,5 @@ class FrameProcessor:
             image_shape=None if image is None else tuple(image.shape),
             image_dtype=None if image is None else image.dtype.name,
             result=result,
+            timing=timing,
         )

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .roi import Roi, RoiSetting, roi_to_json, roi_x_profile
+from .timing import EdgeDetectionSettings
 
 __all__ = ["FrameResult", "ProcessingSettings", "process_image"]
 
@@ -19,17 +20,27 @@ class ProcessingSettings:
 
     roi_signal: RoiSetting = None
     roi_background: RoiSetting = None
+    edge_detection: EdgeDetectionSettings = field(default_factory=EdgeDetectionSettings)
 
     def to_json(self) -> dict[str, object]:
+        """Everything, as saved in the settings file."""
         return {
             "roi_signal": roi_to_json(self.roi_signal),
             "roi_background": roi_to_json(self.roi_background),
+            "edge_detection": self.edge_detection.to_json(),
         }
 
     @property
     def parameters_json(self) -> str:
-        """The ``.processing_parameters`` channel value for frames processed with these settings."""
-        return json.dumps(self.to_json())
+        """The ``.processing_parameters`` channel value for frames processed with these settings:
+        both ROIs, and the edge settings while edge detection is enabled."""
+        parameters: dict[str, object] = {
+            "roi_signal": roi_to_json(self.roi_signal),
+            "roi_background": roi_to_json(self.roi_background),
+        }
+        if self.edge_detection.enabled:
+            parameters["edge_detection"] = self.edge_detection.to_json()
+        return json.dumps(parameters)
 
 
 @dataclass(frozen=True, slots=True)

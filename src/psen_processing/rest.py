@@ -11,7 +11,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .errors import InvalidRequest, InvalidRoi, PsenError, ServiceError, SettingsFileError
+from .errors import (
+    InvalidEdgeSettings,
+    InvalidRequest,
+    InvalidRoi,
+    PsenError,
+    ServiceError,
+    SettingsFileError,
+)
 from .roi import roi_to_json
 from .service import PsenService, RoiName
 
@@ -36,6 +43,59 @@ _ROI_BODY = {
                         "description": "[offset_x, size_x, offset_y, size_y]",
                     },
                 ]
+            }
+        }
+    },
+}
+
+
+_EDGE_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "enabled": {"type": "boolean"},
+                    "reference": {
+                        "oneOf": [
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "mode": {"const": "pulse_id"},
+                                    "period": {"type": "integer", "minimum": 1},
+                                    "signal_offset": {"type": "integer", "minimum": 0},
+                                },
+                                "required": ["mode"],
+                            },
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "mode": {"const": "channel"},
+                                    "channel": {"type": "string"},
+                                    "threshold": {"type": "number"},
+                                },
+                                "required": ["mode", "channel"],
+                            },
+                        ]
+                    },
+                    "reference_length": {"type": "integer", "minimum": 1},
+                    "calibration": {
+                        "oneOf": [{"type": "null"}, {"type": "array", "items": {"type": "number"}}]
+                    },
+                    "direction": {"enum": ["falling", "rising"]},
+                    "filter_length": {"type": "integer"},
+                    "filter_width": {"type": "number", "minimum": 0},
+                    "fit_fraction": {
+                        "type": "number",
+                        "exclusiveMinimum": 0,
+                        "exclusiveMaximum": 1,
+                    },
+                    "min_amplitude": {"type": "number", "minimum": 0},
+                    "background_subtraction": {"type": "boolean"},
+                    "reference_threshold": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
+                },
             }
         }
     },
@@ -84,6 +144,7 @@ def build_app(service: PsenService) -> FastAPI:
 
     @app.exception_handler(InvalidRoi)
     @app.exception_handler(InvalidRequest)
+    @app.exception_handler(InvalidEdgeSettings)
     async def bad_request(_: Request, exc: Exception) -> JSONResponse:
         return _error(400, str(exc))
 
@@ -148,4 +209,18 @@ def build_app(service: PsenService) -> FastAPI:
 
     roi_routes("roi_signal")
     roi_routes("roi_background")
+
+    @app.get("/edge_detection", summary="Get the edge detection settings")
+    def get_edge_detection() -> dict[str, object]:
+        return _envelope(service, edge_detection=service.get_edge_detection().to_json())
+
+    @app.post(
+        "/edge_detection",
+        summary="Change edge detection settings (only the keys given change)",
+        openapi_extra={"requestBody": _EDGE_BODY},
+    )
+    async def set_edge_detection(request: Request) -> dict[str, object]:
+        edge = service.set_edge_detection(await _json_body(request))
+        return _envelope(service, edge_detection=edge.to_json())
+
     return app

@@ -16,6 +16,7 @@ from .processing import ProcessingSettings
 from .roi import RoiSetting, check_roi_fits, parse_roi
 from .settings import SettingsStore
 from .statistics import Statistics
+from .timing import EdgeDetectionSettings, EdgeTracker
 from .worker import StreamConfig, Worker
 
 __all__ = ["PsenService", "Status"]
@@ -38,6 +39,8 @@ class PsenService:
         self.statistics = Statistics()
         self.last_error: str | None = None
         self.settings_problem: str | None = None
+        self.tracker = EdgeTracker()
+        """The edge reference of this service: kept across stop and start."""
         self.latest: FrameOutcome | None = None
         """The most recent processed frame (for reports and live views)."""
         settings = ProcessingSettings()
@@ -78,6 +81,16 @@ class PsenService:
         self._replace(**{name: roi})
         return roi
 
+    def get_edge_detection(self) -> EdgeDetectionSettings:
+        return self._settings.edge_detection
+
+    def set_edge_detection(self, data: object) -> EdgeDetectionSettings:
+        """Change the edge settings given in ``data`` (a partial update); validated first."""
+        with self._lock:
+            edge = self._settings.edge_detection.updated(data)
+            self._replace(edge_detection=edge)
+            return edge
+
     # -- processing -------------------------------------------------------------------------
     @property
     def status(self) -> Status:
@@ -90,7 +103,12 @@ class PsenService:
                 return "processing"
             self.statistics.reset(start_time=time.time())
             worker = Worker(
-                self.config, self._context, lambda: self._settings, self.statistics, self._keep
+                self.config,
+                self._context,
+                lambda: self._settings,
+                self.statistics,
+                on_frame=self._keep,
+                tracker=self.tracker,
             )
             try:
                 worker.start()

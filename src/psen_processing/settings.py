@@ -13,6 +13,7 @@ from typing import Any
 from .errors import PsenError, SettingsFileError
 from .processing import ProcessingSettings
 from .roi import parse_roi
+from .timing import EdgeDetectionSettings
 
 __all__ = ["LoadResult", "SettingsStore", "default_settings_path", "settings_from_json"]
 
@@ -29,13 +30,14 @@ def default_settings_path(prefix: str) -> Path:
 def settings_from_json(data: object) -> ProcessingSettings:
     if not isinstance(data, dict):
         raise SettingsFileError("settings file does not hold a JSON object")
-    unknown = set(data) - {"version", "roi_signal", "roi_background"}
+    unknown = set(data) - {"version", "roi_signal", "roi_background", "edge_detection"}
     if unknown:
         raise SettingsFileError(f"settings file has unknown keys {sorted(unknown)}")
     try:
         return ProcessingSettings(
             roi_signal=parse_roi(data.get("roi_signal"), "roi_signal"),
             roi_background=parse_roi(data.get("roi_background"), "roi_background"),
+            edge_detection=EdgeDetectionSettings().updated(data.get("edge_detection") or {}),
         )
     except PsenError as exc:
         raise SettingsFileError(f"settings file holds an invalid value: {exc}") from exc

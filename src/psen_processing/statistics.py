@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import Counter, deque
@@ -9,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
+
+from .timing import ShotTiming
 
 __all__ = ["Statistics", "StatisticsSnapshot"]
 
@@ -35,6 +38,7 @@ class StatisticsSnapshot:
     image_shape: list[int] | None
     image_dtype: str | None
     last_problem: str | None
+    edge_detection: dict[str, float | int | None]
 
     def to_json(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -64,6 +68,10 @@ class Statistics:
             self._image_shape: tuple[int, ...] | None = None
             self._image_dtype: str | None = None
             self._last_problem: str | None = None
+            self._reference_shots = 0
+            self._xray_shots = 0
+            self._edges_found = 0
+            self._last_edge: tuple[float, float, float] | None = None
 
     def received(self) -> None:
         with self._lock:
@@ -81,6 +89,19 @@ class Statistics:
 
     def image(self, shape: tuple[int, ...], dtype: str) -> None:
         self._image_shape, self._image_dtype = shape, dtype  # plain assignments are atomic
+
+    def timing(self, timing: ShotTiming) -> None:
+        with self._lock:
+            if timing.problem is not None:
+                return
+            if timing.is_reference:
+                self._reference_shots += 1
+                return
+            self._xray_shots += 1
+            if timing.edge.found:
+                self._edges_found += 1
+                edge = timing.edge
+                self._last_edge = (edge.position, edge.amplitude, timing.arrival_time)
 
     def dropped(self) -> None:
         with self._lock:
@@ -132,4 +153,18 @@ class Statistics:
                 image_shape=list(self._image_shape) if self._image_shape else None,
                 image_dtype=self._image_dtype,
                 last_problem=self._last_problem,
+                edge_detection=self._edge_summary(),
             )
+
+    def _edge_summary(self) -> dict[str, float | int | None]:
+        position, amplitude, arrival = self._last_edge or (None, None, None)
+        found = self._edges_found / self._xray_shots if self._xray_shots else None
+        return {
+            "reference_shots": self._reference_shots,
+            "xray_shots": self._xray_shots,
+            "edges_found": self._edges_found,
+            "edge_found_ratio": None if found is None else round(found, 4),
+            "last_edge_position": position,
+            "last_edge_amplitude": amplitude,
+            "last_arrival_time": None if arrival is None or math.isnan(arrival) else arrival,
+        }

@@ -17,6 +17,7 @@ from .errors import ServiceError
 from .pipeline import FrameOutcome, FrameProcessor
 from .processing import ProcessingSettings
 from .statistics import Statistics
+from .timing import EdgeTracker
 
 __all__ = ["StreamConfig", "Worker"]
 
@@ -52,13 +53,16 @@ class Worker:
         context: zmq.Context[Any],
         settings: Callable[[], ProcessingSettings],
         statistics: Statistics,
+        *,
         on_frame: Callable[[FrameOutcome], None] | None = None,
+        tracker: EdgeTracker | None = None,
     ) -> None:
         self._config = config
         self._context = context
         self._settings = settings
         self._stats = statistics
         self._on_frame = on_frame
+        self._tracker = tracker
         self._stop = threading.Event()
         self._ready: Future[None] = Future()
         self._thread = threading.Thread(target=self._run, name="psen-worker", daemon=True)
@@ -133,7 +137,7 @@ class Worker:
             self._ready.set_exception(exc)
             return
         self._ready.set_result(None)
-        processor = FrameProcessor(ChannelNames(self._config.prefix))
+        processor = FrameProcessor(ChannelNames(self._config.prefix), self._tracker)
         try:
             while not self._stop.is_set():
                 if not source.poll(self._config.receive_timeout_ms, zmq.POLLIN):
@@ -173,6 +177,8 @@ class Worker:
             stats.problem(reason, detail)
         if outcome.image_shape is not None and outcome.image_dtype is not None:
             stats.image(outcome.image_shape, outcome.image_dtype)
+        if outcome.timing is not None:
+            stats.timing(outcome.timing)
         if self._on_frame is not None:
             self._on_frame(outcome)
         assert outcome.pulse_id is not None

@@ -39,7 +39,9 @@ def test_save_load_round_trip(path: Path, signal: object, background: object) ->
     assert result.problem is None
     assert result.moved_to is None
     assert result.settings == saved
-    assert result.settings.to_json() == {"roi_signal": signal, "roi_background": background}
+    saved = result.settings.to_json()
+    assert (saved["roi_signal"], saved["roi_background"]) == (signal, background)
+    assert saved["edge_detection"] == ProcessingSettings().edge_detection.to_json()
     on_disk = json.loads(path.read_text(encoding="utf-8"))
     assert on_disk["roi_signal"] == signal
     assert on_disk["roi_background"] == background

@@ -55,6 +55,15 @@ def test_fresh_snapshot_is_empty(stats: Statistics) -> None:
         "image_shape": None,
         "image_dtype": None,
         "last_problem": None,
+        "edge_detection": {
+            "reference_shots": 0,
+            "xray_shots": 0,
+            "edges_found": 0,
+            "edge_found_ratio": None,
+            "last_edge_position": None,
+            "last_edge_amplitude": None,
+            "last_arrival_time": None,
+        },
     }
 
 

@@ -71,14 +71,23 @@ def timestamp_bytes(sec: int, ns: int, big_endian: bool = False) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class ExtraChannel:
-    """A channel the service adds: its header entry and its encoded value."""
+    """A channel the service adds: its header entry and its encoded value.
+
+    ``key`` identifies the entry for the output-header cache; pass it when the same entry is
+    reused for many frames so that it is not recomputed each time.
+    """
 
     entry: dict[str, Any] = field(hash=False)
     value: bytes | npt.NDArray[np.generic] = field(hash=False)
+    key: str = ""
 
-    @property
-    def key(self) -> str:
-        return json.dumps(self.entry, sort_keys=True)
+    def __post_init__(self) -> None:
+        if not self.key:
+            object.__setattr__(self, "key", self.key_of(self.entry))
+
+    @staticmethod
+    def key_of(entry: dict[str, Any]) -> str:
+        return json.dumps(entry, sort_keys=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,254 @@
+"""Edge detection per shot: settings, X-ray/reference classification and the running reference.
+
+Pure apart from :class:`EdgeTracker`'s own state (the reference average of one service), which
+only the processing loop touches.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .edge import EdgeParams, EdgeResult, ReferenceAccumulator, arrival_time, find_edge
+from .errors import InvalidEdgeSettings
+from .roi import RoiSetting
+
+__all__ = [
+    "ChannelClassifier",
+    "EdgeDetectionSettings",
+    "EdgeTracker",
+    "PulseIdClassifier",
+    "ShotTiming",
+]
+
+
+def _integer(name: str, value: object, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InvalidEdgeSettings(
+            f"Invalid edge setting {name}={value!r}: must be an integer >= {minimum}."
+        )
+    return value
+
+
+def _number(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidEdgeSettings(
+            f"Invalid edge setting {name}={value!r}: must be a finite number."
+        )
+    return float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class PulseIdClassifier:
+    """X-ray shot when ``pulse_id % period == signal_offset``; otherwise a reference shot."""
+
+    period: int = 2
+    signal_offset: int = 0
+
+    def __post_init__(self) -> None:
+        _integer("reference.period", self.period, 1)
+        _integer("reference.signal_offset", self.signal_offset, 0)
+        if self.signal_offset >= self.period:
+            raise InvalidEdgeSettings(
+                f"Invalid edge setting reference.signal_offset={self.signal_offset}: must be "
+                f"smaller than the period ({self.period})."
+            )
+
+    def to_json(self) -> dict[str, Any]:
+        return {"mode": "pulse_id", "period": self.period, "signal_offset": self.signal_offset}
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelClassifier:
+    """X-ray shot when the input channel's value is above ``threshold`` (e.g. an intensity
+    monitor); otherwise a reference shot."""
+
+    channel: str
+    threshold: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.channel, str) or not self.channel:
+            raise InvalidEdgeSettings(
+                f"Invalid edge setting reference.channel={self.channel!r}: must be a channel name."
+            )
+        object.__setattr__(self, "threshold", _number("reference.threshold", self.threshold))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"mode": "channel", "channel": self.channel, "threshold": self.threshold}
+
+
+ShotClassifier = PulseIdClassifier | ChannelClassifier
+
+
+def _classifier(data: object) -> ShotClassifier:
+    if not isinstance(data, Mapping):
+        raise InvalidEdgeSettings(
+            f"Invalid edge setting reference={data!r}: must be an object such as "
+            '{"mode": "pulse_id", "period": 2, "signal_offset": 0} or '
+            '{"mode": "channel", "channel": "NAME", "threshold": 0.5}.'
+        )
+    values = dict(data)
+    mode = values.pop("mode", None)
+    allowed = {"pulse_id": {"period", "signal_offset"}, "channel": {"channel", "threshold"}}
+    if mode not in allowed:
+        raise InvalidEdgeSettings(
+            f"Invalid edge setting reference.mode={mode!r}: must be 'pulse_id' or 'channel'."
+        )
+    unknown = sorted(set(values) - allowed[mode])
+    if unknown:
+        raise InvalidEdgeSettings(
+            f"Unknown key(s) {unknown} in reference of mode {mode!r}; "
+            f"known: {sorted(allowed[mode])}."
+        )
+    if mode == "pulse_id":
+        return PulseIdClassifier(**values)
+    if "channel" not in values:
+        raise InvalidEdgeSettings("Edge setting reference of mode 'channel' needs 'channel'.")
+    return ChannelClassifier(**values)
+
+
+def _calibration(value: object) -> tuple[float, ...] | None:
+    if value is None or value == []:
+        return None
+    if not isinstance(value, list | tuple):
+        raise InvalidEdgeSettings(
+            f"Invalid edge setting calibration={value!r}: must be a list of polynomial "
+            "coefficients (fs, lowest order first) or null."
+        )
+    return tuple(_number(f"calibration[{i}]", c) for i, c in enumerate(value))
+
+
+_TOP_LEVEL = ("enabled", "reference", "reference_length", "calibration")
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeDetectionSettings:
+    enabled: bool = False
+    reference: ShotClassifier = field(default_factory=PulseIdClassifier)
+    reference_length: int = 16
+    """How many of the latest reference shots are averaged into the reference."""
+    calibration: tuple[float, ...] | None = None
+    """Polynomial px -> fs, lowest order first; None: arrival time is NaN."""
+    params: EdgeParams = field(default_factory=EdgeParams)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "enabled": self.enabled,
+            "reference": self.reference.to_json(),
+            "reference_length": self.reference_length,
+            "calibration": None if self.calibration is None else list(self.calibration),
+            **self.params.to_mapping(),
+        }
+
+    def updated(self, data: object) -> EdgeDetectionSettings:
+        """These settings with the keys given in ``data`` changed (a partial update)."""
+        if not isinstance(data, Mapping):
+            raise InvalidEdgeSettings(
+                f"Edge detection settings must be a JSON object, not {type(data).__name__}."
+            )
+        values = dict(data)
+        changes: dict[str, Any] = {}
+        if "enabled" in values:
+            enabled = values.pop("enabled")
+            if not isinstance(enabled, bool):
+                raise InvalidEdgeSettings(
+                    f"Invalid edge setting enabled={enabled!r}: must be true or false."
+                )
+            changes["enabled"] = enabled
+        if "reference" in values:
+            changes["reference"] = _classifier(values.pop("reference"))
+        if "reference_length" in values:
+            changes["reference_length"] = _integer(
+                "reference_length", values.pop("reference_length"), 1
+            )
+        if "calibration" in values:
+            changes["calibration"] = _calibration(values.pop("calibration"))
+        if values:
+            try:
+                changes["params"] = EdgeParams.from_mapping({**self.params.to_mapping(), **values})
+            except TypeError as exc:  # pragma: no cover - from_mapping names unknown keys
+                raise InvalidEdgeSettings(str(exc)) from exc
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class ShotTiming:
+    """The timing outcome of one shot."""
+
+    is_reference: bool
+    edge: EdgeResult
+    arrival_time: float
+    problem: str | None = None
+    """Why no edge could be looked for (a stable reason key), if so."""
+
+
+_NO_EDGE = EdgeResult(math.nan, math.nan, math.nan, False)
+
+
+class EdgeTracker:
+    """Classifies shots, keeps the reference average and finds edges on X-ray shots.
+
+    One per service: the reference survives a stop and start of processing, and is reset when
+    the signal ROI changes.
+    """
+
+    def __init__(self) -> None:
+        self._references = ReferenceAccumulator()
+        self._roi: RoiSetting = None
+
+    @property
+    def reference(self) -> npt.NDArray[np.float64] | None:
+        return self._references.reference
+
+    def classify(
+        self, settings: EdgeDetectionSettings, pulse_id: int, lookup: Callable[[str], object]
+    ) -> bool | str:
+        """True for a reference shot, False for an X-ray shot, or a problem key."""
+        rule = settings.reference
+        if isinstance(rule, PulseIdClassifier):
+            return pulse_id % rule.period != rule.signal_offset
+        try:
+            value = lookup(rule.channel)
+        except Exception:  # a corrupt monitor channel costs this shot's edge, no more
+            return "edge_reference_channel_unreadable"
+        if value is None:
+            return "edge_reference_channel_missing"
+        try:
+            number = float(np.asarray(value, dtype=np.float64).reshape(-1)[0])
+        except (TypeError, ValueError, IndexError):
+            return "edge_reference_channel_unreadable"
+        return not number > rule.threshold
+
+    def update(
+        self,
+        settings: EdgeDetectionSettings,
+        *,
+        roi_signal: RoiSetting,
+        pulse_id: int,
+        lookup: Callable[[str], object],
+        signal: npt.NDArray[np.float64] | None,
+        background: npt.NDArray[np.float64] | None,
+    ) -> ShotTiming:
+        if roi_signal != self._roi:
+            self._references.reset()
+            self._roi = roi_signal
+        if self._references.length != settings.reference_length:
+            self._references.resize(settings.reference_length)
+        kind = self.classify(settings, pulse_id, lookup)
+        if isinstance(kind, str):
+            return ShotTiming(False, _NO_EDGE, math.nan, kind)
+        if signal is None:
+            return ShotTiming(kind, _NO_EDGE, math.nan, "edge_no_signal_profile")
+        if kind:
+            self._references.add(signal)
+            return ShotTiming(True, _NO_EDGE, math.nan)
+        reference = self._references.reference
+        if reference is None or reference.size != signal.size:
+            return ShotTiming(False, _NO_EDGE, math.nan, "edge_no_reference")
+        edge = find_edge(signal, reference, settings.params, background)
+        return ShotTiming(False, edge, arrival_time(edge.position, settings.calibration))
