@@ -37,8 +37,9 @@ class CameraConfig:
     """Every ``xray_period``-th pulse (``pulse_id % period == 0``) has X-rays; the rest are
     reference shots."""
     edge_depth: float = 0.15
-    edge_drift_px: float = 120.0
-    """Amplitude of the slow drift of the edge around the middle of the chip."""
+    edge_drift: float = 0.12
+    """Amplitude of the slow drift of the edge around the middle of the chip, as a fraction of
+    the width; the shot-to-shot jitter is a tenth of it (rms)."""
     seed: int = 0
     start_pulse_id: int = 1
 
@@ -79,8 +80,8 @@ class SimulatedCamera:
         cfg = self.config
         if cfg.xray_period > 0 and pulse_id % cfg.xray_period != 0:
             return None
-        drift = cfg.edge_drift_px * math.sin(pulse_id / 500.0)
-        jitter = float(self._rng.normal(0.0, 15.0))
+        drift = cfg.edge_drift * cfg.width * math.sin(pulse_id / 500.0)
+        jitter = float(self._rng.normal(0.0, cfg.edge_drift * cfg.width / 10))
         return cfg.width / 2 + drift + jitter
 
     def message(self, pulse_id: int, timestamp: float | None = None) -> list[bytes]:

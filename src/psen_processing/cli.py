@@ -116,7 +116,7 @@ def _summary(service: PsenService) -> str:
     return (
         f"{service.status}: {stats['frames_received']} in, {stats['frames_sent']} out, "
         f"{stats['frames_per_second']} fps, last pulse {stats['last_pulse_id']}, "
-        f"latency p50 {latency['p50']} ms, skipped {skipped or 0}, ROI problems {problems or 0}"
+        f"latency p50 {latency['p50']} ms, skipped {skipped or 0}, problems {problems or 0}"
     )
 
 
@@ -192,11 +192,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 h, w = args.sim_height, args.sim_width
                 service.set_roi("roi_signal", [0, w, h * 3 // 8, h // 4])
                 service.set_roi("roi_background", [0, w, 0, max(1, h // 8)])
+                # the simulated camera has X-rays on even pulses, a 10 fs/px demo calibration
+                service.set_edge_detection(
+                    {
+                        "enabled": True,
+                        "reference": {"mode": "pulse_id", "period": 2, "signal_offset": 0},
+                        "calibration": [-10.0 * w / 2, 10.0],
+                    }
+                )
         if args.auto_start or simulate:
             service.start()
         if camera is not None:
             output = f"tcp://127.0.0.1:{args.output_stream_port}"
-            viewer = OutputMonitor(output, ChannelNames(prefix))
+            viewer = OutputMonitor(output, ChannelNames(prefix), camera.config.truth_channel)
             monitor = viewer
             viewer.start()
             print(

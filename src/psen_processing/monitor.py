@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,10 @@ class OutputSummary:
     signal_peak: float | None
     signal_peak_px: int | None
     background_mean: float | None
+    edge_position: float | None = None
+    arrival_time: float | None = None
+    true_edge: float | None = None
+    """The simulated camera's own record of where it put the edge (demo only)."""
 
     def describe(self) -> str:
         text = f"output pulse {self.pulse_id}: {self.channels} channels"
@@ -34,16 +39,31 @@ class OutputSummary:
             text += f", signal profile peak {self.signal_peak:.0f} at px {self.signal_peak_px}"
         if self.background_mean is not None:
             text += f", background mean {self.background_mean:.0f}"
+        if self.edge_position is not None:
+            text += f", edge at px {self.edge_position:.1f}"
+            if self.true_edge is not None:
+                text += f" (simulated: {self.true_edge:.1f})"
+            if self.arrival_time is not None:
+                text += f", arrival time {self.arrival_time:.1f} fs"
         if self.parameters is not None:
-            text += f", parameters {json.dumps(self.parameters)}"
+            text += f", ROIs {self.parameters.get('roi_signal')} / "
+            text += f"{self.parameters.get('roi_background')}"
         return text
+
+
+def _finite(value: object) -> float | None:
+    if isinstance(value, int | float) and math.isfinite(value):
+        return float(value)
+    return None
 
 
 class OutputMonitor:
     """Reads the output stream on a thread (PULL, connect) and keeps a summary of the latest."""
 
-    def __init__(self, address: str, names: ChannelNames) -> None:
+    def __init__(self, address: str, names: ChannelNames, truth_channel: str | None = None) -> None:
         self._names = names
+        self._truth_channel = truth_channel
+        self._last_edge: tuple[float | None, float | None, float | None] = (None, None, None)
         self._context: zmq.Context[Any] = zmq.Context()
         self._socket = self._context.socket(zmq.PULL)
         self._socket.setsockopt(zmq.LINGER, 0)
@@ -68,6 +88,11 @@ class OutputMonitor:
         parameters = message.value(names.processing_parameters)
         signal = message.array(names.roi_signal_x_profile)
         background = message.array(names.roi_background_x_profile)
+        edge = _finite(message.value(names.edge_position))
+        if edge is not None:  # keep the last X-ray shot's edge across reference shots
+            truth = _finite(message.value(self._truth_channel)) if self._truth_channel else None
+            self._last_edge = (edge, _finite(message.value(names.arrival_time)), truth)
+        edge_position, arrival_time, true_edge = self._last_edge
         return OutputSummary(
             pulse_id=message.pulse_id,
             channels=len(message.data_header.channels),
@@ -77,6 +102,9 @@ class OutputMonitor:
             background_mean=None
             if background is None
             else float(background.astype(np.float64).mean()),
+            edge_position=edge_position,
+            arrival_time=arrival_time,
+            true_edge=true_edge,
         )
 
     def _run(self) -> None:

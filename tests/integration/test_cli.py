@@ -138,8 +138,12 @@ def test_main_job_runs_the_simulated_camera_and_shows_numbers(tmp_path: Path) ->
     assert any("simulated camera SIM-PSEN:FPICTURE" in line for line in lines)
     outputs = [line for line in lines if "output pulse" in line]
     assert outputs, done.stdout
-    assert '"roi_signal": [0, 512, 24, 16]' in outputs[-1]
+    assert "ROIs [0, 512, 24, 16] / [0, 512, 0, 8]" in outputs[-1]
     assert "signal profile peak" in outputs[-1]
+    # edge detection is on in the demo: the found edge is shown next to the simulated one
+    found = outputs[-1].split("edge at px ")[1]
+    position, truth = float(found.split()[0]), float(found.split("simulated: ")[1].split(")")[0])
+    assert abs(position - truth) < 10
     counters = [line for line in lines if line.startswith("processing:")]
     frames_out = int(counters[-1].split(" in, ")[1].split(" out")[0])
     assert frames_out > 10
