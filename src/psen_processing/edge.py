@@ -10,11 +10,14 @@ gives the amplitude and the FWHM. It is made robust against what changes from sh
   (the spectrum's wings, where a ratio is mostly noise, are left out);
 * the ratio is divided by its intensity-weighted mean, so the shot's total intensity does not
   matter;
-* the matched filter is a smooth step (10-90 % width ``filter_width``) from which its best fit
-  by a straight line has been removed. Being antisymmetric and orthogonal to a line, it does
-  not respond to any quadratic trend within its window: a change of the spectrum's centre,
-  width or any smooth modulation on the scale of the filter is removed locally, where a global
-  polynomial would leave residuals everywhere.
+* the matched filter is not a bare step: it is the step's template (10-90 % width
+  ``filter_width``) whitened against smooth random variation of the ratio, on scales of the
+  filter's length and longer, and made blind to a straight line. Being antisymmetric, it is
+  then blind to any quadratic within its window, so a change of the spectrum's centre or width
+  and smooth modulations are removed locally, where a global polynomial fit would leave
+  residuals everywhere;
+* the peak is chosen by signal-to-noise (the response weighted by the square root of the
+  reference, as the ratio's noise grows in the wings), then refined on the plain response.
 
 Positions are indices into the signal profile: pixel ``i`` is the centre of pixel ``i``, and the
 edge position is where the step has half its depth.
@@ -46,11 +49,21 @@ _LOGISTIC_10_90 = 2.0 * math.log(9.0)
 """10-90 % width of the logistic function 1 / (1 + exp(-u)), in units of u."""
 
 
-def _kernel(length: int, width: float, direction: str) -> FloatArray:
-    """The matched filter: a smooth step minus its least-squares line, scaled to unit response.
+_MIN_FILTER_LENGTH = 4
+_MAX_FILTER_LENGTH = 2000
 
-    Correlating a ratio with it (``np.correlate(ratio, kernel, "valid")``) gives, at the edge, the
-    edge's depth for an edge of width ``width``, and zero for any quadratic inside the window.
+_WHITE_TO_SMOOTH = 1.0
+"""Variance of pixel noise relative to smooth variation assumed when designing the filter."""
+
+
+def _kernel(length: int, width: float, direction: str) -> FloatArray:
+    """The matched filter: the step's template whitened against smooth variation.
+
+    It is the linear filter with least variance, for unit response to a step of 10-90 % width
+    ``width`` and zero response to a straight line, when the ratio holds independent pixel noise
+    plus smooth random variation (a flat spectrum of periods down to ``length`` px, as much
+    variance as the noise). Being antisymmetric and blind to lines, it is blind to any
+    quadratic inside its window. Use it as ``np.correlate(ratio, kernel, "valid")``.
     """
     t = np.arange(length, dtype=np.float64) - 0.5 * (length - 1)
     if width > 0:
@@ -58,9 +71,15 @@ def _kernel(length: int, width: float, direction: str) -> FloatArray:
     else:
         step = np.where(t > 0, 1.0, np.where(t == 0, 0.5, 0.0))
     template = -step if direction == "falling" else step
-    kernel = template - template.mean()
-    kernel -= t * (kernel @ t) / (t @ t)
-    return kernel / (kernel @ template)
+    covariance = np.sinc((2.0 / length) * (t[:, None] - t[None, :]))
+    covariance[np.diag_indices(length)] += _WHITE_TO_SMOOTH
+    lines = np.stack([np.ones(length), t], axis=1)
+    solved = np.linalg.solve(covariance, np.column_stack([template, lines]))
+    c_template, c_lines = solved[:, 0], solved[:, 1:]
+    weights = np.linalg.solve(lines.T @ c_lines, lines.T @ c_template)
+    kernel: FloatArray = c_template - c_lines @ weights
+    kernel /= kernel @ template
+    return kernel
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +97,8 @@ class EdgeParams:
     """
 
     direction: Literal["falling", "rising"] = "falling"
-    filter_length: int = 100
-    filter_width: float = 10.0
+    filter_length: int = 150
+    filter_width: float = 20.0
     fit_fraction: float = 0.8
     min_amplitude: float = 0.02
     background_subtraction: bool = False
@@ -87,35 +106,42 @@ class EdgeParams:
     kernel: FloatArray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        _check(
-            self,
-            "direction",
-            self.direction in ("falling", "rising"),
-            "must be 'falling' or 'rising'",
-        )
-        _check_int(self, "filter_length", self.filter_length, 4, 100_000)
-        _check_number(self, "filter_width", self.filter_width)
-        _check(self, "filter_width", self.filter_width >= 0, "must not be negative")
-        _check_number(self, "fit_fraction", self.fit_fraction)
-        _check(
-            self, "fit_fraction", 0 < self.fit_fraction < 1, "must be between 0 and 1 (exclusive)"
-        )
-        _check_number(self, "min_amplitude", self.min_amplitude)
-        _check(self, "min_amplitude", self.min_amplitude >= 0, "must not be negative")
-        _check(
-            self,
-            "background_subtraction",
-            isinstance(self.background_subtraction, bool),
-            "must be true or false",
-        )
-        _check_number(self, "reference_threshold", self.reference_threshold)
-        _check(
-            self,
-            "reference_threshold",
-            0 <= self.reference_threshold < 1,
-            "must be at least 0 and below 1",
-        )
-        kernel = _kernel(self.filter_length, float(self.filter_width), self.direction)
+        if self.direction not in ("falling", "rising"):
+            raise _invalid("direction", self.direction, "must be 'falling' or 'rising'")
+        length = _integer("filter_length", self.filter_length)
+        if not _MIN_FILTER_LENGTH <= length <= _MAX_FILTER_LENGTH:
+            raise _invalid(
+                "filter_length",
+                self.filter_length,
+                f"must be between {_MIN_FILTER_LENGTH} and {_MAX_FILTER_LENGTH}",
+            )
+        width = _real("filter_width", self.filter_width)
+        if width < 0:
+            raise _invalid("filter_width", self.filter_width, "must not be negative")
+        fraction = _real("fit_fraction", self.fit_fraction)
+        if not 0 < fraction < 1:
+            raise _invalid("fit_fraction", self.fit_fraction, "must be between 0 and 1 (exclusive)")
+        amplitude = _real("min_amplitude", self.min_amplitude)
+        if amplitude < 0:
+            raise _invalid("min_amplitude", self.min_amplitude, "must not be negative")
+        if not isinstance(self.background_subtraction, bool | np.bool_):
+            raise _invalid(
+                "background_subtraction", self.background_subtraction, "must be true or false"
+            )
+        threshold = _real("reference_threshold", self.reference_threshold)
+        if not 0 <= threshold < 1:
+            raise _invalid("reference_threshold", self.reference_threshold, "must be in [0, 1)")
+        normalised = {
+            "filter_length": length,
+            "filter_width": width,
+            "fit_fraction": fraction,
+            "min_amplitude": amplitude,
+            "background_subtraction": bool(self.background_subtraction),
+            "reference_threshold": threshold,
+        }
+        for name, value in normalised.items():
+            object.__setattr__(self, name, value)
+        kernel = _kernel(length, width, self.direction)
         kernel.setflags(write=False)
         object.__setattr__(self, "kernel", kernel)
 
@@ -135,24 +161,34 @@ class EdgeParams:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.init}
 
 
-def _check(params: EdgeParams, name: str, ok: bool, problem: str) -> None:
-    if not ok:
-        raise InvalidEdgeSettings(
-            f"Invalid edge setting {name}={getattr(params, name)!r}: {problem}."
-        )
+def _invalid(name: str, value: object, problem: str) -> InvalidEdgeSettings:
+    return InvalidEdgeSettings(f"Invalid edge setting {name}={value!r}: {problem}.")
 
 
-def _check_int(params: EdgeParams, name: str, value: object, low: int, high: int) -> None:
-    is_int = isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
-    _check(params, name, is_int, "must be an integer")
-    _check(params, name, low <= int(value) <= high, f"must be between {low} and {high}")  # type: ignore[call-overload]
+def _integer(name: str, value: object) -> int:
+    """``value`` as an int; integral floats (as JSON may give) are accepted, bools are not."""
+    if isinstance(value, bool | np.bool_):
+        raise _invalid(name, value, "must be an integer")
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if (
+        isinstance(value, float | np.floating)
+        and math.isfinite(value)
+        and float(value).is_integer()
+    ):
+        return int(value)
+    raise _invalid(name, value, "must be an integer")
 
 
-def _check_number(params: EdgeParams, name: str, value: object) -> None:
-    is_number = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
-        value, bool | np.bool_
-    )
-    _check(params, name, is_number and math.isfinite(float(value)), "must be a finite number")  # type: ignore[arg-type]
+def _real(name: str, value: object) -> float:
+    """``value`` as a finite float; bools and strings are not numbers."""
+    if isinstance(value, bool | np.bool_) or not isinstance(
+        value, int | float | np.integer | np.floating
+    ):
+        raise _invalid(name, value, "must be a number")
+    if not math.isfinite(float(value)):
+        raise _invalid(name, value, "must be finite")
+    return float(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +208,7 @@ class EdgeResult:
     found: bool
 
 
-NOT_FOUND = EdgeResult(math.nan, math.nan, math.nan, False)
+_NOT_FOUND = EdgeResult(math.nan, math.nan, math.nan, False)
 
 
 def _as_profile(name: str, values: npt.ArrayLike) -> FloatArray:
@@ -200,7 +236,8 @@ def _fit_peak(response: FloatArray, peak: int, fraction: float) -> tuple[float, 
     if y.size < 3:
         return 0.0, float(top), math.nan
     t = np.arange(start - peak, stop - peak, dtype=np.float64)
-    a, b, c = np.polynomial.polynomial.polyfit(t, y, 2)[::-1]
+    powers = np.stack([np.ones_like(t), t, t * t])
+    c, b, a = np.linalg.solve(powers @ powers.T, powers @ y)
     if a >= 0:
         return 0.0, float(top), math.nan
     vertex = -b / (2.0 * a)
@@ -241,19 +278,29 @@ def find_edge(
     length = params.filter_length
     top = float(ref.max(initial=-math.inf))
     if not math.isfinite(top) or top <= 0:
-        return NOT_FOUND
+        return _NOT_FOUND
     usable = np.flatnonzero(ref > params.reference_threshold * top)
     first, last = int(usable[0]), int(usable[-1]) + 1
     if last - first < length + 2:
-        return NOT_FOUND
+        return _NOT_FOUND
     sig = sig[first:last]
-    ref = np.maximum(ref[first:last], params.reference_threshold * top)
-    total = float(ref.sum())
-    scale = total / float(sig.sum()) if sig.sum() > 0 else 1.0
-    ratio = sig * scale / ref
+    ref = ref[first:last]
+    light = float(sig.sum())
+    if not light > 0:
+        return _NOT_FOUND
+    dim = ref <= params.reference_threshold * top  # dead columns or dips inside the span
+    any_dim = bool(dim.any())
+    if any_dim:
+        ref = np.maximum(ref, max(params.reference_threshold, 1e-9) * top)
+    # Normalise the intensity: the ratio's mean weighted by the reference is 1. (The "minus 1"
+    # of the method is left out: the filter does not respond to a constant.)
+    ratio = sig * (float(ref.sum()) / light) / ref
+    if any_dim:
+        index = np.arange(ratio.size)
+        ratio[dim] = np.interp(index[dim], index[~dim], ratio[~dim])
     response = np.correlate(ratio, params.kernel, mode="valid")
     if not np.isfinite(response).all():
-        return NOT_FOUND
+        return _NOT_FOUND
     # Choose the peak by signal-to-noise: the ratio's noise grows as 1/sqrt(reference) towards
     # the wings, so weight the response by sqrt(reference) at the window's centre. Then refine
     # on the unweighted response, whose peak is where the edge is.
@@ -273,16 +320,14 @@ def find_edge(
 class ReferenceAccumulator:
     """Running mean of the last ``length`` reference (no X-ray) profiles.
 
-    Every profile of the window has equal weight. A profile whose size differs from the held
-    ones (the ROI changed) starts a new average with it.
+    Every profile in the window has equal weight (a plain mean, not an exponential one), so the
+    reference follows a drifting spectrum with a delay of ``length / 2`` references. A profile
+    whose size differs from the held ones (the ROI changed) starts a new average with it.
+    State is per instance; keep one per camera and ROI.
     """
 
     def __init__(self, length: int = 16) -> None:
-        if isinstance(length, bool) or not isinstance(length, int) or length < 1:
-            raise InvalidEdgeSettings(
-                f"Invalid reference length {length!r}: must be an integer of at least 1."
-            )
-        self._length = length
+        self._length = _reference_length(length)
         self._buffer: FloatArray | None = None
         self._sum: FloatArray | None = None
         self._count = 0
@@ -300,7 +345,7 @@ class ReferenceAccumulator:
 
     @property
     def reference(self) -> FloatArray | None:
-        """The mean of the held profiles (a new array), or ``None`` if none was added."""
+        """The mean of the held profiles (a new array), or ``None`` if none is held."""
         if self._sum is None or self._count == 0:
             return None
         return self._sum / self._count
@@ -312,14 +357,27 @@ class ReferenceAccumulator:
         self._count = 0
         self._next = 0
 
-    def add(self, profile: npt.ArrayLike) -> None:
-        """Add one reference profile (1-D); the oldest drops out once ``length`` are held."""
+    def resize(self, length: int) -> None:
+        """Average the last ``length`` profiles from now on, keeping the newest held ones."""
+        length = _reference_length(length)
+        held = self._held()
+        self._length = length
+        self.reset()
+        for profile in held[-length:]:
+            self.add(profile)
+
+    def add(self, profile: npt.ArrayLike) -> bool:
+        """Add one 1-D reference profile; the oldest drops out once ``length`` are held.
+
+        A profile with a non-finite value (NaN, inf) is not added: returns False.
+        """
         values = _as_profile("reference", profile)
-        if self._buffer is None or self._buffer.shape[1] != values.size:
+        if not np.isfinite(values).all():
+            return False
+        if self._buffer is None or self._sum is None or self._buffer.shape[1] != values.size:
             self.reset()
             self._buffer = np.empty((self._length, values.size))
             self._sum = np.zeros(values.size)
-        assert self._sum is not None
         slot = self._next
         if self._count == self._length:
             self._sum -= self._buffer[slot]
@@ -328,9 +386,25 @@ class ReferenceAccumulator:
         self._buffer[slot] = values
         self._sum += values
         self._next = (slot + 1) % self._length
-        if self._next == 0 and self._count == self._length:
-            # Once per cycle, recompute the sum so rounding errors cannot pile up.
-            self._sum = self._buffer.sum(axis=0)
+        if self._next == 0:
+            # Once per cycle, recompute the sum so that rounding errors cannot pile up.
+            self._sum = self._buffer[: self._count].sum(axis=0)
+        return True
+
+    def _held(self) -> list[FloatArray]:
+        """The held profiles, oldest first."""
+        if self._buffer is None:
+            return []
+        order = np.arange(self._next - self._count, self._next) % self._length
+        return [self._buffer[i].copy() for i in order]
+
+
+def _reference_length(length: object) -> int:
+    if isinstance(length, bool) or not isinstance(length, int | np.integer) or length < 1:
+        raise InvalidEdgeSettings(
+            f"Invalid reference length {length!r}: must be an integer of at least 1."
+        )
+    return int(length)
 
 
 def arrival_time(position: float, calibration: Sequence[float] | None) -> float:

@@ -154,7 +154,8 @@ def _structure(model: SpectrumModel) -> npt.NDArray[np.float64]:
     phases = fixed.uniform(0.0, 2.0 * math.pi, size=6)
     ripple = np.cos(2.0 * math.pi * x[:, None] / periods + phases).sum(axis=1)
     ripple *= model.structure_amplitude / math.sqrt(3.0)  # rms of a sum of 6 unit cosines
-    return 1.0 + ripple
+    structure: npt.NDArray[np.float64] = 1.0 + ripple
+    return structure
 
 
 def useful_range(model: SpectrumModel, fraction: float = 0.3) -> tuple[float, float]:

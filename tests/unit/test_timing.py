@@ -16,6 +16,7 @@ from psen_processing.timing import (
     EdgeDetectionSettings,
     EdgeTracker,
     PulseIdClassifier,
+    ShotTiming,
 )
 
 MODEL = SpectrumModel(width=600, envelope_centre=300, envelope_fwhm=360, edge_depth=0.2)
@@ -80,7 +81,9 @@ def test_invalid_updates_name_the_problem(data: dict[str, Any], words: str) -> N
         EdgeDetectionSettings().updated(data)
 
 
-def _update(tracker: EdgeTracker, settings: EdgeDetectionSettings, pulse_id: int, **kw: Any):  # type: ignore[no-untyped-def]
+def _update(
+    tracker: EdgeTracker, settings: EdgeDetectionSettings, pulse_id: int, **kw: Any
+) -> ShotTiming:
     return tracker.update(
         settings,
         roi_signal=kw.get("roi", ROI),
