@@ -13,14 +13,15 @@ methods see exactly the same shots:
   mean of the last 16 references (:class:`ReferenceAccumulator`). A shot where no edge is
   found counts as off by more than 10 px and is left out of the RMS and median.
 * ``find_edge, 4 refs``: the same with the mean of only the last 4 references, for comparison.
-* ``baseline``: the plain method as used by the first psen_processing: the signal minus the mean
-  of the last 4 references, correlated with a +1/-1 step of 50 px (25 px of +1, then 25 px
+* ``baseline``: the plain step-correlation method: the signal minus the mean of the last 4
+  references, correlated with a +1/-1 step of 50 px (25 px of +1, then 25 px
   of -1 for a falling edge), the edge being at the argmax (the step's centre, 24.5 px after
   the start of the correlation window).
 
 Each no-X-ray shot is also given to the methods (before it joins the reference average) to
-count false edges. Processing time is the mean wall time per 1024-px profile of the edge finding alone (for the
-baseline: the subtraction, correlation and argmax; the reference averaging of both is left out).
+count false edges. Processing time is the mean wall time per 1024-px signal profile of one
+call of each method, taking its reference average included (for the baseline: the mean of the
+last 4, the subtraction, correlation and argmax).
 """
 
 from __future__ import annotations

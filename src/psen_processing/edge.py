@@ -90,7 +90,8 @@ class EdgeParams:
     ``"rising"``. ``filter_length``: length of the matched step filter in px. ``filter_width``:
     10-90 % width in px of the step the filter is matched to (0: sharp step).
     ``fit_fraction``: the parabola is fitted to the points above this fraction of the peak.
-    ``min_amplitude``: an edge whose amplitude (its relative depth) is below it is not found.
+    ``min_amplitude``: an edge whose amplitude (about its relative depth, see
+    :class:`EdgeResult`) is below it is not found.
     ``background_subtraction``: subtract the background profile from signal and reference.
     ``reference_threshold``: use only pixels where the reference is above this fraction of its
     maximum.
@@ -148,6 +149,8 @@ class EdgeParams:
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> EdgeParams:
         """Build from a JSON-decoded mapping; missing keys keep their defaults."""
+        if not isinstance(data, Mapping):
+            raise InvalidEdgeSettings(f"Edge settings must be a mapping, not {data!r}.")
         known = {f.name for f in fields(cls) if f.init}
         unknown = sorted(str(key) for key in data if key not in known)
         if unknown:
@@ -196,9 +199,12 @@ class EdgeResult:
     """Outcome of :func:`find_edge`.
 
     ``position``: sub-pixel index of the edge in the signal profile (NaN if not found).
-    ``amplitude``: peak of the matched filter's response, the edge's depth relative to the
-    mean transmission (NaN if there was nothing to correlate). ``fwhm``: full width at half
-    maximum in px of the parabola fitted to the response's peak (NaN if not found).
+    ``amplitude``: the fitted peak of the matched filter's response (NaN if there was nothing
+    to correlate). The filter is scaled so that an edge of 10-90 % width ``filter_width`` and
+    depth ``d`` relative to the mean of the normalised ratio gives ``d``; sharper edges give up
+    to about 1.4 ``d``, an edge twice as wide about 0.6 ``d`` (default filter). ``fwhm``: full
+    width at half maximum in px of the parabola fitted to the response's peak (NaN if not
+    found).
     ``found``: whether an edge of at least ``min_amplitude`` was found.
     """
 

@@ -6,6 +6,7 @@ __all__ = [
     "InvalidEdgeSettings",
     "InvalidRequest",
     "InvalidRoi",
+    "InvalidSpectrumModel",
     "ProtocolError",
     "PsenError",
     "ServiceError",
@@ -23,6 +24,10 @@ class InvalidRoi(ValueError, PsenError):
 
 class InvalidEdgeSettings(ValueError, PsenError):
     """Edge-detection settings that cannot be used."""
+
+
+class InvalidSpectrumModel(ValueError, PsenError):
+    """Parameters of the synthetic spectrum model (simulated camera) that cannot be used."""
 
 
 class InvalidRequest(ValueError, PsenError):

@@ -14,6 +14,7 @@ from .codec import Decoder, ExtraChannel, Message, OutputEncoder, channel_entry
 from .codec.compression import Buffer
 from .errors import ProtocolError
 from .processing import FrameResult, ProcessingSettings, process_image
+from .roi import Roi
 from .timing import EdgeTracker, ShotTiming
 
 __all__ = ["FrameOutcome", "FrameProcessor"]
@@ -33,6 +34,18 @@ class FrameOutcome:
     image_dtype: str | None = None
     result: FrameResult | None = None
     timing: ShotTiming | None = None
+
+
+def _background_on_signal_scale(
+    settings: ProcessingSettings, result: FrameResult | None
+) -> npt.NDArray[np.float64] | None:
+    """The background profile scaled to the signal ROI's number of rows (profiles are sums)."""
+    if result is None or result.roi_background_x_profile is None:
+        return None
+    signal, background = settings.roi_signal, settings.roi_background
+    if not isinstance(signal, Roi) or not isinstance(background, Roi):
+        return None
+    return result.roi_background_x_profile * (signal.size_y / background.size_y)
 
 
 class FrameProcessor:
@@ -133,7 +146,7 @@ class FrameProcessor:
                 pulse_id=message.pulse_id,
                 lookup=message.value,
                 signal=None if result is None else result.roi_signal_x_profile,
-                background=None if result is None else result.roi_background_x_profile,
+                background=_background_on_signal_scale(settings, result),
             )
             if timing.problem is not None:
                 problems.append((timing.problem, f"{timing.problem} in pulse {message.pulse_id}"))

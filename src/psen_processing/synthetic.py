@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from .errors import PsenError
+from .errors import InvalidSpectrumModel
 
 __all__ = [
     "InvalidSpectrumModel",
@@ -35,10 +35,6 @@ __all__ = [
 
 _LOGISTIC_10_90 = 2.0 * math.log(9.0)
 """10-90 % width of the logistic function 1 / (1 + exp(-u)), in units of u."""
-
-
-class InvalidSpectrumModel(ValueError, PsenError):
-    """A :class:`SpectrumModel` whose parameters cannot describe a spectrum."""
 
 
 @dataclass(frozen=True, slots=True)

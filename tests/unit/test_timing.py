@@ -8,9 +8,13 @@ from typing import Any
 import numpy as np
 import pytest
 
+from psen_processing.channels import ChannelNames
+from psen_processing.codec import encode_message
 from psen_processing.errors import InvalidEdgeSettings
+from psen_processing.pipeline import FrameProcessor
+from psen_processing.processing import ProcessingSettings
 from psen_processing.roi import Roi
-from psen_processing.synthetic import SpectrumModel, spectrum
+from psen_processing.synthetic import SpectrumModel, image, spectrum
 from psen_processing.timing import (
     ChannelClassifier,
     EdgeDetectionSettings,
@@ -115,3 +119,36 @@ def test_tracker_without_a_profile_reports_why() -> None:
     settings = EdgeDetectionSettings(enabled=True)
     shot = _update(EdgeTracker(), settings, 2, signal=None)
     assert shot.problem == "edge_no_signal_profile" and not shot.edge.found
+
+
+def test_background_subtraction_scales_the_background_to_the_signal_rows() -> None:
+    """A camera pedestal dilutes the relative edge depth unless the background ROI (fewer rows
+    than the signal ROI) is scaled to the signal's rows and subtracted."""
+    model = SpectrumModel(
+        width=600, envelope_centre=300, envelope_fwhm=360, band_sigma=3, edge_depth=0.2,
+        offset=3000.0, photon_scale=6e4,
+    )  # fmt: skip
+    rng = np.random.default_rng(4)
+
+    def amplitudes(subtract: bool) -> list[float]:
+        edge = EdgeDetectionSettings(enabled=True, reference_length=4).updated(
+            {"background_subtraction": subtract}
+        )
+        settings = ProcessingSettings(Roi(0, 600, 10, 20), Roi(0, 600, 0, 5), edge)
+        processor = FrameProcessor(ChannelNames("C"))
+        found = []
+        for pulse_id in range(1, 21):
+            frame = image(model, rng, 40, 300.0 if pulse_id % 2 == 0 else None)
+            outcome = processor.process(encode_message(pulse_id, [("C:FPICTURE", frame)]), settings)
+            if outcome.timing is not None and outcome.timing.edge.found and pulse_id > 8:
+                assert outcome.timing.edge.position == pytest.approx(300.0, abs=5.0)
+                found.append(outcome.timing.edge.amplitude)
+        return found
+
+    diluted, restored = amplitudes(False), amplitudes(True)
+    assert len(restored) == 6
+    # the pedestal (20 rows x 3000 counts) is about as large as the light: subtracting it
+    # properly roughly doubles the relative depth; subtracting an unscaled 5-row background
+    # would remove only a quarter of it
+    assert np.mean(restored) > 1.6 * np.mean(diluted if diluted else [1e-9])
+    assert np.mean(restored) == pytest.approx(model.edge_depth, rel=0.2)
