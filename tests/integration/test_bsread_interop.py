@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -131,3 +133,36 @@ def test_output_values_arrive_as_the_bytes_that_came_in(
         )
     finally:
         _close(sender.close, sender.stream)
+
+
+def test_psi_bsread_reads_the_simulated_camera_command() -> None:
+    """The simulated camera speaks bsread as psi-bsread understands it."""
+    port = free_port()
+    command = [sys.executable, "-c", "from psen_processing.camera import main; main()"]
+    camera = subprocess.Popen(
+        [
+            *(*command, "--port", str(port), "--interface", "127.0.0.1", "--rate", "50"),
+            *("--width", "256", "--height", "32", "--compression", "bitshuffle_lz4"),
+            *("--count", "400"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    receiver = Source(host="127.0.0.1", port=port, mode=PULL, receive_timeout=200)
+    receiver.connect()
+    try:
+        messages = [_receive(receiver, 20) for _ in range(4)]
+    finally:
+        _close(receiver.disconnect, receiver.stream)
+        camera.kill()
+        camera.communicate(timeout=30)
+    pulse_ids = [m.pulse_id for m in messages]
+    assert pulse_ids == list(range(pulse_ids[0], pulse_ids[0] + 4))
+    for message in messages:
+        picture = message.data["SIM-PSEN:FPICTURE"].value
+        assert picture.shape == (32, 256) and picture.dtype == np.uint16
+        truth = message.data["SIM-PSEN:EDGE_TRUTH_PX"].value
+        xray = message.pulse_id % 2 == 0
+        assert np.isnan(truth) != xray
+        assert (message.data["SIM-PSEN:XRAY_INTENSITY"].value > 0.3) == xray
