@@ -9,16 +9,15 @@ from __future__ import annotations
 import argparse
 import logging
 import math
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import zmq
 
 from .codec import COMPRESSIONS, encode_message
+from .socket_thread import SocketThread
 from .synthetic import SpectrumModel, image
 
 __all__ = ["CameraConfig", "CameraSender", "SimulatedCamera", "main"]
@@ -104,14 +103,12 @@ class SimulatedCamera:
         )
 
 
-class CameraSender:
+class CameraSender(SocketThread):
     """Sends a :class:`SimulatedCamera` at its rate from a thread, bound on ``address``."""
 
     def __init__(self, camera: SimulatedCamera, address: str, count: int | None = None) -> None:
+        super().__init__(zmq.PUSH, "psen-camera")
         self.camera = camera
-        self._context: zmq.Context[Any] = zmq.Context()
-        self._socket = self._context.socket(zmq.PUSH)
-        self._socket.setsockopt(zmq.LINGER, 0)
         self._socket.setsockopt(zmq.SNDHWM, 16)
         if address.endswith(":0"):
             self.port = self._socket.bind_to_random_port(address[: -len(":0")])
@@ -119,22 +116,8 @@ class CameraSender:
             self._socket.bind(address)
             self.port = int(address.rsplit(":", 1)[1])
         self._count = count
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="psen-camera", daemon=True)
         self.sent = 0
         self.dropped = 0
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        self._socket.close(linger=0)
-        self._context.term()
-
-    def wait(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
 
     def _run(self) -> None:
         period = 1.0 / self.camera.config.rate_hz

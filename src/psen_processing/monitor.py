@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +13,7 @@ import zmq
 from .channels import ChannelNames
 from .codec import Decoder
 from .errors import ProtocolError
+from .socket_thread import SocketThread
 
 __all__ = ["OutputMonitor", "OutputSummary"]
 
@@ -57,30 +57,17 @@ def _finite(value: object) -> float | None:
     return None
 
 
-class OutputMonitor:
+class OutputMonitor(SocketThread):
     """Reads the output stream on a thread (PULL, connect) and keeps a summary of the latest."""
 
     def __init__(self, address: str, names: ChannelNames, truth_channel: str | None = None) -> None:
+        super().__init__(zmq.PULL, "psen-monitor")
         self._names = names
         self._truth_channel = truth_channel
         self._last_edge: tuple[float | None, float | None, float | None] = (None, None, None)
-        self._context: zmq.Context[Any] = zmq.Context()
-        self._socket = self._context.socket(zmq.PULL)
-        self._socket.setsockopt(zmq.LINGER, 0)
         self._socket.connect(address)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="psen-monitor", daemon=True)
         self.received = 0
         self.latest: OutputSummary | None = None
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        self._socket.close(linger=0)
-        self._context.term()
 
     def _summarise(self, decoder: Decoder, parts: list[bytes]) -> OutputSummary:
         message = decoder.decode(parts)

@@ -163,3 +163,20 @@ def test_client_times_out_instead_of_hanging(make_service: Callable[..., Running
         client = PsenProcessingClient(f"http://127.0.0.1:{silent.getsockname()[1]}", timeout=0.3)
         with pytest.raises(requests.exceptions.Timeout):
             client.get_status()
+
+
+def test_start_on_a_busy_output_port_says_what_is_wrong(
+    make_service: Callable[..., Running], source: Source
+) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        busy = squatter.getsockname()[1]
+        run = make_service(source.address, output_port=busy, bind_timeout_s=0.2)
+        response = requests.post(f"{run.url}/start", timeout=10)
+        assert response.status_code == 503
+        assert response.json()["state"] == "error"
+        assert (
+            f"cannot bind the output stream to tcp://127.0.0.1:{busy}" in response.json()["status"]
+        )
+        assert run.client.get_status() == "stopped"

@@ -22,15 +22,9 @@ from psen_processing.edge import (
 from psen_processing.errors import InvalidEdgeSettings, PsenError
 from psen_processing.synthetic import SpectrumModel, expected_spectrum, spectrum, useful_range
 
-FloatArray = npt.NDArray[np.float64]
+from .spectra import QUIET
 
-QUIET = SpectrumModel(
-    centre_jitter=0.0,
-    width_jitter=0.0,
-    modulation_terms=0,
-    intensity_jitter=0.0,
-    structure_amplitude=0.0,
-)
+FloatArray = npt.NDArray[np.float64]
 
 
 def averaged_reference(model: SpectrumModel, rng: np.random.Generator, n: int = 16) -> FloatArray:

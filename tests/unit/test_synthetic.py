@@ -21,14 +21,7 @@ from psen_processing.synthetic import (
     useful_range,
 )
 
-QUIET = SpectrumModel(
-    centre_jitter=0.0,
-    width_jitter=0.0,
-    modulation_terms=0,
-    intensity_jitter=0.0,
-    structure_amplitude=0.0,
-)
-"""A model without any shot-to-shot jitter or fine structure."""
+from .spectra import QUIET
 
 
 def test_spectrum_is_float64_counts_of_the_model_width() -> None:

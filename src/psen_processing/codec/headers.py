@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
 import lz4.block
@@ -76,12 +76,15 @@ class ChannelSpec:
 class DataHeader:
     channels: tuple[ChannelSpec, ...]
     raw: dict[str, Any]
+    positions: dict[str, int] = field(init=False, repr=False, compare=False)
+    """Channel name to its index, built once per header (streams can carry hundreds)."""
+
+    def __post_init__(self) -> None:
+        positions = {channel.name: i for i, channel in enumerate(self.channels)}
+        object.__setattr__(self, "positions", positions)
 
     def index(self, name: str) -> int | None:
-        for i, channel in enumerate(self.channels):
-            if channel.name == name:
-                return i
-        return None
+        return self.positions.get(name)
 
 
 def _json(raw: Buffer, reason: str, what: str) -> Any:
@@ -162,7 +165,7 @@ def parse_data_header(raw: Buffer, dh_compression: str | None) -> DataHeader:
     if not isinstance(header, dict) or not isinstance(header.get("channels"), list):
         raise ProtocolError("bad_data_header", "data header has no 'channels' list")
     channels = tuple(_parse_channel(entry) for entry in header["channels"])
-    names = [c.name for c in channels]
-    if len(set(names)) != len(names):
+    parsed = DataHeader(channels, header)
+    if len(parsed.positions) != len(channels):
         raise ProtocolError("bad_data_header", "data header names a channel twice")
-    return DataHeader(channels, header)
+    return parsed
