@@ -228,31 +228,57 @@ def _fit_peak(response: FloatArray, peak: int, fraction: float) -> tuple[float, 
     """Vertex offset, vertex value and FWHM of a parabola fitted around ``response[peak]``.
 
     Uses the contiguous points above ``fraction`` of the peak value (at least the peak and its
-    two neighbours).
+    two neighbours). The points are few, so the least-squares fit is done in plain floats.
     """
-    top = response[peak]
+    top = float(response[peak])
     threshold = fraction * top
-    below_left = np.flatnonzero(response[:peak] < threshold)
-    below_right = np.flatnonzero(response[peak + 1 :] < threshold)
-    start = below_left[-1] + 1 if below_left.size else 0
-    stop = peak + 1 + below_right[0] if below_right.size else response.size
+    size = response.size
+    start = peak
+    while start > 0 and response[start - 1] >= threshold:
+        start -= 1
+    stop = peak + 1
+    while stop < size and response[stop] >= threshold:
+        stop += 1
     start = min(start, max(peak - 1, 0))
-    stop = max(stop, min(peak + 2, response.size))
-    y = response[start:stop]
-    if y.size < 3:
-        return 0.0, float(top), math.nan
-    t = np.arange(start - peak, stop - peak, dtype=np.float64)
-    powers = np.stack([np.ones_like(t), t, t * t])
-    c, b, a = np.linalg.solve(powers @ powers.T, powers @ y)
+    stop = max(stop, min(peak + 2, size))
+    if stop - start < 3:
+        return 0.0, top, math.nan
+    fit = _parabola(response[start:stop].tolist(), start - peak)
+    if fit is None:
+        return 0.0, top, math.nan
+    c, b, a = fit
     if a >= 0:
-        return 0.0, float(top), math.nan
+        return 0.0, top, math.nan
     vertex = -b / (2.0 * a)
-    if not -1.0 <= vertex <= 1.0:
-        # A lopsided top: trust the sampled maximum more than the extrapolation.
-        vertex = float(np.clip(vertex, -1.0, 1.0))
+    # A lopsided top: trust the sampled maximum more than the extrapolation.
+    vertex = min(1.0, max(-1.0, vertex))
     value = c + b * vertex + a * vertex * vertex
     fwhm = 2.0 * math.sqrt(-value / (2.0 * a)) if value > 0 else math.nan
-    return float(vertex), float(value), fwhm
+    return vertex, value, fwhm
+
+
+def _parabola(y: list[float], first: int) -> tuple[float, float, float] | None:
+    """Least-squares ``c + b t + a t**2`` through ``y`` at ``t = first, first + 1, ...``."""
+    s0 = s1 = s2 = s3 = s4 = y0 = y1 = y2 = 0.0
+    for i, value in enumerate(y):
+        t = float(first + i)
+        t2 = t * t
+        s0 += 1.0
+        s1 += t
+        s2 += t2
+        s3 += t2 * t
+        s4 += t2 * t2
+        y0 += value
+        y1 += value * t
+        y2 += value * t2
+    # Normal equations [[s0 s1 s2] [s1 s2 s3] [s2 s3 s4]] (c b a) = (y0 y1 y2), by Cramer's rule.
+    det = s0 * (s2 * s4 - s3 * s3) - s1 * (s1 * s4 - s3 * s2) + s2 * (s1 * s3 - s2 * s2)
+    if det == 0.0 or not math.isfinite(det):
+        return None
+    c = (y0 * (s2 * s4 - s3 * s3) - s1 * (y1 * s4 - s3 * y2) + s2 * (y1 * s3 - s2 * y2)) / det
+    b = (s0 * (y1 * s4 - y2 * s3) - y0 * (s1 * s4 - s3 * s2) + s2 * (s1 * y2 - y1 * s2)) / det
+    a = (s0 * (s2 * y2 - s3 * y1) - s1 * (s1 * y2 - y1 * s2) + y0 * (s1 * s3 - s2 * s2)) / det
+    return c, b, a
 
 
 def find_edge(

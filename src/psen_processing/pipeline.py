@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .channels import ChannelNames
-from .codec import Decoder, ExtraChannel, Message, OutputEncoder, channel_entry
+from .codec import Decoder, ExtraChannel, LazyImage, Message, OutputEncoder, channel_entry
 from .codec.compression import Buffer
 from .errors import ProtocolError
 from .processing import FrameResult, ProcessingSettings, process_image
@@ -83,9 +83,7 @@ class FrameProcessor:
         self._params_cache = (settings, extra)
         return extra
 
-    def _image(
-        self, message: Message
-    ) -> tuple[np.ndarray[Any, Any] | None, tuple[str, str] | None]:
+    def _image(self, message: Message) -> tuple[LazyImage | None, tuple[str, str] | None]:
         name = self.names.image
         spec = message.channel(name)
         if spec is None:
@@ -94,8 +92,8 @@ class FrameProcessor:
             return None, ("image_unusable_type", f"{name} has type {spec.type}, not a number")
         if len(spec.shape) != 2:
             return None, ("image_not_2d", f"{name} has shape {list(spec.shape)}, not 2-D")
-        image = message.array(name)  # ProtocolError here: the frame is corrupt, skip it
-        if image is None or image.size == 0:
+        image = message.image(name)  # ProtocolError here: the frame is corrupt, skip it
+        if image is None or 0 in image.shape:
             return None, ("image_empty", f"{name} carries no value in pulse {message.pulse_id}")
         return image, None
 
@@ -120,16 +118,16 @@ class FrameProcessor:
         try:
             message = self.decoder.decode(buffers)
             image, missing = self._image(message)
+            # image rows are decoded here, as the ROIs read them: corrupt data surfaces now
+            result = None if image is None else process_image(image, settings)
         except ProtocolError as exc:
             return FrameOutcome(skip_reason=exc.reason, problems=((exc.reason, str(exc)),))
         extras = [self._parameters_channel(settings)]
         problems: list[tuple[str, str]] = []
-        result: FrameResult | None = None
         if missing is not None:
             problems.append(missing)
-        else:
+        if result is not None:
             assert image is not None
-            result = process_image(image, settings)
             for reason in result.problems:
                 problems.append((reason, f"{reason} in pulse {message.pulse_id} ({image.shape})"))
             for name, profile in (
@@ -156,7 +154,7 @@ class FrameProcessor:
             pulse_id=message.pulse_id,
             parts=parts,
             problems=tuple(problems),
-            image_shape=None if image is None else tuple(image.shape),
+            image_shape=None if image is None else image.shape,
             image_dtype=None if image is None else image.dtype.name,
             result=result,
             timing=timing,

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from .roi import Roi, RoiSetting, roi_to_json, roi_x_profile
+from .roi import Roi, RoiSetting, column_sums, roi_to_json
 from .timing import EdgeDetectionSettings
 
-__all__ = ["FrameResult", "ProcessingSettings", "process_image"]
+__all__ = ["ArrayRows", "FrameResult", "ImageRows", "ProcessingSettings", "process_image"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +52,31 @@ class FrameResult:
     """Stable reason keys for what could not be computed, e.g. ``roi_signal_outside_image``."""
 
 
+class ImageRows(Protocol):
+    """A 2-D image that hands out rows: a numpy array wrapped by :class:`ArrayRows`, or a
+    received image decoded lazily (:class:`psen_processing.codec.LazyImage`)."""
+
+    @property
+    def shape(self) -> tuple[int, int]: ...
+
+    def rows(self, start: int, stop: int) -> npt.NDArray[np.generic]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ArrayRows:
+    array: npt.NDArray[np.generic]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        height, width = self.array.shape
+        return height, width
+
+    def rows(self, start: int, stop: int) -> npt.NDArray[np.generic]:
+        return self.array[start:stop]
+
+
 def _profile(
-    image: npt.NDArray[np.generic], roi: RoiSetting, name: str, problems: list[str]
+    image: ImageRows, roi: RoiSetting, name: str, problems: list[str]
 ) -> npt.NDArray[np.float64] | None:
     if not isinstance(roi, Roi):
         return None
@@ -60,11 +84,17 @@ def _profile(
     if not roi.fits(height, width):
         problems.append(f"{name}_outside_image")
         return None
-    return roi_x_profile(image, roi)
+    rows = image.rows(roi.offset_y, roi.offset_y + roi.size_y)
+    return column_sums(rows[:, roi.offset_x : roi.offset_x + roi.size_x])
 
 
-def process_image(image: npt.NDArray[np.generic], settings: ProcessingSettings) -> FrameResult:
-    """Both ROI profiles of a 2-D image (numpy shape ``(height, width)``)."""
+def process_image(
+    image: npt.NDArray[np.generic] | ImageRows, settings: ProcessingSettings
+) -> FrameResult:
+    """Both ROI profiles of a 2-D image (numpy shape ``(height, width)``), reading only the
+    rows the ROIs cover."""
+    if isinstance(image, np.ndarray):
+        image = ArrayRows(image)
     problems: list[str] = []
     signal = _profile(image, settings.roi_signal, "roi_signal", problems)
     background = _profile(image, settings.roi_background, "roi_background", problems)

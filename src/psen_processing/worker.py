@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import zmq
+from threadpoolctl import threadpool_limits
 
 from .channels import ChannelNames
 from .errors import ServiceError
@@ -138,6 +139,9 @@ class Worker:
             return
         self._ready.set_result(None)
         processor = FrameProcessor(ChannelNames(self._config.prefix), self._tracker)
+        # One frame's work gains nothing from thread pools (bitshuffle's OpenMP, BLAS): they
+        # only double the CPU spent. The limit applies to this thread alone.
+        limits = threadpool_limits(limits=1)
         try:
             while not self._stop.is_set():
                 if not source.poll(self._config.receive_timeout_ms, zmq.POLLIN):
@@ -149,6 +153,7 @@ class Worker:
             log.exception("processing loop failed")
             self.error = exc
         finally:
+            limits.restore_original_limits()
             source.close(linger=0)
             sink.close(linger=0)
 

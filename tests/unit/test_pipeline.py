@@ -181,9 +181,10 @@ def test_malformed_message_is_skipped(
 
 
 def test_corrupt_image_data_is_skipped(processor: FrameProcessor, image: np.ndarray) -> None:
+    height, width = image.shape
     parts = frame(image, compression="bitshuffle_lz4")
     parts[4] = parts[4][: len(parts[4]) // 2]  # the image value, cut short
-    outcome = processor.process(parts, settings([0, 1, 0, 1]))
+    outcome = processor.process(parts, settings([0, width, 0, height]))
     assert outcome.skip_reason == "corrupt_compressed_data"
     assert outcome.parts is None
 

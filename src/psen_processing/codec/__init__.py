@@ -3,6 +3,7 @@
 from .compression import COMPRESSIONS, compress, decompress
 from .encoder import ExtraChannel, OutputEncoder, channel_entry, encode_message, timestamp_bytes
 from .headers import ChannelSpec, DataHeader, MainHeader
+from .image import LazyImage
 from .message import Decoder, Message
 
 __all__ = [
@@ -11,6 +12,7 @@ __all__ = [
     "DataHeader",
     "Decoder",
     "ExtraChannel",
+    "LazyImage",
     "MainHeader",
     "Message",
     "OutputEncoder",

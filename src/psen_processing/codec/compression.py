@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import ProtocolError
+from .bitshuffle_lz4 import BitshuffleLz4Value
 
 Buffer: TypeAlias = bytes | bytearray | memoryview
 """Anything that exposes bytes: a received frame's buffer or plain bytes."""
@@ -90,7 +91,7 @@ def decompress(
                 )
             return np.frombuffer(data, dtype=dtype)
         if compression == "bitshuffle_lz4":
-            return _bitshuffle_lz4_decode(view, size, dtype)
+            return BitshuffleLz4Value(view, size, dtype).all()
     except ProtocolError:
         raise
     except Exception as exc:  # the C decoders raise assorted types on corrupt input
@@ -98,51 +99,6 @@ def decompress(
             "corrupt_compressed_data", f"{compression} data is corrupt: {exc}"
         ) from exc
     raise ProtocolError("unknown_compression", f"unknown compression {compression!r}")
-
-
-def _bitshuffle_lz4_decode(
-    view: memoryview, size: int, dtype: np.dtype[np.generic]
-) -> npt.NDArray[np.generic]:
-    """Decode a bitshuffle_lz4 value with bounds-checked LZ4 (bitshuffle's own decoder trusts its
-    input and can crash the process on corrupt data)."""
-    item = dtype.itemsize
-    block_bytes = int(struct.unpack(">i", view[8:12])[0])
-    if block_bytes <= 0 or block_bytes % item or (block_bytes // item) % 8:
-        raise ProtocolError(
-            "corrupt_compressed_data", f"invalid bitshuffle block size {block_bytes}"
-        )
-    block = block_bytes // item
-    count = size // item
-    leftover = count % block
-    sizes = [block] * (count // block)
-    if leftover - leftover % 8:
-        sizes.append(leftover - leftover % 8)
-    chunks: list[bytes] = []
-    pos, end = 12, view.nbytes
-    for n_elements in sizes:
-        if pos + 4 > end:
-            raise ProtocolError("corrupt_compressed_data", "bitshuffle_lz4 data ends early")
-        n_bytes = int(struct.unpack(">I", view[pos : pos + 4])[0])
-        pos += 4
-        if pos + n_bytes > end:
-            raise ProtocolError("corrupt_compressed_data", "bitshuffle_lz4 block runs past the end")
-        chunk = lz4.block.decompress(view[pos : pos + n_bytes], uncompressed_size=n_elements * item)
-        if len(chunk) != n_elements * item:
-            raise ProtocolError(
-                "corrupt_compressed_data", "bitshuffle_lz4 block has the wrong size"
-            )
-        chunks.append(chunk)
-        pos += n_bytes
-    tail = (count % 8) * item
-    if end - pos != tail:
-        raise ProtocolError(
-            "corrupt_compressed_data",
-            f"bitshuffle_lz4 data has {end - pos} trailing bytes, expected {tail}",
-        )
-    chunks.append(bytes(view[pos:end]))
-    shuffled = np.frombuffer(b"".join(chunks), dtype=dtype)
-    out: npt.NDArray[np.generic] = bitshuffle.bitunshuffle(shuffled, block)
-    return out
 
 
 def compress(array: npt.NDArray[np.generic], compression: str) -> bytes:

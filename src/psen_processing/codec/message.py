@@ -18,6 +18,7 @@ import numpy.typing as npt
 from ..errors import ProtocolError
 from .compression import Buffer, compressed_size, decompress
 from .headers import ChannelSpec, DataHeader, MainHeader, parse_data_header, parse_main_header
+from .image import LazyImage
 
 __all__ = ["Decoder", "Message"]
 
@@ -66,6 +67,19 @@ class Message:
                 f"says {expected}",
             )
         return flat.reshape(spec.shape[::-1])
+
+    def image(self, name: str) -> LazyImage | None:
+        """A 2-D channel as a :class:`LazyImage` (nothing decoded yet); None if absent or empty.
+
+        Raises :class:`ProtocolError` if its size does not match its shape and type.
+        """
+        index = self.data_header.index(name)
+        if index is None:
+            return None
+        raw = self.parts[2 + 2 * index]
+        if memoryview(raw).nbytes == 0:
+            return None
+        return LazyImage(self.data_header.channels[index], raw)
 
     def value(self, name: str) -> object:
         """A convenience decode: str for strings, a Python scalar for one value, else an array."""

@@ -1,0 +1,62 @@
+"""LazyImage: any rows, decoded from any compression, equal the whole image's rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from psen_processing.codec import Decoder, encode_message
+from psen_processing.codec.bitshuffle_lz4 import BitshuffleLz4Value
+from psen_processing.errors import ProtocolError
+
+COMPRESSIONS = ("none", "lz4", "bitshuffle_lz4")
+
+
+def _image(height: int, width: int, dtype: str, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 200, size=(height, width)).astype(dtype)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    height=st.integers(1, 70),
+    width=st.integers(1, 300),  # odd sizes: a short last block and a raw tail of < 8 values
+    dtype=st.sampled_from(["<u2", ">u2", "<f4", "u1", ">i8"]),
+    compression=st.sampled_from(COMPRESSIONS),
+    data=st.data(),
+)
+def test_rows_equal_the_whole_image(
+    height: int, width: int, dtype: str, compression: str, data: st.DataObject
+) -> None:
+    image = _image(height, width, dtype)
+    message = Decoder().decode(encode_message(1, [("img", image)], compression=compression))
+    lazy = message.image("img")
+    assert lazy is not None and lazy.shape == (height, width)
+    start = data.draw(st.integers(0, height - 1))
+    stop = data.draw(st.integers(start + 1, height))
+    np.testing.assert_array_equal(lazy.rows(start, stop), image[start:stop])
+    np.testing.assert_array_equal(lazy.rows(0, height), image)
+    np.testing.assert_array_equal(lazy.whole(), image)
+
+
+def test_only_the_blocks_under_the_rows_are_decoded() -> None:
+    image = _image(256, 1024, "<u2")  # 4096-element blocks: 4 rows each
+    raw = encode_message(1, [("img", image)], compression="bitshuffle_lz4")[2]
+    damaged = bytearray(raw)
+    damaged[-200:] = b"\xff" * 200  # the last block is garbage
+    value = BitshuffleLz4Value(memoryview(bytes(damaged)), image.nbytes, np.dtype("<u2"))
+    np.testing.assert_array_equal(value.elements(0, 8 * 1024), image[:8].ravel())
+    with pytest.raises(ProtocolError) as caught:
+        value.elements(250 * 1024, 256 * 1024)
+    assert caught.value.reason == "corrupt_compressed_data"
+
+
+def test_a_size_that_does_not_match_the_shape_is_refused() -> None:
+    parts = encode_message(1, [("img", _image(10, 10, "<u2"))], compression="bitshuffle_lz4")
+    other = encode_message(1, [("img", _image(10, 11, "<u2"))], compression="bitshuffle_lz4")
+    message = Decoder(validate_sizes=False).decode([*parts[:2], other[2], parts[3]])
+    with pytest.raises(ProtocolError) as caught:
+        message.image("img")
+    assert caught.value.reason == "value_size_mismatch"
