@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,8 @@ from .roi import Roi
 from .timing import EdgeTracker, ShotTiming
 
 __all__ = ["FrameOutcome", "FrameProcessor"]
+
+_FLOAT64 = struct.Struct("<d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,7 @@ class FrameProcessor:
         self.tracker = tracker if tracker is not None else EdgeTracker()
         self._params_cache: tuple[ProcessingSettings, ExtraChannel] | None = None
         self._entries: dict[tuple[str, str, tuple[int, ...]], tuple[dict[str, Any], str]] = {}
+        self._timing_entries: list[tuple[dict[str, Any], str]] | None = None
 
     def _extra(self, name: str, value: npt.NDArray[np.generic]) -> ExtraChannel:
         """An output channel, its header entry built once per name, type and shape."""
@@ -98,16 +102,29 @@ class FrameProcessor:
         return image, None
 
     def _timing_channels(self, timing: ShotTiming) -> list[ExtraChannel]:
-        names, edge = self.names, timing.edge
+        if self._timing_entries is None:
+            names = self.names
+            floats = (
+                names.edge_position,
+                names.edge_amplitude,
+                names.edge_fwhm,
+                names.arrival_time,
+            )
+            entries = [channel_entry(name, 0.0) for name in floats]
+            entries.append(channel_entry(names.is_reference, np.True_))
+            self._timing_entries = [(entry, ExtraChannel.key_of(entry)) for entry in entries]
+        edge = timing.edge
         values = (
-            (names.edge_position, edge.position),
-            (names.edge_amplitude, edge.amplitude),
-            (names.edge_fwhm, edge.fwhm),
-            (names.arrival_time, timing.arrival_time),
+            _FLOAT64.pack(edge.position),
+            _FLOAT64.pack(edge.amplitude),
+            _FLOAT64.pack(edge.fwhm),
+            _FLOAT64.pack(timing.arrival_time),
+            b"\x01" if timing.is_reference else b"\x00",
         )
-        extras = [self._extra(name, np.array([value], dtype=np.float64)) for name, value in values]
-        extras.append(self._extra(names.is_reference, np.array([timing.is_reference])))
-        return extras
+        return [
+            ExtraChannel(entry, value, key)
+            for (entry, key), value in zip(self._timing_entries, values, strict=True)
+        ]
 
     def process(
         self,

@@ -78,9 +78,37 @@ class Statistics:
             self._received += 1
 
     def skipped(self, reason: str, detail: str) -> None:
+        """A received frame that could not be decoded and was not sent."""
         with self._lock:
+            self._received += 1
             self._skipped[reason] += 1
             self._last_problem = detail
+
+    def frame(
+        self,
+        pulse_id: int,
+        received_at: float,
+        *,
+        delivered: bool,
+        problems: tuple[tuple[str, str], ...] = (),
+        image: tuple[tuple[int, ...] | None, str] | None = None,
+        timing: ShotTiming | None = None,
+    ) -> None:
+        """Everything about one received, processed frame, under one lock acquisition."""
+        now = time.monotonic()
+        with self._lock:
+            self._received += 1
+            for reason, detail in problems:
+                self._problems[reason] += 1
+                self._last_problem = detail
+            if image is not None and image[0] is not None:
+                self._image_shape, self._image_dtype = image
+            if timing is not None:
+                self._count_timing(timing)
+            if delivered:
+                self._count_sent(pulse_id, received_at, now)
+            else:
+                self._dropped += 1
 
     def problem(self, reason: str, detail: str) -> None:
         with self._lock:
@@ -92,16 +120,19 @@ class Statistics:
 
     def timing(self, timing: ShotTiming) -> None:
         with self._lock:
-            if timing.problem is not None:
-                return
-            if timing.is_reference:
-                self._reference_shots += 1
-                return
-            self._xray_shots += 1
-            if timing.edge.found:
-                self._edges_found += 1
-                edge = timing.edge
-                self._last_edge = (edge.position, edge.amplitude, timing.arrival_time)
+            self._count_timing(timing)
+
+    def _count_timing(self, timing: ShotTiming) -> None:
+        if timing.problem is not None:
+            return
+        if timing.is_reference:
+            self._reference_shots += 1
+            return
+        self._xray_shots += 1
+        if timing.edge.found:
+            self._edges_found += 1
+            edge = timing.edge
+            self._last_edge = (edge.position, edge.amplitude, timing.arrival_time)
 
     def dropped(self) -> None:
         with self._lock:
@@ -110,13 +141,16 @@ class Statistics:
     def sent(self, pulse_id: int, received_at: float) -> None:
         now = time.monotonic()
         with self._lock:
-            self._sent += 1
-            self._last_pulse_id = pulse_id
-            self._last_sent = time.time()
-            self._latencies.append((now - received_at) * 1000.0)
-            self._send_times.append(now)
-            while self._send_times and now - self._send_times[0] > self._rate_window_s:
-                self._send_times.popleft()
+            self._count_sent(pulse_id, received_at, now)
+
+    def _count_sent(self, pulse_id: int, received_at: float, now: float) -> None:
+        self._sent += 1
+        self._last_pulse_id = pulse_id
+        self._last_sent = time.time()
+        self._latencies.append((now - received_at) * 1000.0)
+        self._send_times.append(now)
+        while self._send_times and now - self._send_times[0] > self._rate_window_s:
+            self._send_times.popleft()
 
     @property
     def image_shape(self) -> tuple[int, ...] | None:

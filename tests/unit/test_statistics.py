@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from datetime import UTC, datetime
 from types import SimpleNamespace
@@ -10,7 +11,9 @@ import numpy as np
 import pytest
 
 from psen_processing import statistics as statistics_module
+from psen_processing.edge import EdgeResult
 from psen_processing.statistics import Statistics
+from psen_processing.timing import ShotTiming
 
 
 class FakeClock:
@@ -68,8 +71,8 @@ def test_fresh_snapshot_is_empty(stats: Statistics) -> None:
 
 
 def test_counters(stats: Statistics, clock: FakeClock) -> None:
-    for _ in range(7):
-        stats.received()
+    for _ in range(4):
+        stats.received()  # a skipped frame counts as received too: 4 + 3
     stats.skipped("bad_main_header", "pulse ? is not JSON")
     stats.skipped("corrupt_compressed_data", "pulse 5 corrupt")
     stats.skipped("bad_main_header", "again")
@@ -160,7 +163,7 @@ def test_concurrent_updates_are_all_counted(stats: Statistics) -> None:
     def work() -> None:
         for _ in range(2000):
             stats.received()
-            stats.skipped("r", "d")
+            stats.skipped("r", "d")  # counts as received as well
 
     threads = [threading.Thread(target=work) for _ in range(4)]
     for thread in threads:
@@ -168,5 +171,27 @@ def test_concurrent_updates_are_all_counted(stats: Statistics) -> None:
     for thread in threads:
         thread.join()
     snap = stats.snapshot()
-    assert snap.frames_received == 8000
+    assert snap.frames_received == 16000
     assert snap.frames_skipped_by_reason == {"r": 8000}
+
+
+def test_one_call_per_frame(stats: Statistics, clock: FakeClock) -> None:
+    edge = ShotTiming(False, EdgeResult(12.5, 0.1, 3.0, True), 125.0)
+    stats.frame(1, clock.now, delivered=True, image=((8, 9), "uint16"), timing=edge)
+    stats.frame(
+        2,
+        clock.now,
+        delivered=False,
+        problems=(("roi_signal_outside_image", "pulse 2"),),
+        image=((8, 9), "uint16"),
+        timing=ShotTiming(True, EdgeResult(math.nan, math.nan, math.nan, False), math.nan),
+    )
+    stats.skipped("bad_main_header", "pulse 3")
+    snap = stats.snapshot()
+    assert (snap.frames_received, snap.frames_sent, snap.frames_dropped_output) == (3, 1, 1)
+    assert snap.frames_skipped == 1 and snap.last_pulse_id == 1
+    assert snap.profile_problems == {"roi_signal_outside_image": 1}
+    assert snap.image_shape == [8, 9]
+    assert snap.edge_detection["xray_shots"] == 1 and snap.edge_detection["reference_shots"] == 1
+    assert snap.edge_detection["last_edge_position"] == 12.5
+    assert snap.edge_detection["last_arrival_time"] == 125.0

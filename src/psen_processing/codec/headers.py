@@ -59,17 +59,16 @@ class ChannelSpec:
     compression: str
     raw: dict[str, Any]
     """The channel's entry as received, re-emitted verbatim in output data headers."""
+    dtype: np.dtype[np.generic] = field(init=False, repr=False, compare=False)
+    expected_nbytes: int | None = field(init=False, repr=False, compare=False)
+    """Bytes a value of this channel holds once uncompressed, or None for strings."""
 
-    @property
-    def dtype(self) -> np.dtype[np.generic]:
-        return np.dtype((">" if self.big_endian else "<") + DTYPES[self.type])
-
-    @property
-    def expected_nbytes(self) -> int | None:
-        """Bytes a value of this channel holds once uncompressed, or None for strings."""
-        if self.type == "string":
-            return None
-        return math.prod(self.shape) * self.dtype.itemsize
+    def __post_init__(self) -> None:
+        # derived once per data header, not per frame
+        dtype = np.dtype((">" if self.big_endian else "<") + DTYPES[self.type])
+        object.__setattr__(self, "dtype", dtype)
+        nbytes = None if self.type == "string" else math.prod(self.shape) * dtype.itemsize
+        object.__setattr__(self, "expected_nbytes", nbytes)
 
 
 @dataclass(frozen=True, slots=True)
