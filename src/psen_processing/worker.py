@@ -108,6 +108,7 @@ class Worker:
         source = self._context.socket(zmq.SUB if cfg.input_mode == "sub" else zmq.PULL)
         source.setsockopt(zmq.LINGER, 0)
         source.setsockopt(zmq.RCVHWM, cfg.input_queue)
+        source.setsockopt(zmq.RCVTIMEO, cfg.receive_timeout_ms)
         if cfg.input_mode == "sub":
             source.setsockopt(zmq.SUBSCRIBE, b"")
         sink = self._context.socket(zmq.PUSH)
@@ -159,9 +160,10 @@ class Worker:
         limits = threadpool_limits(limits=1)
         try:
             while not self._stop.is_set():
-                if not source.poll(self._config.receive_timeout_ms, zmq.POLLIN):
+                try:  # RCVTIMEO bounds the wait: no poll call per frame
+                    frames = source.recv_multipart(copy=False)
+                except zmq.Again:
                     continue
-                frames = source.recv_multipart(copy=False)
                 received_at = time.monotonic()
                 self._handle(processor, sink, frames, received_at)
         except Exception as exc:
