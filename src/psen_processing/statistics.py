@@ -73,10 +73,6 @@ class Statistics:
             self._edges_found = 0
             self._last_edge: tuple[float, float, float] | None = None
 
-    def received(self) -> None:
-        with self._lock:
-            self._received += 1
-
     def skipped(self, reason: str, detail: str) -> None:
         """A received frame that could not be decoded and was not sent."""
         with self._lock:
@@ -110,18 +106,6 @@ class Statistics:
             else:
                 self._dropped += 1
 
-    def problem(self, reason: str, detail: str) -> None:
-        with self._lock:
-            self._problems[reason] += 1
-            self._last_problem = detail
-
-    def image(self, shape: tuple[int, ...], dtype: str) -> None:
-        self._image_shape, self._image_dtype = shape, dtype  # plain assignments are atomic
-
-    def timing(self, timing: ShotTiming) -> None:
-        with self._lock:
-            self._count_timing(timing)
-
     def _count_timing(self, timing: ShotTiming) -> None:
         if timing.problem is not None:
             return
@@ -133,15 +117,6 @@ class Statistics:
             self._edges_found += 1
             edge = timing.edge
             self._last_edge = (edge.position, edge.amplitude, timing.arrival_time)
-
-    def dropped(self) -> None:
-        with self._lock:
-            self._dropped += 1
-
-    def sent(self, pulse_id: int, received_at: float) -> None:
-        now = time.monotonic()
-        with self._lock:
-            self._count_sent(pulse_id, received_at, now)
 
     def _count_sent(self, pulse_id: int, received_at: float, now: float) -> None:
         self._sent += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from datetime import UTC, datetime
 from types import SimpleNamespace
 
@@ -71,17 +72,14 @@ def test_fresh_snapshot_is_empty(stats: Statistics) -> None:
 
 
 def test_counters(stats: Statistics, clock: FakeClock) -> None:
-    for _ in range(4):
-        stats.received()  # a skipped frame counts as received too: 4 + 3
     stats.skipped("bad_main_header", "pulse ? is not JSON")
     stats.skipped("corrupt_compressed_data", "pulse 5 corrupt")
     stats.skipped("bad_main_header", "again")
-    stats.problem("roi_signal_outside_image", "roi_signal_outside_image in pulse 6")
-    stats.dropped()
-    stats.dropped()
-    stats.image((480, 640), "uint16")
-    stats.sent(41, clock.now)
-    stats.sent(42, clock.now)
+    problem = (("roi_signal_outside_image", "roi_signal_outside_image in pulse 6"),)
+    stats.frame(6, clock.now, delivered=False, problems=problem)  # received, not sent
+    stats.frame(7, clock.now, delivered=False)
+    stats.frame(41, clock.now, delivered=True, image=((480, 640), "uint16"))
+    stats.frame(42, clock.now, delivered=True)
     snap = stats.snapshot()
     assert snap.frames_received == 7
     assert snap.frames_sent == 2
@@ -101,7 +99,7 @@ def test_counters(stats: Statistics, clock: FakeClock) -> None:
 def test_latency_percentiles(stats: Statistics, clock: FakeClock) -> None:
     latencies_ms = np.random.default_rng(12).uniform(0.1, 50.0, size=500)
     for pulse_id, latency in enumerate(latencies_ms):
-        stats.sent(pulse_id, clock.now - latency / 1000.0)
+        stats.frame(pulse_id, clock.now - latency / 1000.0, delivered=True)
     latency = stats.snapshot().latency_ms
     assert latency["mean"] == pytest.approx(latencies_ms.mean(), abs=1e-3)
     assert latency["p50"] == pytest.approx(np.percentile(latencies_ms, 50), abs=1e-3)
@@ -113,7 +111,7 @@ def test_latency_percentiles(stats: Statistics, clock: FakeClock) -> None:
 def test_latency_window_keeps_only_the_newest(clock: FakeClock) -> None:
     stats = Statistics(latency_window=10)
     for pulse_id in range(100):
-        stats.sent(pulse_id, clock.now - (1.0 if pulse_id < 90 else 0.002))
+        stats.frame(pulse_id, clock.now - (1.0 if pulse_id < 90 else 0.002), delivered=True)
     assert stats.snapshot().latency_ms["max"] == pytest.approx(2.0)
 
 
@@ -121,7 +119,7 @@ def test_frames_per_second(stats: Statistics, clock: FakeClock) -> None:
     start = clock.now
     for i in range(11):  # 10 Hz for one second
         clock.now = start + i * 0.1
-        stats.sent(i, clock.now)
+        stats.frame(i, clock.now, delivered=True)
     assert stats.snapshot().frames_per_second == pytest.approx(10.0)
     clock.now = start + 1.5  # silence since the last frame lowers the rate
     assert stats.snapshot().frames_per_second == pytest.approx(10 / 1.5, abs=0.01)
@@ -131,12 +129,9 @@ def test_frames_per_second(stats: Statistics, clock: FakeClock) -> None:
 
 
 def test_reset(stats: Statistics, clock: FakeClock) -> None:
-    stats.received()
     stats.skipped("bad_main_header", "x")
-    stats.problem("image_missing", "y")
-    stats.dropped()
-    stats.image((2, 3), "uint8")
-    stats.sent(1, clock.now - 0.01)
+    stats.frame(0, clock.now, delivered=False, problems=(("image_missing", "y"),))
+    stats.frame(1, clock.now - 0.01, delivered=True, image=((2, 3), "uint8"))
     stats.reset(start_time=1_700_000_123.5)
     snap = stats.snapshot()
     assert snap.processing_start_time == "2023-11-14T22:15:23.500+00:00"
@@ -162,7 +157,7 @@ def test_snapshot_is_independent_of_later_updates(stats: Statistics) -> None:
 def test_concurrent_updates_are_all_counted(stats: Statistics) -> None:
     def work() -> None:
         for _ in range(2000):
-            stats.received()
+            stats.frame(0, time.monotonic(), delivered=False)
             stats.skipped("r", "d")  # counts as received as well
 
     threads = [threading.Thread(target=work) for _ in range(4)]
