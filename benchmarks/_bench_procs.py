@@ -158,7 +158,8 @@ def cpu_ticks(pid: int) -> int:
 
 
 def thread_runtimes_ms(pid: int) -> dict[str, float] | None:
-    """Each thread's ``se.sum_exec_runtime`` (ms, ns resolution) from ``/proc/<pid>/task/*/sched``.
+    """Each thread's ``se.sum_exec_runtime`` (ms, ns resolution) from ``/proc/<pid>/task/*/sched``,
+    keyed ``"NAME (TID)"``.
 
     A finer cross-check of :func:`cpu_ticks` (whose 10 ms ticks are coarse over a few hundred
     frames); None where the kernel does not provide it.
@@ -166,10 +167,12 @@ def thread_runtimes_ms(pid: int) -> dict[str, float] | None:
     out: dict[str, float] = {}
     try:
         for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/comm", encoding="utf-8") as handle:
+                name = handle.read().strip()
             with open(f"/proc/{pid}/task/{tid}/sched", encoding="ascii") as handle:
                 for line in handle:
                     if line.startswith("se.sum_exec_runtime"):
-                        out[tid] = float(line.split(":", 1)[1])
+                        out[f"{name} ({tid})"] = float(line.split(":", 1)[1])
                         break
     except (OSError, ValueError):
         return None

@@ -364,6 +364,8 @@ class DutResult:
     cpu_ticks: int | None
     cpu_fine_ms: float | None
     """The same from the threads' ``se.sum_exec_runtime`` (finer than ticks), if available."""
+    threads_ms: dict[str, float]
+    """CPU ms per frame of each thread that used any, busiest first (where the time goes)."""
     p50_ms: float
     p99_ms: float
     max_ms: float
@@ -408,6 +410,7 @@ def measure(dut: str, frame_path: Path, settings: Path, tmp: Path, plan: Plan) -
         cpu_ms = cpu_ticks / CLK_TCK * 1e3 / plan.frames
     fine = runtime_delta_ms(paced.runtimes_start, paced.runtimes_end)
     cpu_fine_ms = None if fine is None or paced.lost else fine / plan.frames
+    threads_ms = per_thread_ms(paced.runtimes_start, paced.runtimes_end, plan.frames)
     latencies = np.asarray(paced.latencies_ms)
     p50, p99, top = np.percentile(latencies, [50, 99, 100]) if latencies.size else (math.nan,) * 3
     measured = [r for r in rates if r is not None]
@@ -415,6 +418,7 @@ def measure(dut: str, frame_path: Path, settings: Path, tmp: Path, plan: Plan) -
         cpu_ms=cpu_ms,
         cpu_ticks=cpu_ticks,
         cpu_fine_ms=cpu_fine_ms,
+        threads_ms=threads_ms,
         p50_ms=float(p50),
         p99_ms=float(p99),
         max_ms=float(top),
@@ -426,6 +430,18 @@ def measure(dut: str, frame_path: Path, settings: Path, tmp: Path, plan: Plan) -
         failures=paced.failures,
         late_sends=paced_sent[2],
     )
+
+
+def per_thread_ms(
+    start: dict[str, float] | None, end: dict[str, float] | None, frames: int
+) -> dict[str, float]:
+    """CPU ms per frame of each thread busy for at least 1 us per frame, busiest first."""
+    if start is None or end is None or frames <= 0:
+        return {}
+    spent = {name: (end[name] - start.get(name, 0.0)) / frames for name in end}
+    return {
+        name: ms for name, ms in sorted(spent.items(), key=lambda kv: -kv[1]) if ms >= 0.001
+    }
 
 
 # --- report -------------------------------------------------------------------------------
@@ -475,6 +491,9 @@ def print_table(
         f"from the threads' se.sum_exec_runtime: {fine} ms/frame "
         f"({'-' if fine_ratio is None else f'{fine_ratio:.2f}x'})"
     )
+    for name, r in results.items():
+        split = ", ".join(f"{thread} {ms:.3f}" for thread, ms in r.threads_ms.items())
+        print(f"  {name} threads, CPU ms/frame: {split or '-'}")
     runs = "; ".join(
         f"{n} " + "/".join("LOST" if x is None else f"{x:.0f}" for x in r.rates_fps)
         for n, r in results.items()
