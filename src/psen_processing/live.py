@@ -15,9 +15,10 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from .codec import Decoder
+from .codec import Decoder, LazyImage
 from .edge import EdgeParams
 from .pipeline import FrameOutcome
+from .processing import ArrayRows, ImageRows
 from .roi import Roi, RoiSetting
 from .timing import ShotTiming
 
@@ -127,27 +128,31 @@ def normalised_signal(
     return ratio
 
 
-def image_of(outcome: FrameOutcome, name: str) -> npt.NDArray[np.generic] | None:
-    """The image of a processed frame, decoded now from the parts it was sent with."""
+def image_of(outcome: FrameOutcome, name: str) -> LazyImage | None:
+    """The image of a processed frame, from the parts it was sent with (decoded when read)."""
     if outcome.parts is None:
         return None
     buffers: list[Any] = [getattr(part, "buffer", part) for part in outcome.parts]
     message = Decoder(validate_sizes=False).decode(buffers)
-    image = message.image(name)
-    return None if image is None else image.whole()
+    return message.image(name)
 
 
 def thumbnail(
-    image: npt.NDArray[np.generic], max_size: Sequence[int] = (320, 640)
+    image: ImageRows | npt.NDArray[np.generic], max_size: Sequence[int] = (320, 640)
 ) -> npt.NDArray[np.uint8]:
-    """An 8-bit picture of ``image`` at most ``max_size`` (height, width) px: means of blocks of
-    pixels, the 1st to 99.5th percentile spread over 0-255 (to be drawn at the image's aspect)."""
+    """An 8-bit picture of ``image`` at most ``max_size`` (height, width) px, to be drawn at the
+    image's aspect: one row from each band of rows (so that a compressed image is decoded only
+    there), means of blocks of columns, the 1st to 99.5th percentile spread over 0-255."""
+    if isinstance(image, np.ndarray):
+        image = ArrayRows(image)
     height, width = image.shape
     fy, fx = max(1, math.ceil(height / max_size[0])), max(1, math.ceil(width / max_size[1]))
     rows, cols = height // fy, width // fx
-    data = np.asarray(image[: rows * fy, : cols * fx], dtype=np.float32)
-    if fy > 1 or fx > 1:
-        data = data.reshape(rows, fy, cols, fx).mean(axis=(1, 3))
+    picked = np.empty((rows, cols * fx), dtype=np.float32)
+    for i in range(rows):
+        row = i * fy + fy // 2
+        picked[i] = image.rows(row, row + 1)[0, : cols * fx]
+    data = picked.reshape(rows, cols, fx).mean(axis=2) if fx > 1 else picked
     finite = data[np.isfinite(data)]
     if finite.size == 0:
         return np.zeros(data.shape, dtype=np.uint8)

@@ -149,11 +149,13 @@ class _Thumbnails:
             return None, None
         with self._lock:
             if outcome is not self._made_from:
+                self._png = None
                 try:
                     image = image_of(outcome, self._names.image)
+                    if image is not None:
+                        self._png = encode_png(thumbnail(image))
                 except (ProtocolError, ValueError):
-                    image = None  # the frame was sent without a usable image
-                self._png = None if image is None else encode_png(thumbnail(image))
+                    pass  # the frame was sent without a usable image: nothing to show
                 self._made_from = outcome
             return outcome.pulse_id, self._png
 

@@ -18,7 +18,7 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
 
-def encode_png(image: npt.NDArray[np.uint8], level: int = 6) -> bytes:
+def encode_png(image: npt.NDArray[np.uint8], level: int = 1) -> bytes:
     """PNG bytes of a 2-D uint8 array (grayscale, 8 bits, no filtering, zlib ``level``)."""
     if image.ndim != 2 or image.dtype != np.uint8:
         raise ValueError(f"need a 2-D uint8 image, not {image.ndim}-D {image.dtype}")

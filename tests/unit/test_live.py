@@ -112,11 +112,16 @@ def test_normalised_signal_subtracts_the_background_when_configured() -> None:
 
 def test_thumbnail_is_small_and_spans_the_grey_levels() -> None:
     image = np.tile(np.arange(2048, dtype=np.uint16), (512, 1))
+    image += np.arange(512, dtype=np.uint16)[:, None] * 4
     picture = thumbnail(image, max_size=(320, 640))
     assert picture.dtype == np.uint8
-    assert picture.shape == (256, 512)  # 2 x 4 px blocks
-    assert picture[0, 0] == 0 and picture[0, -1] == 255
-    assert (np.diff(picture[0].astype(int)) >= 0).all()
+    assert picture.shape == (256, 512)  # one row of 2, means of 4 columns
+    assert picture[0, 0] == 0 and picture[-1, -1] == 255
+    assert (np.diff(picture.astype(int), axis=1) >= 0).all()
+    assert (np.diff(picture.astype(int), axis=0) >= 0).all()
+    # the picture is the image's rows 1, 3, 5, ... in means of 4 columns, scaled
+    means = image[1::2].reshape(256, 512, 4).mean(axis=2)
+    assert np.corrcoef(means.ravel(), picture.ravel())[0, 1] > 0.999
     flat = thumbnail(np.full((10, 10), 7, dtype=np.uint16))
     assert flat.shape == (10, 10) and not flat.any()
     wide = thumbnail(np.ones((2, 5000), dtype=np.float32))
@@ -178,7 +183,8 @@ def test_image_of_an_outcome_and_the_processor_forwarding_it() -> None:
     np.testing.assert_array_equal(Decoder().decode(outcome.image_parts).array(NAMES.image), image)
     decoded = image_of(outcome, NAMES.image)
     assert decoded is not None
-    np.testing.assert_array_equal(decoded, image)
+    np.testing.assert_array_equal(decoded.whole(), image)
+    np.testing.assert_array_equal(thumbnail(decoded, (12, 20)), thumbnail(image, (12, 20)))
     plain = FrameProcessor(NAMES).process(_message(image), ProcessingSettings())
     assert plain.image_parts is None
     assert image_of(FrameOutcome(), NAMES.image) is None
