@@ -109,6 +109,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("PREFIX is required with INPUT_STREAM (positional or --prefix)")
     if args.input_stream is None and args.prefix_positional:
         parser.error("PREFIX given without INPUT_STREAM")
+    if args.image_output_port is not None and args.image_output_port == args.output_stream_port:
+        parser.error("--image_output_port must differ from the output stream port")
     return args
 
 
