@@ -28,7 +28,7 @@ from .service import PsenService
 from .settings import SettingsStore, default_settings_path
 from .worker import StreamConfig
 
-__all__ = ["main", "parse_args"]
+__all__ = ["live_page_address", "main", "parse_args"]
 
 log = logging.getLogger("psen_processing")
 
@@ -67,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--rest_api_interface", default="0.0.0.0")
     parser.add_argument("--output_stream_interface", default="*")
     parser.add_argument(
+        "--image_output_port", type=_port,
+        help="also publish the image alone (PUB) on this port for viewers; never waits for them "
+        "(default: off)",
+    )  # fmt: skip
+    parser.add_argument(
         "--log_level", default="INFO",
         choices=["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"],
     )  # fmt: skip
@@ -104,6 +109,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("PREFIX is required with INPUT_STREAM (positional or --prefix)")
     if args.input_stream is None and args.prefix_positional:
         parser.error("PREFIX given without INPUT_STREAM")
+    if args.image_output_port is not None and args.image_output_port == args.output_stream_port:
+        parser.error("--image_output_port must differ from the output stream port")
     return args
 
 
@@ -120,12 +127,20 @@ def _summary(service: PsenService) -> str:
     )
 
 
-def _simulation_report(service: PsenService, monitor: OutputMonitor) -> str:
+def _simulation_report(service: PsenService, monitor: OutputMonitor, page: str) -> str:
     """The counters, and what the last output message carried, as the consumer decoded it."""
     line = _summary(service) + f"\n    consumer read {monitor.received} output messages"
     if monitor.latest is not None:
         line += f"; {monitor.latest.describe()}"
-    return line
+    return line + f"\n    live view: {page}"
+
+
+def live_page_address(interface: str, port: int) -> str:
+    """The address to open the live page at, from this machine."""
+    host = "localhost" if interface in ("0.0.0.0", "::", "") else interface
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
 
 
 def _wait(stop: threading.Event, duration: float | None, report: float, emit: object) -> None:
@@ -167,6 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         output_interface=args.output_stream_interface,
         input_mode=args.input_mode,
         output_mode=args.output_mode,
+        image_output_port=args.image_output_port,
     )
     store = SettingsStore(args.settings_file or default_settings_path(prefix))
     service = PsenService(config, store)
@@ -179,12 +195,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
+    page = live_page_address(args.rest_api_interface, args.rest_api_port)
     try:
         server.start()
         log.info(
-            "REST API on http://%s:%d/, input %s, output tcp://%s:%d, settings %s",
-            args.rest_api_interface, args.rest_api_port, input_stream,
-            args.output_stream_interface, args.output_stream_port, store.path,
+            "REST API and live view on %s (interface %s), input %s, output tcp://%s:%d%s, "
+            "settings %s",
+            page, args.rest_api_interface, input_stream, args.output_stream_interface,
+            args.output_stream_port,
+            "" if args.image_output_port is None
+            else f", images tcp://{args.output_stream_interface}:{args.image_output_port}",
+            store.path,
         )  # fmt: skip
         if simulate:
             assert camera is not None
@@ -210,14 +231,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(
                 f"psen_processing: simulated camera {camera.config.image_channel} at "
                 f"{args.sim_rate:g} Hz -> output stream {output}, "
-                f"REST API http://127.0.0.1:{args.rest_api_port}/ (Ctrl-C to stop)",
+                f"REST API http://127.0.0.1:{args.rest_api_port}/ (Ctrl-C to stop)\n"
+                f"psen_processing: live view: open {page} in a browser",
                 flush=True,
             )
             _wait(
                 stop,
                 args.duration,
                 2.0,
-                lambda: print(_simulation_report(service, viewer), flush=True),
+                lambda: print(_simulation_report(service, viewer, page), flush=True),
             )
         else:
             _wait(stop, args.duration, 10.0, lambda: log.info("%s", _summary(service)))

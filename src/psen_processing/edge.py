@@ -377,10 +377,13 @@ class ReferenceAccumulator:
 
     @property
     def reference(self) -> FloatArray | None:
-        """The mean of the held profiles (a new array), or ``None`` if none is held."""
-        if self._sum is None or self._count == 0:
+        """The mean of the held profiles (a new array), or ``None`` if none is held.
+
+        Safe to call from another thread (a live view) while profiles are added."""
+        total, count = self._sum, self._count
+        if total is None or count == 0:
             return None
-        return self._sum / self._count
+        return total / count
 
     def reset(self) -> None:
         """Forget all profiles."""

@@ -11,7 +11,15 @@ import numpy as np
 import numpy.typing as npt
 
 from .channels import ChannelNames
-from .codec import Decoder, ExtraChannel, LazyImage, Message, OutputEncoder, channel_entry
+from .codec import (
+    ChannelForwarder,
+    Decoder,
+    ExtraChannel,
+    LazyImage,
+    Message,
+    OutputEncoder,
+    channel_entry,
+)
 from .codec.compression import Buffer
 from .errors import ProtocolError
 from .processing import FrameResult, ProcessingSettings, process_image
@@ -37,6 +45,8 @@ class FrameOutcome:
     image_dtype: str | None = None
     result: FrameResult | None = None
     timing: ShotTiming | None = None
+    image_parts: list[Any] | None = None
+    """The image channel alone, as a message for viewers (when the processor forwards it)."""
 
 
 def _background_on_signal_scale(
@@ -58,8 +68,15 @@ class FrameProcessor:
     frame is processed with exactly one snapshot.
     """
 
-    def __init__(self, names: ChannelNames, tracker: EdgeTracker | None = None) -> None:
+    def __init__(
+        self,
+        names: ChannelNames,
+        tracker: EdgeTracker | None = None,
+        *,
+        forward_image: bool = False,
+    ) -> None:
         self.names = names
+        self.image_forwarder = ChannelForwarder(names.image) if forward_image else None
         self.decoder = Decoder()
         self.encoder = OutputEncoder()
         self.tracker = tracker if tracker is not None else EdgeTracker()
@@ -167,6 +184,7 @@ class FrameProcessor:
                 problems.append((timing.problem, f"{timing.problem} in pulse {message.pulse_id}"))
             extras.extend(self._timing_channels(timing))
         parts = self.encoder.encode(message, extras, passthrough)
+        forwarder = self.image_forwarder
         return FrameOutcome(
             pulse_id=message.pulse_id,
             parts=parts,
@@ -175,4 +193,7 @@ class FrameProcessor:
             image_dtype=None if image is None else image.dtype.name,
             result=result,
             timing=timing,
+            image_parts=None
+            if forwarder is None or image is None
+            else forwarder.encode(message, passthrough),
         )

@@ -19,6 +19,8 @@ from .errors import (
     ServiceError,
     SettingsFileError,
 )
+from .live_page import install_live_view
+from .metrics import install_metrics
 from .roi import roi_to_json
 from .service import PsenService, RoiName
 
@@ -223,4 +225,6 @@ def build_app(service: PsenService) -> FastAPI:
         edge = service.set_edge_detection(await _json_body(request))
         return _envelope(service, edge_detection=edge.to_json())
 
+    install_live_view(app, service)
+    install_metrics(app, service)
     return app

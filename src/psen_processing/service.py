@@ -11,6 +11,7 @@ from typing import Any, Literal
 import zmq
 
 from .errors import ServiceError
+from .live import LiveRecorder
 from .pipeline import FrameOutcome
 from .processing import ProcessingSettings
 from .roi import RoiSetting, check_roi_fits, parse_roi
@@ -41,8 +42,8 @@ class PsenService:
         self.settings_problem: str | None = None
         self.tracker = EdgeTracker()
         """The edge reference of this service: kept across stop and start."""
-        self.latest: FrameOutcome | None = None
-        """The most recent processed frame (for reports and live views)."""
+        self.live = LiveRecorder()
+        """The latest frames and the edge history, for the live view."""
         settings = ProcessingSettings()
         if store is not None:
             loaded = store.load()
@@ -107,7 +108,7 @@ class PsenService:
                 self._context,
                 lambda: self._settings,
                 self.statistics,
-                on_frame=self._keep,
+                on_frame=self.live.observe,
                 tracker=self.tracker,
             )
             try:
@@ -122,8 +123,10 @@ class PsenService:
             self.last_error = None
             return "processing"
 
-    def _keep(self, outcome: FrameOutcome) -> None:
-        self.latest = outcome
+    @property
+    def latest(self) -> FrameOutcome | None:
+        """The most recent processed frame (for reports and live views)."""
+        return self.live.latest
 
     def stop(self) -> Status:
         with self._lock:

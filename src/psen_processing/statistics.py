@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 import time
@@ -13,7 +14,10 @@ import numpy as np
 
 from .timing import ShotTiming
 
-__all__ = ["Statistics", "StatisticsSnapshot"]
+__all__ = ["LATENCY_BUCKETS_MS", "LatencyHistogram", "Statistics", "StatisticsSnapshot"]
+
+LATENCY_BUCKETS_MS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
+"""Upper bounds (ms) of the receive-to-send latency histogram; one more bucket holds the rest."""
 
 
 def _iso(timestamp: float | None) -> str | None:
@@ -39,9 +43,20 @@ class StatisticsSnapshot:
     image_dtype: str | None
     last_problem: str | None
     edge_detection: dict[str, float | int | None]
+    image_output: dict[str, int]
 
     def to_json(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in self.__slots__}
+
+
+@dataclass(frozen=True, slots=True)
+class LatencyHistogram:
+    """Receive-to-send latencies of every frame sent since the start (not only the last 1000)."""
+
+    bounds_ms: tuple[float, ...]
+    counts: tuple[int, ...]
+    """Frames per bucket (not cumulative); one more than ``bounds_ms``, the last is over all."""
+    sum_ms: float
 
 
 class Statistics:
@@ -72,6 +87,10 @@ class Statistics:
             self._xray_shots = 0
             self._edges_found = 0
             self._last_edge: tuple[float, float, float] | None = None
+            self._latency_counts = [0] * (len(LATENCY_BUCKETS_MS) + 1)
+            self._latency_sum = 0.0
+            self.image_frames_published = 0
+            self.image_frames_not_sent = 0
 
     def skipped(self, reason: str, detail: str) -> None:
         """A received frame that could not be decoded and was not sent."""
@@ -122,10 +141,27 @@ class Statistics:
         self._sent += 1
         self._last_pulse_id = pulse_id
         self._last_sent = time.time()
-        self._latencies.append((now - received_at) * 1000.0)
+        latency = (now - received_at) * 1000.0
+        self._latencies.append(latency)
+        self._latency_counts[bisect.bisect_left(LATENCY_BUCKETS_MS, latency)] += 1
+        self._latency_sum += latency
         self._send_times.append(now)
         while self._send_times and now - self._send_times[0] > self._rate_window_s:
             self._send_times.popleft()
+
+    def image_output(self, published: bool) -> None:
+        """One image handed to the image output stream, or not (it could not be queued)."""
+        with self._lock:
+            if published:
+                self.image_frames_published += 1
+            else:
+                self.image_frames_not_sent += 1
+
+    def latency_histogram(self) -> LatencyHistogram:
+        with self._lock:
+            return LatencyHistogram(
+                LATENCY_BUCKETS_MS, tuple(self._latency_counts), self._latency_sum
+            )
 
     @property
     def image_shape(self) -> tuple[int, ...] | None:
@@ -163,6 +199,10 @@ class Statistics:
                 image_dtype=self._image_dtype,
                 last_problem=self._last_problem,
                 edge_detection=self._edge_summary(),
+                image_output={
+                    "frames_published": self.image_frames_published,
+                    "frames_not_sent": self.image_frames_not_sent,
+                },
             )
 
     def _edge_summary(self) -> dict[str, float | int | None]:

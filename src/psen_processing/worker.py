@@ -42,10 +42,19 @@ class StreamConfig:
     input_queue: int = 32
     output_queue: int = 32
     bind_timeout_s: float = 3.0
+    image_output_port: int | None = None
+    """If set, the image alone is published (PUB) on this port for viewers, never waiting."""
+    image_output_queue: int = 4
 
     @property
     def output_address(self) -> str:
         return f"tcp://{self.output_interface}:{self.output_port}"
+
+    @property
+    def image_output_address(self) -> str | None:
+        if self.image_output_port is None:
+            return None
+        return f"tcp://{self.output_interface}:{self.image_output_port}"
 
 
 class Worker:
@@ -71,6 +80,7 @@ class Worker:
         self._ready: Future[None] = Future()
         self._thread = threading.Thread(target=self._run, name="psen-worker", daemon=True)
         self.error: BaseException | None = None
+        self._viewers: zmq.Socket[Any] | None = None
 
     def start(self, timeout: float = 10.0) -> None:
         self._thread.start()
@@ -89,19 +99,33 @@ class Worker:
     def alive(self) -> bool:
         return self._thread.is_alive()
 
-    def _bind(self, socket: zmq.Socket[Any]) -> None:
+    def _bind(self, socket: zmq.Socket[Any], address: str, what: str = "output stream") -> None:
         deadline = time.monotonic() + self._config.bind_timeout_s
         while True:
             try:
-                socket.bind(self._config.output_address)
+                socket.bind(address)
                 return
             except zmq.ZMQError as exc:
                 # A port released by a previous run can take a moment to become free again.
                 if exc.errno != zmq.EADDRINUSE or time.monotonic() > deadline:
-                    raise ServiceError(
-                        f"cannot bind the output stream to {self._config.output_address}: {exc}"
-                    ) from exc
+                    raise ServiceError(f"cannot bind the {what} to {address}: {exc}") from exc
                 time.sleep(0.05)
+
+    def _open_viewers(self) -> None:
+        """The image output: PUB drops for a viewer whose short queue is full, so a slow or
+        stalled viewer loses images but never holds up the data stream or other viewers."""
+        address = self._config.image_output_address
+        if address is None:
+            return
+        viewers = self._context.socket(zmq.PUB)
+        viewers.setsockopt(zmq.LINGER, 0)
+        viewers.setsockopt(zmq.SNDHWM, self._config.image_output_queue)
+        try:
+            self._bind(viewers, address, "image output stream")
+        except BaseException:
+            viewers.close()
+            raise
+        self._viewers = viewers
 
     def _open(self) -> tuple[zmq.Socket[Any], zmq.Socket[Any]]:
         cfg = self._config
@@ -116,7 +140,8 @@ class Worker:
         sink.setsockopt(zmq.SNDHWM, cfg.output_queue)
         try:
             source.connect(cfg.input_stream)
-            self._bind(sink)
+            self._bind(sink, cfg.output_address)
+            self._open_viewers()
         except BaseException:
             source.close()
             sink.close()
@@ -154,7 +179,11 @@ class Worker:
             self._ready.set_exception(exc)
             return
         self._ready.set_result(None)
-        processor = FrameProcessor(ChannelNames(self._config.prefix), self._tracker)
+        processor = FrameProcessor(
+            ChannelNames(self._config.prefix),
+            self._tracker,
+            forward_image=self._viewers is not None,
+        )
         # One frame's work gains nothing from thread pools (bitshuffle's OpenMP, BLAS): they
         # only double the CPU spent. The limit applies to this thread alone.
         limits = threadpool_limits(limits=1)
@@ -173,6 +202,8 @@ class Worker:
             limits.restore_original_limits()
             source.close(linger=0)
             sink.close(linger=0)
+            if self._viewers is not None:
+                self._viewers.close(linger=0)
 
     def _handle(
         self,
@@ -205,3 +236,16 @@ class Worker:
             image=(outcome.image_shape, outcome.image_dtype) if outcome.image_dtype else None,
             timing=outcome.timing,
         )
+        if outcome.image_parts is not None and self._viewers is not None:
+            self._publish_image(self._viewers, outcome.image_parts)
+
+    def _publish_image(self, viewers: zmq.Socket[Any], parts: list[Any]) -> None:
+        try:
+            last = len(parts) - 1
+            for i in range(last):
+                viewers.send(parts[i], _MORE)
+            viewers.send(parts[last], _LAST)
+        except zmq.ZMQError:  # never wait for, or fail because of, a viewer
+            self._stats.image_output(published=False)
+            return
+        self._stats.image_output(published=True)

@@ -15,7 +15,7 @@ import requests
 import zmq
 
 from psen_processing import PsenProcessingClient
-from psen_processing.cli import parse_args
+from psen_processing.cli import live_page_address, parse_args
 from psen_processing.codec import Decoder, encode_message
 
 from ..conftest import IMAGE, PREFIX, Source, free_port, wait_until
@@ -52,6 +52,7 @@ def test_seed_arguments_are_accepted() -> None:
         (["tcp://cam:9000"], "PREFIX is required"),
         (["tcp://cam:9000", "A", "--prefix", "B"], "two different prefixes"),
         (["tcp://cam:9000", "CAM", "-o", "port"], "not a port number"),
+        (["tcp://cam:9000", "CAM", "--image_output_port", "8888"], "must differ from the output"),
     ],
 )
 def test_bad_arguments_are_a_clear_error_not_a_traceback(
@@ -122,22 +123,37 @@ def test_service_process_end_to_end(
 
 def test_main_job_runs_the_simulated_camera_and_shows_numbers(tmp_path: Path) -> None:
     rest, output = free_port(), free_port()
-    done = subprocess.run(
+    process = subprocess.Popen(
         [
-            *(*COMMAND, "--duration", "5", "-r", str(rest), "-o", str(output)),
-            *("--rest_api_interface", "127.0.0.1", "--sim_width", "512", "--sim_height", "64"),
+            *(*COMMAND, "--duration", "6", "-r", str(rest), "-o", str(output)),
+            *("--sim_width", "512", "--sim_height", "64"),
         ],
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=90,
         env=_env(tmp_path),
-        check=False,
     )
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
+    try:
+        assert process.stdout is not None
+        head = [process.stdout.readline() for _ in range(2)]
+        # the default interface is all of them: the page is shown at localhost
+        page = f"http://localhost:{rest}/"
+        assert any(f"live view: open {page}" in line for line in head), head
+        answer = requests.get(page, timeout=10)
+        assert answer.status_code == 200 and "psen_processing live view" in answer.text
+        live = requests.get(f"{page}live", timeout=10).json()
+        assert live["prefix"] == "SIM-PSEN" and live["roi_signal"] == [0, 512, 24, 16]
+        rest_of_output, errors = process.communicate(timeout=90)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=30)
+    assert process.returncode == 0, errors
+    lines = head + rest_of_output.splitlines()
     assert any("simulated camera SIM-PSEN:FPICTURE" in line for line in lines)
+    assert any(line.strip() == f"live view: {page}" for line in lines)  # in every report
     outputs = [line for line in lines if "output pulse" in line]
-    assert outputs, done.stdout
+    assert outputs, rest_of_output
     assert "ROIs [0, 512, 24, 16] / [0, 512, 0, 8]" in outputs[-1]
     assert "signal profile peak" in outputs[-1]
     # edge detection is on in the demo: the found edge is shown next to the simulated one
@@ -147,3 +163,24 @@ def test_main_job_runs_the_simulated_camera_and_shows_numbers(tmp_path: Path) ->
     counters = [line for line in lines if line.startswith("processing:")]
     frames_out = int(counters[-1].split(" in, ")[1].split(" out")[0])
     assert frames_out > 10
+
+
+@pytest.mark.parametrize(
+    ("interface", "address"),
+    [
+        ("0.0.0.0", "http://localhost:11000/"),
+        ("127.0.0.1", "http://127.0.0.1:11000/"),
+        ("sf-daq-1", "http://sf-daq-1:11000/"),
+        ("::1", "http://[::1]:11000/"),
+    ],
+)
+def test_live_page_address(interface: str, address: str) -> None:
+    assert live_page_address(interface, 11000) == address
+
+
+def test_image_output_port_option() -> None:
+    assert parse_args(["tcp://cam:9000", "CAM"]).image_output_port is None
+    assert (
+        parse_args(["tcp://cam:9000", "CAM", "--image_output_port", "8889"]).image_output_port
+        == 8889
+    )

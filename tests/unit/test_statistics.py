@@ -13,7 +13,7 @@ import pytest
 
 from psen_processing import statistics as statistics_module
 from psen_processing.edge import EdgeResult
-from psen_processing.statistics import Statistics
+from psen_processing.statistics import LATENCY_BUCKETS_MS, Statistics
 from psen_processing.timing import ShotTiming
 
 
@@ -68,6 +68,7 @@ def test_fresh_snapshot_is_empty(stats: Statistics) -> None:
             "last_edge_amplitude": None,
             "last_arrival_time": None,
         },
+        "image_output": {"frames_published": 0, "frames_not_sent": 0},
     }
 
 
@@ -106,6 +107,34 @@ def test_latency_percentiles(stats: Statistics, clock: FakeClock) -> None:
     assert latency["p99"] == pytest.approx(np.percentile(latencies_ms, 99), abs=1e-3)
     assert latency["max"] == pytest.approx(latencies_ms.max(), abs=1e-3)
     assert latency["p50"] <= latency["p99"] <= latency["max"]  # type: ignore[operator]
+
+
+def test_latency_histogram_counts_every_sent_frame(clock: FakeClock) -> None:
+    stats = Statistics(latency_window=10)  # the histogram is not limited to the window
+    latencies_ms = [0.05, 0.099, 0.15, 3.0, 3.0, 999.0, 1500.0, 20000.0]
+    for pulse_id, latency in enumerate(latencies_ms * 3):
+        stats.frame(pulse_id, clock.now - latency / 1000.0, delivered=True)
+    stats.frame(99, clock.now - 5.0, delivered=False)  # not sent: no latency
+    histogram = stats.latency_histogram()
+    assert histogram.bounds_ms == LATENCY_BUCKETS_MS
+    assert sum(histogram.counts) == 24
+    expected = [0] * (len(LATENCY_BUCKETS_MS) + 1)
+    expected[0] = 6  # <= 0.1 ms
+    expected[1] = 3  # 0.15 ms: <= 0.2
+    expected[5] = 6  # 3 ms: <= 5
+    expected[12] = 3  # 999 ms: <= 1000
+    expected[13] = 6  # over the last bound
+    assert list(histogram.counts) == expected
+    assert histogram.sum_ms == pytest.approx(3 * sum(latencies_ms), rel=1e-6)
+    stats.reset(start_time=None)
+    assert sum(stats.latency_histogram().counts) == 0
+
+
+def test_image_output_counters(stats: Statistics) -> None:
+    stats.image_output(published=True)
+    stats.image_output(published=True)
+    stats.image_output(published=False)
+    assert stats.snapshot().image_output == {"frames_published": 2, "frames_not_sent": 1}
 
 
 def test_latency_window_keeps_only_the_newest(clock: FakeClock) -> None:

@@ -2,12 +2,14 @@
 
 from .compression import COMPRESSIONS, compress, decompress
 from .encoder import ExtraChannel, OutputEncoder, channel_entry, encode_message, timestamp_bytes
+from .forward import ChannelForwarder
 from .headers import ChannelSpec, DataHeader, MainHeader
 from .image import LazyImage
 from .message import Decoder, Message
 
 __all__ = [
     "COMPRESSIONS",
+    "ChannelForwarder",
     "ChannelSpec",
     "DataHeader",
     "Decoder",

@@ -1,0 +1,28 @@
+# psen_processing as a container: installs the package from this source tree.
+#   docker build -t psen_processing .
+#   docker run --rm -p 8888:8888 -p 11000:11000 -v psen-settings:/var/lib/psen_processing \
+#       psen_processing tcp://CAMERA-HOST:9000 SLAAR21-LCAM-C561 --auto_start
+# Without arguments it runs the built-in simulated camera (live page on port 11000).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /build
+COPY pyproject.toml README.md ./
+COPY src ./src
+RUN pip install . && rm -rf /build
+
+RUN useradd --system --uid 10001 --user-group --create-home \
+        --home-dir /var/lib/psen_processing psen
+USER psen
+WORKDIR /var/lib/psen_processing
+# ROIs and edge settings are saved under $XDG_CONFIG_HOME/psen_processing/PREFIX.json
+ENV XDG_CONFIG_HOME=/var/lib/psen_processing
+VOLUME ["/var/lib/psen_processing"]
+
+# output stream, image output stream (--image_output_port 8889), REST API and live page
+EXPOSE 8888 8889 11000
+ENTRYPOINT ["psen_processing"]

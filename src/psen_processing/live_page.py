@@ -1,0 +1,197 @@
+"""The live web page and the JSON and image it polls, added to the REST app.
+
+Everything is computed when a viewer asks, from what :class:`~.live.LiveRecorder` keeps: the
+processing loop never renders, copies or encodes anything for the page.
+"""
+
+from __future__ import annotations
+
+import threading
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from .channels import ChannelNames
+from .errors import ProtocolError
+from .live import (
+    background_on_signal_scale,
+    downsample,
+    floats,
+    image_of,
+    normalised_signal,
+    thumbnail,
+)
+from .pipeline import FrameOutcome
+from .png import encode_png
+from .roi import roi_to_json
+from .service import PsenService
+
+__all__ = ["MAX_PROFILE_POINTS", "install_live_view", "live_snapshot", "web_directory"]
+
+MAX_PROFILE_POINTS = 1024
+"""Longer profiles are sent as means of blocks of pixels (``step`` px per point)."""
+
+_STATISTICS = (
+    "frames_received",
+    "frames_sent",
+    "frames_skipped",
+    "frames_skipped_by_reason",
+    "frames_dropped_output",
+    "profile_problems",
+    "frames_per_second",
+    "latency_ms",
+    "last_pulse_id",
+    "last_problem",
+    "image_shape",
+    "image_output",
+    "edge_detection",
+)
+
+
+def web_directory() -> Path:
+    """Where the page's files are installed (package data of psen_processing)."""
+    return Path(str(resources.files("psen_processing") / "web"))
+
+
+def _series(values: Any) -> dict[str, object] | None:
+    if values is None:
+        return None
+    points, step = downsample(values, MAX_PROFILE_POINTS)
+    return {"step": step, "size": int(values.size), "values": floats(points)}
+
+
+def _edge_view(service: PsenService, outcome: FrameOutcome | None) -> dict[str, object] | None:
+    """The latest X-ray shot: its normalised signal (against the current reference) and edge."""
+    if outcome is None or outcome.timing is None or outcome.result is None:
+        return None
+    timing, result = outcome.timing, outcome.result
+    settings = service.settings
+    signal, reference = result.roi_signal_x_profile, service.tracker.reference
+    normalised = None
+    if signal is not None and reference is not None:
+        background = background_on_signal_scale(
+            result.roi_background_x_profile, settings.roi_signal, settings.roi_background
+        )
+        normalised = normalised_signal(
+            signal, reference, settings.edge_detection.params, background
+        )
+    (position, amplitude, fwhm, arrival) = floats(
+        [timing.edge.position, timing.edge.amplitude, timing.edge.fwhm, timing.arrival_time]
+    )
+    return {
+        "pulse_id": outcome.pulse_id,
+        "normalised": _series(normalised),
+        "found": timing.edge.found,
+        "position": position,
+        "amplitude": amplitude,
+        "fwhm": fwhm,
+        "arrival_time": arrival,
+    }
+
+
+def _history(service: PsenService) -> dict[str, list[Any]]:
+    samples = tuple(service.live.history)  # one C-level copy: atomic under the GIL
+    return {
+        "pulse_id": [sample.pulse_id for sample in samples],
+        "position": floats([s.timing.edge.position for s in samples]),
+        "amplitude": floats([s.timing.edge.amplitude for s in samples]),
+        "arrival_time": floats([s.timing.arrival_time for s in samples]),
+    }
+
+
+def live_snapshot(service: PsenService) -> dict[str, object]:
+    """Everything the page shows, in one JSON object."""
+    statistics = service.statistics_json()
+    settings = service.settings
+    live = service.live
+    latest = live.latest
+    result = None if latest is None else latest.result
+    profiles: dict[str, object] = {"pulse_id": None if latest is None else latest.pulse_id}
+    for name, values in (
+        ("signal", None if result is None else result.roi_signal_x_profile),
+        ("background", None if result is None else result.roi_background_x_profile),
+        ("reference", service.tracker.reference if settings.edge_detection.enabled else None),
+    ):
+        profiles[name] = _series(values)
+    edge = settings.edge_detection
+    return {
+        "state": "ok",
+        "status": service.status,
+        "prefix": service.config.prefix,
+        "statistics": {key: statistics.get(key) for key in _STATISTICS},
+        "last_error": statistics.get("last_error"),
+        "roi_signal": roi_to_json(settings.roi_signal),
+        "roi_background": roi_to_json(settings.roi_background),
+        "edge_detection": {"enabled": edge.enabled, "calibrated": edge.calibration is not None},
+        "profiles": profiles,
+        "edge": _edge_view(service, live.latest_xray) if edge.enabled else None,
+        "history": _history(service),
+    }
+
+
+class _Thumbnails:
+    """The PNG of the latest frame's image, made when asked and kept until the next frame."""
+
+    def __init__(self, service: PsenService) -> None:
+        self._service = service
+        self._names = ChannelNames(service.config.prefix)
+        self._lock = threading.Lock()
+        self._made_from: FrameOutcome | None = None
+        self._png: bytes | None = None
+
+    def latest(self) -> tuple[int | None, bytes | None]:
+        outcome = self._service.live.latest
+        if outcome is None:
+            return None, None
+        with self._lock:
+            if outcome is not self._made_from:
+                self._png = None
+                try:
+                    image = image_of(outcome, self._names.image)
+                    if image is not None:
+                        self._png = encode_png(thumbnail(image))
+                except (ProtocolError, ValueError):
+                    pass  # the frame was sent without a usable image: nothing to show
+                self._made_from = outcome
+            return outcome.pulse_id, self._png
+
+
+def _no_image() -> JSONResponse:
+    return JSONResponse({"state": "error", "status": "no image received yet"}, status_code=404)
+
+
+def install_live_view(app: FastAPI, service: PsenService) -> None:
+    """Serve the page at ``/``, its files under ``/static/``, and ``/live``,
+    ``/live/image.png`` that it polls."""
+    directory = web_directory()
+    page = (directory / "index.html").read_text(encoding="utf-8")
+    thumbnails = _Thumbnails(service)
+
+    @app.get("/", include_in_schema=False)
+    def index() -> HTMLResponse:
+        return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
+
+    @app.get("/live", summary="Latest profiles, edge, history and counters for the live view")
+    def live() -> JSONResponse:
+        return JSONResponse(live_snapshot(service), headers={"Cache-Control": "no-store"})
+
+    @app.get(
+        "/live/image.png",
+        summary="Thumbnail of the latest image (8-bit grayscale PNG)",
+        response_class=Response,
+    )
+    def live_image() -> Response:
+        pulse_id, png = thumbnails.latest()
+        if png is None:
+            return _no_image()
+        return Response(
+            png,
+            media_type="image/png",
+            headers={"Cache-Control": "no-store", "X-Pulse-Id": str(pulse_id)},
+        )
+
+    app.mount("/static", StaticFiles(directory=directory), name="static")

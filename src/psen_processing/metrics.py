@@ -1,0 +1,136 @@
+"""Prometheus metrics at ``/metrics``, read from the service's statistics when scraped.
+
+Nothing is recorded per frame for Prometheus: a collector turns the counters the processing
+loop keeps anyway into metric families at scrape time. Each app has its own registry.
+Counters start again from zero when processing is (re)started, as ``/statistics`` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi import FastAPI
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+from prometheus_client.registry import Collector
+
+from .service import PsenService
+
+__all__ = ["ServiceCollector", "install_metrics"]
+
+
+def _count(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
+class ServiceCollector(Collector):
+    """The metric families of one service, made from one statistics snapshot per scrape."""
+
+    def __init__(self, service: PsenService, namespace: str = "psen") -> None:
+        self._service = service
+        self._ns = namespace
+
+    def _name(self, name: str) -> str:
+        return f"{self._ns}_{name}"
+
+    def collect(self) -> Iterator[Metric]:
+        service = self._service
+        snapshot = service.statistics.snapshot()
+        labels = ["prefix"]
+        prefix = [service.config.prefix]
+
+        def counter(name: str, doc: str, value: float) -> CounterMetricFamily:
+            family = CounterMetricFamily(self._name(name), doc, labels=labels)
+            family.add_metric(prefix, value)
+            return family
+
+        def gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
+            family = GaugeMetricFamily(self._name(name), doc, labels=labels)
+            family.add_metric(prefix, value)
+            return family
+
+        yield gauge(
+            "processing", "1 while processing, 0 when stopped",
+            float(service.status == "processing"),
+        )  # fmt: skip
+        yield counter("frames_received", "Frames received", snapshot.frames_received)
+        yield counter("frames_sent", "Frames sent on the output stream", snapshot.frames_sent)
+        skipped = CounterMetricFamily(
+            self._name("frames_skipped"),
+            "Frames received but not sent (could not be decoded), by reason",
+            labels=[*labels, "reason"],
+        )
+        for reason, count in sorted(snapshot.frames_skipped_by_reason.items()):
+            skipped.add_metric([*prefix, reason], count)
+        yield skipped
+        yield counter(
+            "frames_dropped_output",
+            "Frames dropped because the output consumer was not ready (drop mode)",
+            snapshot.frames_dropped_output,
+        )
+        problems = CounterMetricFamily(
+            self._name("profile_problems"),
+            "Frames sent without a profile or edge, by reason",
+            labels=[*labels, "reason"],
+        )
+        for reason, count in sorted(snapshot.profile_problems.items()):
+            problems.add_metric([*prefix, reason], count)
+        yield problems
+        yield gauge(
+            "frames_per_second", "Output frame rate over the last seconds",
+            snapshot.frames_per_second,
+        )  # fmt: skip
+        histogram = service.statistics.latency_histogram()
+        cumulative, buckets = 0, []
+        for bound, count in zip(
+            (*histogram.bounds_ms, float("inf")), histogram.counts, strict=True
+        ):
+            cumulative += count
+            le = "+Inf" if bound == float("inf") else repr(bound / 1000.0)
+            buckets.append((le, float(cumulative)))
+        latency = HistogramMetricFamily(
+            self._name("latency_seconds"),
+            "Time from receiving a frame to sending it on",
+            labels=labels,
+        )
+        latency.add_metric(prefix, buckets, histogram.sum_ms / 1000.0)
+        yield latency
+        edge = snapshot.edge_detection
+        for name, doc in (
+            ("reference_shots", "Reference (no X-ray) shots"),
+            ("xray_shots", "X-ray shots"),
+            ("edges_found", "X-ray shots with an edge found"),
+        ):
+            yield counter(name, doc, _count(edge[name]))
+        ratio = edge["edge_found_ratio"]
+        yield gauge(
+            "edge_found_ratio",
+            "Edges found per X-ray shot (NaN before the first X-ray shot)",
+            float("nan") if ratio is None else float(ratio),
+        )
+        yield counter(
+            "image_frames_published",
+            "Images handed to the image output stream",
+            snapshot.image_output["frames_published"],
+        )
+        yield counter(
+            "image_frames_not_sent",
+            "Images the image output stream could not take",
+            snapshot.image_output["frames_not_sent"],
+        )
+
+
+def install_metrics(app: FastAPI, service: PsenService) -> None:
+    """Serve ``/metrics`` in the Prometheus text format, from a registry of this app's own."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(ServiceCollector(service))
+
+    @app.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

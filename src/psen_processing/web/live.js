@@ -1,0 +1,344 @@
+// The psen_processing live view: polls `live` a few times per second, draws the plots on
+// canvases, and sets ROIs and edge settings through the service's REST API. No libraries.
+"use strict";
+
+(() => {
+  const POLL_MS = 250;
+  const IMAGE_MS = 1000;
+  const COLORS = {
+    signal: "#d62728", background: "#1f77b4", reference: "#7f7f7f", edge: "#2ca02c",
+    axis: "#444", grid: "#e6e6e6",
+  };
+  const $ = (id) => document.getElementById(id);
+  let latest = null;
+
+  // ---- formatting -------------------------------------------------------------------------
+  function fmt(value, digits = 1) {
+    return value === null || value === undefined || Number.isNaN(value)
+      ? "-" : Number(value).toFixed(digits);
+  }
+  function reasons(counts) {
+    const entries = Object.entries(counts || {});
+    return entries.length ? entries.map(([k, v]) => `${k}: ${v}`).join(", ") : "none";
+  }
+
+  // ---- plotting ---------------------------------------------------------------------------
+  function niceTicks(min, max, count) {
+    const range = max - min;
+    if (!(range > 0)) return [min];
+    const raw = range / count;
+    const power = Math.pow(10, Math.floor(Math.log10(raw)));
+    const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) || raw;
+    const ticks = [];
+    for (let t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) ticks.push(t);
+    return ticks;
+  }
+  function tickLabel(value) {
+    const a = Math.abs(value);
+    if (a !== 0 && (a >= 1e5 || a < 1e-3)) return value.toExponential(1);
+    return String(Number(value.toPrecision(6)));
+  }
+  function extent(values, lo, hi) {
+    for (const v of values) {
+      if (v !== null && Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+    }
+    return [lo, hi];
+  }
+  function prepare(canvas) {
+    const ratio = window.devicePixelRatio || 1;
+    const width = canvas.clientWidth || 600;
+    const height = canvas.clientHeight || 200;
+    if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
+      canvas.width = Math.round(width * ratio);
+      canvas.height = Math.round(height * ratio);
+    }
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    return [ctx, width, height];
+  }
+  // series: [{x: [...], y: [...], color}]; markers: [{x, color}]
+  function plot(canvas, series, markers = [], message = "") {
+    const [ctx, width, height] = prepare(canvas);
+    const left = 60, right = 10, top = 8, bottom = 22;
+    let [x0, x1] = [Infinity, -Infinity];
+    let [y0, y1] = [Infinity, -Infinity];
+    for (const s of series) {
+      [x0, x1] = extent(s.x, x0, x1);
+      [y0, y1] = extent(s.y, y0, y1);
+    }
+    ctx.font = "11px system-ui, sans-serif";
+    if (!Number.isFinite(x0) || !Number.isFinite(y0)) {
+      ctx.fillStyle = COLORS.axis;
+      ctx.fillText(message || "no data yet", left + 10, top + 20);
+      return;
+    }
+    if (x1 === x0) { x0 -= 1; x1 += 1; }
+    if (y1 === y0) { y0 -= 1; y1 += 1; }
+    const pad = (y1 - y0) * 0.05;
+    y0 -= pad; y1 += pad;
+    const sx = (width - left - right) / (x1 - x0);
+    const sy = (height - top - bottom) / (y1 - y0);
+    const px = (x) => left + (x - x0) * sx;
+    const py = (y) => height - bottom - (y - y0) * sy;
+    ctx.lineWidth = 1;
+    ctx.fillStyle = COLORS.axis;
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    for (const t of niceTicks(y0, y1, 5)) {
+      ctx.strokeStyle = COLORS.grid;
+      ctx.beginPath(); ctx.moveTo(left, py(t)); ctx.lineTo(width - right, py(t)); ctx.stroke();
+      ctx.fillText(tickLabel(t), left - 4, py(t));
+    }
+    ctx.textAlign = "center";
+    ctx.textBaseline = "top";
+    for (const t of niceTicks(x0, x1, 6)) {
+      ctx.strokeStyle = COLORS.grid;
+      ctx.beginPath(); ctx.moveTo(px(t), top); ctx.lineTo(px(t), height - bottom); ctx.stroke();
+      ctx.fillText(tickLabel(t), px(t), height - bottom + 4);
+    }
+    ctx.strokeStyle = COLORS.axis;
+    ctx.strokeRect(left, top, width - left - right, height - top - bottom);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, width - left - right, height - top - bottom);
+    ctx.clip();
+    for (const s of series) {
+      ctx.strokeStyle = s.color;
+      ctx.fillStyle = s.color;
+      ctx.lineWidth = s.width || 1.2;
+      if (s.dots) {
+        for (let i = 0; i < s.y.length; i++) {
+          if (s.y[i] !== null && Number.isFinite(s.y[i])) ctx.fillRect(px(s.x[i]) - 1.5, py(s.y[i]) - 1.5, 3, 3);
+        }
+        continue;
+      }
+      ctx.beginPath();
+      let pen = false;
+      for (let i = 0; i < s.y.length; i++) {
+        const y = s.y[i];
+        if (y === null || !Number.isFinite(y)) { pen = false; continue; }
+        if (pen) ctx.lineTo(px(s.x[i]), py(y)); else ctx.moveTo(px(s.x[i]), py(y));
+        pen = true;
+      }
+      ctx.stroke();
+    }
+    for (const m of markers) {
+      if (m.x === null || !Number.isFinite(m.x)) continue;
+      ctx.strokeStyle = m.color;
+      ctx.lineWidth = 2;
+      ctx.setLineDash([5, 3]);
+      ctx.beginPath(); ctx.moveTo(px(m.x), top); ctx.lineTo(px(m.x), height - bottom); ctx.stroke();
+      ctx.setLineDash([]);
+    }
+    ctx.restore();
+  }
+  // a downsampled profile from `live`: point i stands for pixels [i*step, (i+1)*step)
+  function profileSeries(profile, color) {
+    if (!profile) return null;
+    const x = profile.values.map((_, i) => i * profile.step + (profile.step - 1) / 2);
+    return { x, y: profile.values, color };
+  }
+
+  // ---- rendering of one snapshot ----------------------------------------------------------
+  function renderCounters(data) {
+    const s = data.statistics;
+    $("prefix").textContent = data.prefix;
+    const badge = $("status");
+    badge.textContent = data.status;
+    badge.className = `badge ${data.status}`;
+    $("pulse-id").textContent = s.last_pulse_id ?? "-";
+    $("fps").textContent = fmt(s.frames_per_second, 1);
+    $("frames-received").textContent = s.frames_received;
+    $("frames-sent").textContent = s.frames_sent;
+    $("frames-skipped").textContent = s.frames_skipped;
+    $("frames-dropped").textContent = s.frames_dropped_output;
+    $("latency").textContent = fmt(s.latency_ms && s.latency_ms.p50, 2);
+    const ratio = s.edge_detection && s.edge_detection.edge_found_ratio;
+    $("edge-ratio").textContent = ratio === null || ratio === undefined ? "-" : `${(100 * ratio).toFixed(1)} %`;
+    $("skipped-reasons").textContent = reasons(s.frames_skipped_by_reason);
+    $("problems").textContent = reasons(s.profile_problems);
+    $("last-problem").textContent = data.last_error || s.last_problem || "none";
+    for (const name of ["roi_signal", "roi_background"]) {
+      $(`current-${name}`).textContent = `now ${JSON.stringify(data[name])}`;
+      const form = $(`form-${name}`);
+      if (!form.dataset.dirty) fillRoi(form, data[name]);
+    }
+  }
+  function renderPlots(data) {
+    const p = data.profiles;
+    $("profiles-pulse").textContent = p.pulse_id ?? "-";
+    const profiles = [
+      profileSeries(p.reference, COLORS.reference),
+      profileSeries(p.background, COLORS.background),
+      profileSeries(p.signal, COLORS.signal),
+    ].filter(Boolean);
+    const edge = data.edge;
+    const markers = edge && edge.found ? [{ x: edge.position, color: COLORS.edge }] : [];
+    plot($("profiles"), profiles, markers, "no profiles yet: set a signal ROI");
+    $("edge-pulse").textContent = edge ? edge.pulse_id : "-";
+    $("edge-position").textContent = edge ? fmt(edge.position, 1) : "-";
+    $("edge-amplitude").textContent = edge ? fmt(edge.amplitude, 3) : "-";
+    $("arrival-time").textContent = edge ? fmt(edge.arrival_time, 1) : "-";
+    const normalised = edge ? profileSeries(edge.normalised, COLORS.signal) : null;
+    plot($("normalised"), normalised ? [normalised] : [], markers,
+      data.edge_detection.enabled ? "waiting for a reference and an X-ray shot" : "edge detection is off");
+    const h = data.history;
+    const quantity = $("history-quantity").value;
+    $("history-count").textContent = h.pulse_id.length;
+    plot($("history-position"), [{ x: h.pulse_id, y: h[quantity], color: COLORS.edge, dots: true }], [],
+      quantity === "arrival_time" && !data.edge_detection.calibrated ? "no calibration: no arrival time" : "no X-ray shots yet");
+    plot($("history-amplitude"), [{ x: h.pulse_id, y: h.amplitude, color: COLORS.signal, dots: true }]);
+  }
+
+  // ---- image thumbnail with the ROIs ------------------------------------------------------
+  let imageBusy = false;
+  let shownImagePulse = null;
+  async function refreshImage() {
+    if (imageBusy || !latest || latest.statistics.last_pulse_id === shownImagePulse) return;
+    imageBusy = true;
+    try {
+      const response = await fetch("live/image.png", { cache: "no-store" });
+      if (!response.ok) {
+        $("image-note").textContent = (await response.json()).status;
+        return;
+      }
+      const pulse = response.headers.get("X-Pulse-Id");
+      const bitmap = await createImageBitmap(await response.blob());
+      drawImage(bitmap, latest);
+      shownImagePulse = latest.statistics.last_pulse_id;
+      $("image-pulse").textContent = pulse;
+      $("image-note").textContent = "";
+    } catch (error) {
+      $("image-note").textContent = `image not available: ${error}`;
+    } finally {
+      imageBusy = false;
+    }
+  }
+  function drawImage(bitmap, data) {
+    const shape = data.statistics.image_shape;  // [height, width] of the full image
+    const canvas = $("image");
+    const [fullH, fullW] = shape || [bitmap.height, bitmap.width];
+    $("image-shape").textContent = `${fullW} x ${fullH} px`;
+    const width = Math.min(640, Math.max(bitmap.width, 320));
+    const height = Math.max(1, Math.round(width * fullH / fullW));
+    canvas.width = width;
+    canvas.height = height;
+    const ctx = canvas.getContext("2d");
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(bitmap, 0, 0, width, height);
+    const sx = width / fullW, sy = height / fullH;
+    for (const [name, color] of [["roi_background", COLORS.background], ["roi_signal", COLORS.signal]]) {
+      const roi = data[name];
+      if (!roi || roi.length !== 4) continue;
+      ctx.strokeStyle = color;
+      ctx.lineWidth = 2;
+      ctx.strokeRect(roi[0] * sx, roi[2] * sy, roi[1] * sx, roi[3] * sy);
+    }
+  }
+
+  // ---- polling ----------------------------------------------------------------------------
+  async function poll() {
+    try {
+      const response = await fetch("live", { cache: "no-store" });
+      latest = await response.json();
+      renderCounters(latest);
+      renderPlots(latest);
+    } catch (error) {
+      const badge = $("status");
+      badge.textContent = "service unreachable";
+      badge.className = "badge unreachable";
+    } finally {
+      setTimeout(poll, POLL_MS);
+    }
+  }
+
+  // ---- controls ---------------------------------------------------------------------------
+  async function send(path, body) {
+    const response = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    let answer;
+    try { answer = await response.json(); } catch { answer = { status: response.statusText }; }
+    if (!response.ok || answer.state !== "ok") throw new Error(answer.status || response.statusText);
+    return answer;
+  }
+  function fillRoi(form, roi) {
+    const names = ["offset_x", "size_x", "offset_y", "size_y"];
+    names.forEach((name, i) => { form.elements[name].value = roi && roi.length === 4 ? roi[i] : ""; });
+  }
+  function readRoi(form) {
+    return ["offset_x", "size_x", "offset_y", "size_y"].map((name) => {
+      const text = form.elements[name].value.trim();
+      const number = Number(text);
+      return text === "" ? null : Number.isFinite(number) ? number : text;
+    });
+  }
+  function setupRoiForm(form) {
+    const name = form.dataset.roi;
+    const error = form.querySelector(".error");
+    form.addEventListener("input", () => { form.dataset.dirty = "1"; });
+    async function apply(value) {
+      error.className = "error";
+      error.textContent = "";
+      try {
+        const answer = await send(name, value);
+        delete form.dataset.dirty;
+        fillRoi(form, answer[name]);
+        error.className = "ok";
+        error.textContent = `set to ${JSON.stringify(answer[name])}`;
+      } catch (exc) {
+        error.textContent = exc.message;
+      }
+    }
+    form.addEventListener("submit", (event) => { event.preventDefault(); apply(readRoi(form)); });
+    form.querySelector(".clear").addEventListener("click", () => apply(null));
+  }
+  async function loadEdge(form) {
+    const answer = await (await fetch("edge_detection", { cache: "no-store" })).json();
+    form.elements.settings.value = JSON.stringify(answer.edge_detection, null, 1);
+  }
+  function setupEdgeForm(form) {
+    const error = form.querySelector(".error");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      error.className = "error";
+      error.textContent = "";
+      let value;
+      try {
+        value = JSON.parse(form.elements.settings.value);
+      } catch (exc) {
+        error.textContent = `not valid JSON: ${exc.message}`;
+        return;
+      }
+      try {
+        const answer = await send("edge_detection", value);
+        form.elements.settings.value = JSON.stringify(answer.edge_detection, null, 1);
+        error.className = "ok";
+        error.textContent = "applied";
+      } catch (exc) {
+        error.textContent = exc.message;
+      }
+    });
+    form.querySelector(".reload").addEventListener("click", () => loadEdge(form));
+    loadEdge(form).catch((exc) => { error.textContent = `cannot load the settings: ${exc}`; });
+  }
+  function setupButtons() {
+    for (const action of ["start", "stop"]) {
+      $(action).addEventListener("click", async () => {
+        $("control-error").textContent = "";
+        try { await send(action); } catch (exc) { $("control-error").textContent = exc.message; }
+      });
+    }
+    $("history-quantity").addEventListener("change", () => latest && renderPlots(latest));
+  }
+
+  setupRoiForm($("form-roi_signal"));
+  setupRoiForm($("form-roi_background"));
+  setupEdgeForm($("form-edge"));
+  setupButtons();
+  poll();
+  setInterval(refreshImage, IMAGE_MS);
+})();

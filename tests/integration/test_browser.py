@@ -1,0 +1,175 @@
+"""The live page in a real browser: headless Chromium (Debian's package) driven by Playwright,
+against a running service fed by the simulated camera.
+
+Skipped when Chromium is not installed, unless ``PSEN_REQUIRE_BROWSER=1`` (as CI sets it): then
+a missing browser fails the test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import zmq
+from playwright.sync_api import sync_playwright
+
+from psen_processing.camera import CameraConfig, CameraSender, SimulatedCamera
+
+from ..conftest import Running, Sink
+
+CHROMIUM = Path(os.environ.get("PSEN_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PREFIX = "SIM-PSEN"
+WIDTH, HEIGHT = 512, 64
+
+
+def _browser_or_skip() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    if os.environ.get("PSEN_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"PSEN_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    _browser_or_skip()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            tab = browser.new_page(viewport={"width": 1400, "height": 1200})
+            tab.set_default_timeout(10000)
+            errors: list[str] = []
+            tab.on("pageerror", lambda error: errors.append(str(error)))
+            yield tab
+            assert not errors, f"errors in the page: {errors}"
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def camera_service(make_service: Callable[..., Running]) -> Iterator[Running]:
+    camera = SimulatedCamera(CameraConfig(prefix=PREFIX, width=WIDTH, height=HEIGHT, rate_hz=50))
+    sender = CameraSender(camera, "tcp://127.0.0.1:0")
+    sender.start()
+    try:
+        running = make_service(f"tcp://127.0.0.1:{sender.port}", prefix=PREFIX)
+        running.client.set_roi_signal([0, WIDTH, 24, 16])
+        running.client.set_roi_background([0, WIDTH, 0, 8])
+        running.client.set_edge_detection({"enabled": True, "calibration": [-2560.0, 10.0]})
+        running.client.start()
+        yield running
+    finally:
+        sender.stop()
+
+
+def _parameters(sink: Sink, wanted: list[int]) -> tuple[dict[str, Any], Any]:
+    """Read the output stream until a frame was processed with the signal ROI ``wanted``."""
+    for _ in range(2000):
+        message = sink.receive()
+        parameters = json.loads(str(message.value(f"{PREFIX}:FPICTURE.processing_parameters")))
+        if parameters["roi_signal"] == wanted:
+            return parameters, message.array(f"{PREFIX}:FPICTURE.roi_signal_x_profile")
+    pytest.fail(f"no output frame with roi_signal {wanted}")
+
+
+def test_live_page_updates_and_sets_a_roi(
+    page: Any, camera_service: Running, zmq_context: zmq.Context[Any]
+) -> None:
+    running = camera_service
+    sink = running.sink(zmq_context)  # a real consumer of the output stream
+    page.goto(f"{running.url}/")
+    page.wait_for_function("Number(document.getElementById('pulse-id').textContent) > 0")
+    first_pulse = int(page.text_content("#pulse-id"))
+    assert page.text_content("#status") == "processing"
+    assert page.text_content("#prefix") == PREFIX
+    # the plots are redrawn as frames arrive: the pulse shown and the canvas pixels change
+    profiles = page.evaluate("document.getElementById('profiles').toDataURL()")
+    page.wait_for_function(
+        "first => Number(document.getElementById('pulse-id').textContent) > first", arg=first_pulse
+    )
+    page.wait_for_function(
+        "before => document.getElementById('profiles').toDataURL() !== before", arg=profiles
+    )
+    page.wait_for_function("Number(document.getElementById('history-count').textContent) > 3")
+    page.wait_for_function("Number(document.getElementById('edge-position').textContent) > 0")
+    page.wait_for_function("Number(document.getElementById('image-pulse').textContent) > 0")
+    drawn = page.evaluate(
+        """() => {
+            const c = document.getElementById('image');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let red = 0, bright = 0;
+            for (let i = 0; i < d.length; i += 4) {
+                if (d[i] > 200 && d[i + 1] < 80 && d[i + 2] < 80) red++;
+                if (d[i] > 100 && d[i + 1] > 100 && d[i + 2] > 100) bright++;
+            }
+            return {red, bright, width: c.width, height: c.height};
+        }"""
+    )
+    assert drawn["width"] > 0 and drawn["height"] == round(drawn["width"] * HEIGHT / WIDTH)
+    assert drawn["red"] > 100, drawn  # the signal ROI's outline
+    assert drawn["bright"] > 100, drawn  # the spectrum's band
+
+    # set the signal ROI through the form; the output stream then carries it
+    form = page.locator("#form-roi_signal")
+    for name, value in zip(
+        ("offset_x", "size_x", "offset_y", "size_y"), (10, 300, 20, 16), strict=True
+    ):
+        form.locator(f"input[name={name}]").fill(str(value))
+    form.locator("button[type=submit]").click()
+    page.wait_for_function(
+        "document.querySelector('#form-roi_signal .ok')?.textContent === 'set to [10,300,20,16]'"
+    )
+    parameters, profile = _parameters(sink, [10, 300, 20, 16])
+    assert parameters["roi_background"] == [0, WIDTH, 0, 8]
+    assert profile is not None and profile.shape == (300,)
+    assert running.client.get_roi_signal() == [10, 300, 20, 16]
+    page.wait_for_function("document.getElementById('current-roi_signal').textContent"
+                           " === 'now [10,300,20,16]'")  # fmt: skip
+
+    # an invalid ROI: the server's message is shown and nothing changes
+    form.locator("input[name=size_x]").fill("600")
+    form.locator("button[type=submit]").click()
+    error = form.locator(".error")
+    error.wait_for()
+    page.wait_for_function("document.querySelector('#form-roi_signal .error').textContent !== ''")
+    expected = requests.post(f"{running.url}/roi_signal", json=[10, 600, 20, 16], timeout=5)
+    assert expected.status_code == 400
+    assert error.text_content() == expected.json()["status"]
+    assert "must not exceed the image size" in error.text_content()
+    assert running.client.get_roi_signal() == [10, 300, 20, 16]
+
+
+def test_edge_settings_form_shows_errors_and_applies(page: Any, camera_service: Running) -> None:
+    running = camera_service
+    page.goto(f"{running.url}/")
+    form = page.locator("#form-edge")
+    page.wait_for_function(
+        "document.querySelector('#form-edge textarea').value.includes('filter_length')"
+    )
+    textarea = form.locator("textarea")
+    textarea.fill('{"fit_fraction": 2}')
+    form.locator("button[type=submit]").click()
+    page.wait_for_function("document.querySelector('#form-edge .error').textContent !== ''")
+    assert "fit_fraction" in form.locator(".error").text_content()
+    textarea.fill('{"min_amplitude": 0.05}')
+    form.locator("button[type=submit]").click()
+    page.wait_for_function("document.querySelector('#form-edge .ok')?.textContent === 'applied'")
+    assert running.client.get_edge_detection()["min_amplitude"] == 0.05
+    assert '"min_amplitude": 0.05' in textarea.input_value()

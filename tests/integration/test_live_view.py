@@ -1,0 +1,143 @@
+"""The live page, the JSON and the thumbnail it polls, over the real HTTP server."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pytest
+import requests
+import zmq
+
+from psen_processing.codec import encode_message
+from psen_processing.live_page import MAX_PROFILE_POINTS, web_directory
+
+from ..conftest import IMAGE, Running, Source, wait_until
+from ..unit.test_live import decode_png
+
+
+def _send(running: Running, source: Source, image: np.ndarray, pulse_id: int) -> None:
+    source.send(encode_message(pulse_id, [(IMAGE, image)]))
+    wait_until(
+        lambda: running.service.statistics.snapshot().last_pulse_id == pulse_id,
+        what=f"pulse {pulse_id} to be processed",
+    )
+
+
+def test_page_and_its_files_are_served_from_the_package(running: Running) -> None:
+    page = requests.get(f"{running.url}/", timeout=5)
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "psen_processing live view" in page.text
+    referenced = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert "static/live.js" in referenced and "static/live.css" in referenced
+    for name in ("index.html", "live.js", "live.css"):  # nothing from the internet
+        text = (web_directory() / name).read_text(encoding="utf-8")
+        assert not re.search(r"(src|href)\s*=\s*[\"']?(https?:)?//", text), name
+        assert "cdn" not in text.lower(), name
+    for path in referenced:
+        if path.startswith("data:"):
+            continue
+        answer = requests.get(f"{running.url}/{path}", timeout=5)
+        assert answer.status_code == 200, path
+    missing = requests.get(f"{running.url}/static/nothing.js", timeout=5)
+    assert missing.status_code == 404
+    assert missing.json() == {"state": "error", "status": "no endpoint /static/nothing.js"}
+
+
+def test_live_before_any_frame(running: Running) -> None:
+    live = requests.get(f"{running.url}/live", timeout=5).json()
+    assert live["state"] == "ok" and live["status"] == "stopped"
+    assert live["profiles"] == {
+        "pulse_id": None,
+        "signal": None,
+        "background": None,
+        "reference": None,
+    }
+    assert live["edge"] is None
+    assert live["history"] == {"pulse_id": [], "position": [], "amplitude": [], "arrival_time": []}
+    image = requests.get(f"{running.url}/live/image.png", timeout=5)
+    assert image.status_code == 404
+    assert image.json() == {"state": "error", "status": "no image received yet"}
+
+
+def test_live_shows_the_latest_profiles_and_image(
+    running: Running, source: Source, zmq_context: zmq.Context[Any]
+) -> None:
+    client = running.client
+    width, height = 3000, 40  # longer than MAX_PROFILE_POINTS: sent downsampled
+    client.set_roi_signal([0, width, 10, 20])
+    client.set_roi_background([100, 50, 0, 5])
+    client.start()
+    sink = running.sink(zmq_context)
+    rng = np.random.default_rng(3)
+    for pulse_id in (11, 12):
+        image = rng.integers(0, 1000, size=(height, width), dtype=np.uint16)
+        _send(running, source, image, pulse_id)
+        sent = sink.receive()
+    assert sent.pulse_id == 12
+    live = requests.get(f"{running.url}/live", timeout=5).json()
+    assert live["profiles"]["pulse_id"] == 12
+    signal = live["profiles"]["signal"]
+    assert signal["size"] == width and signal["step"] == 3
+    assert len(signal["values"]) == width // 3 <= MAX_PROFILE_POINTS
+    profile = sent.array(f"{IMAGE}.roi_signal_x_profile")
+    assert profile is not None
+    np.testing.assert_allclose(signal["values"], profile.reshape(-1, 3).mean(axis=1), rtol=1e-6)
+    background = live["profiles"]["background"]
+    assert background["step"] == 1
+    np.testing.assert_allclose(background["values"], image[0:5, 100:150].sum(axis=0))
+    assert live["roi_signal"] == [0, width, 10, 20] and live["roi_background"] == [100, 50, 0, 5]
+    assert live["statistics"]["frames_sent"] == 2
+    assert live["statistics"]["image_shape"] == [height, width]
+    answer = requests.get(f"{running.url}/live/image.png", timeout=5)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
+    assert answer.headers["x-pulse-id"] == "12"
+    picture = decode_png(answer.content)
+    assert picture.shape == (40, 600)  # 3000 px wide at most 640: blocks of 5 px
+    # the thumbnail is the last image: means of blocks of 5 columns, rank for rank
+    means = image.reshape(40, 600, 5).mean(axis=2)
+    order = np.argsort(means.ravel())
+    assert np.corrcoef(means.ravel()[order], picture.ravel()[order].astype(float))[0, 1] > 0.9
+
+
+def test_live_shows_the_edge_and_its_history(
+    running: Running, source: Source, zmq_context: zmq.Context[Any]
+) -> None:
+    client = running.client
+    client.set_roi_signal([0, 400, 0, 4])
+    client.set_edge_detection(
+        {"enabled": True, "calibration": [100.0, 2.0], "filter_length": 40, "filter_width": 4.0}
+    )
+    client.start()
+    sink = running.sink(zmq_context)
+    x = np.arange(400)
+    spectrum = 1000.0 * np.exp(-(((x - 200) / 120) ** 2)) + 100.0
+    expected: dict[int, float] = {}
+    for pulse_id in range(1, 13):  # odd pulses are references, even ones carry an edge
+        edge_at = 150 + 5 * pulse_id
+        row = spectrum * (np.where(x < edge_at, 1.0, 0.7) if pulse_id % 2 == 0 else 1.0)
+        _send(running, source, np.tile(row, (4, 1)).astype(np.uint16), pulse_id)
+        message = sink.receive()
+        if pulse_id % 2 == 0:
+            position = message.value(f"{IMAGE}.edge_position")
+            assert isinstance(position, float)
+            expected[pulse_id] = position
+    live = requests.get(f"{running.url}/live", timeout=5).json()
+    history = live["history"]
+    assert history["pulse_id"] == sorted(expected)
+    assert history["position"] == pytest.approx([expected[p] for p in sorted(expected)])
+    assert history["arrival_time"] == pytest.approx(
+        [100.0 + 2.0 * expected[p] for p in sorted(expected)]
+    )
+    assert abs(history["position"][-1] - 210) < 3
+    edge = live["edge"]
+    assert edge["pulse_id"] == 12 and edge["found"]
+    assert edge["position"] == pytest.approx(expected[12])
+    normalised = np.array(edge["normalised"]["values"], dtype=float)
+    assert np.nanmean(normalised[150:200]) / np.nanmean(normalised[220:260]) == pytest.approx(
+        1 / 0.7, rel=0.02
+    )
+    assert live["profiles"]["reference"]["size"] == 400
+    assert live["edge_detection"] == {"enabled": True, "calibrated": True}

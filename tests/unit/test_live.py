@@ -1,0 +1,190 @@
+"""The live view's pure parts: PNG encoding, downsampling, normalisation, thumbnail, history,
+and forwarding the image channel alone."""
+
+from __future__ import annotations
+
+import math
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from psen_processing.channels import ChannelNames
+from psen_processing.codec import ChannelForwarder, Decoder, encode_message
+from psen_processing.edge import EdgeParams, EdgeResult
+from psen_processing.live import (
+    LiveRecorder,
+    background_on_signal_scale,
+    downsample,
+    floats,
+    image_of,
+    normalised_signal,
+    thumbnail,
+)
+from psen_processing.pipeline import FrameOutcome, FrameProcessor
+from psen_processing.png import encode_png
+from psen_processing.processing import ProcessingSettings
+from psen_processing.roi import Roi
+from psen_processing.timing import ShotTiming
+
+NAMES = ChannelNames("CAM")
+
+
+def decode_png(data: bytes) -> np.ndarray:
+    """An independent reader for the 8-bit grayscale PNGs the service writes."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    offset, chunks = 8, []
+    while offset < len(data):
+        (length,) = struct.unpack(">I", data[offset : offset + 4])
+        kind = data[offset + 4 : offset + 8]
+        body = data[offset + 8 : offset + 8 + length]
+        (crc,) = struct.unpack(">I", data[offset + 8 + length : offset + 12 + length])
+        assert crc == zlib.crc32(kind + body), f"bad CRC of {kind!r}"
+        chunks.append((kind, body))
+        offset += 12 + length
+    assert [kind for kind, _ in chunks] == [b"IHDR", b"IDAT", b"IEND"]
+    width, height, depth, colour, *_ = struct.unpack(">IIBBBBB", chunks[0][1])
+    assert (depth, colour) == (8, 0)
+    raw = np.frombuffer(zlib.decompress(chunks[1][1]), dtype=np.uint8).reshape(height, width + 1)
+    assert not raw[:, 0].any(), "filter type 0 on every row"
+    return raw[:, 1:]
+
+
+@given(arrays(np.uint8, st.tuples(st.integers(1, 40), st.integers(1, 40))))
+def test_png_round_trip(image: np.ndarray) -> None:
+    np.testing.assert_array_equal(decode_png(encode_png(image)), image)
+
+
+@pytest.mark.parametrize("bad", [np.zeros((2, 2), np.uint16), np.zeros(4, np.uint8)])
+def test_png_refuses_what_it_cannot_encode(bad: np.ndarray) -> None:
+    with pytest.raises(ValueError, match="2-D uint8"):
+        encode_png(bad)
+
+
+@given(st.integers(1, 5000), st.integers(1, 1500))
+def test_downsample_keeps_the_mean_of_blocks(size: int, max_points: int) -> None:
+    profile = np.arange(size, dtype=np.float64) * 3.0
+    points, step = downsample(profile, max_points)
+    assert points.size <= max_points
+    assert step == max(1, math.ceil(size / max_points))
+    assert points.size == math.ceil(size / step)
+    for i in (0, points.size - 1):
+        np.testing.assert_allclose(points[i], profile[i * step : (i + 1) * step].mean())
+
+
+def test_floats_turns_non_finite_values_into_null() -> None:
+    assert floats([1.0, math.nan, math.inf, -2.5]) == [1.0, None, None, -2.5]
+    assert floats(np.array([], dtype=np.float64)) == []
+
+
+def test_normalised_signal_shows_the_step_and_ignores_the_dark_wings() -> None:
+    x = np.arange(400, dtype=np.float64)
+    reference = 1000.0 * np.exp(-(((x - 200) / 90) ** 2))
+    step = np.where(x < 230, 1.0, 0.8)
+    signal = 3.0 * reference * step  # three times brighter, with a 20 % drop at px 230
+    ratio = normalised_signal(signal, reference, EdgeParams(reference_threshold=0.1))
+    assert ratio is not None
+    usable = reference > 100.0
+    assert np.isnan(ratio[~usable]).all() and np.isfinite(ratio[usable]).all()
+    assert np.average(ratio[usable], weights=reference[usable]) == pytest.approx(1.0)
+    assert ratio[220] / ratio[240] == pytest.approx(1 / 0.8)
+    assert normalised_signal(signal[:10], reference, EdgeParams()) is None
+    assert normalised_signal(signal, np.zeros(400), EdgeParams()) is None
+
+
+def test_normalised_signal_subtracts_the_background_when_configured() -> None:
+    reference = np.full(100, 200.0)
+    signal = np.full(100, 300.0)
+    signal[50:] = 250.0
+    background = np.full(100, 100.0)
+    params = EdgeParams(filter_length=20, background_subtraction=True)
+    ratio = normalised_signal(signal, reference, params, background)
+    assert ratio is not None
+    assert ratio[0] / ratio[99] == pytest.approx(200.0 / 150.0)  # (300-100) / (250-100)
+    rows = background_on_signal_scale(background, Roi(0, 100, 0, 10), Roi(0, 100, 20, 5))
+    assert rows is not None and rows[0] == pytest.approx(200.0)
+    assert background_on_signal_scale(background, None, Roi(0, 100, 20, 5)) is None
+
+
+def test_thumbnail_is_small_and_spans_the_grey_levels() -> None:
+    image = np.tile(np.arange(2048, dtype=np.uint16), (512, 1))
+    image += np.arange(512, dtype=np.uint16)[:, None] * 4
+    picture = thumbnail(image, max_size=(320, 640))
+    assert picture.dtype == np.uint8
+    assert picture.shape == (256, 512)  # one row of 2, means of 4 columns
+    assert picture[0, 0] == 0 and picture[-1, -1] == 255
+    assert (np.diff(picture.astype(int), axis=1) >= 0).all()
+    assert (np.diff(picture.astype(int), axis=0) >= 0).all()
+    # the picture is the image's rows 1, 3, 5, ... in means of 4 columns, scaled
+    means = image[1::2].reshape(256, 512, 4).mean(axis=2)
+    assert np.corrcoef(means.ravel(), picture.ravel())[0, 1] > 0.999
+    flat = thumbnail(np.full((10, 10), 7, dtype=np.uint16))
+    assert flat.shape == (10, 10) and not flat.any()
+    wide = thumbnail(np.ones((2, 5000), dtype=np.float32))
+    assert wide.shape == (2, 5000 // 8)
+
+
+def _timing(reference: bool, position: float = 12.0) -> ShotTiming:
+    return ShotTiming(reference, EdgeResult(position, 0.1, 3.0, not reference), position * 10)
+
+
+def test_recorder_keeps_x_ray_shots_in_a_bounded_history() -> None:
+    recorder = LiveRecorder(history_length=3)
+    assert recorder.latest is None and not recorder.history
+    for pulse_id in range(10):
+        recorder.observe(FrameOutcome(pulse_id=pulse_id, timing=_timing(pulse_id % 2 == 1, 10.0)))
+    recorder.observe(FrameOutcome(pulse_id=10))  # edge detection off: no history entry
+    problem = ShotTiming(False, EdgeResult(math.nan, math.nan, math.nan, False), math.nan, "x")
+    recorder.observe(FrameOutcome(pulse_id=12, timing=problem))  # no edge looked for
+    assert recorder.latest is not None and recorder.latest.pulse_id == 12
+    assert recorder.latest_xray is not None and recorder.latest_xray.pulse_id == 8
+    assert [sample.pulse_id for sample in recorder.history] == [4, 6, 8]
+    recorder.clear()
+    assert recorder.latest is None and not recorder.history
+
+
+def _message(image: np.ndarray, pulse_id: int = 7) -> list[bytes]:
+    return encode_message(
+        pulse_id,
+        [("CAM:OTHER", 1.5), (NAMES.image, image), ("CAM:LAST", np.arange(3, dtype=np.int32))],
+        sec=10,
+        ns=20,
+        compression="bitshuffle_lz4",
+    )
+
+
+def test_forwarder_passes_the_image_parts_on_untouched() -> None:
+    image = np.arange(6 * 9, dtype=np.uint16).reshape(6, 9)
+    parts = _message(image)
+    message = Decoder().decode(parts)
+    forwarder = ChannelForwarder(NAMES.image)
+    out = forwarder.encode(message)
+    assert out is not None and len(out) == 4
+    assert out[2] is parts[4] and out[3] is parts[5]  # the received objects, not copies
+    forwarded = Decoder().decode(out)
+    assert forwarded.pulse_id == 7
+    assert forwarded.main.global_timestamp == message.main.global_timestamp
+    assert [c.name for c in forwarded.data_header.channels] == [NAMES.image]
+    np.testing.assert_array_equal(forwarded.array(NAMES.image), image)
+    again = forwarder.encode(Decoder().decode(_message(image, 8)))
+    assert again is not None and again[1] is out[1]  # the data header is built once
+    assert ChannelForwarder("CAM:NOPE").encode(message) is None
+
+
+def test_image_of_an_outcome_and_the_processor_forwarding_it() -> None:
+    image = (np.arange(12 * 20) % 97).astype(np.uint16).reshape(12, 20)
+    processor = FrameProcessor(NAMES, forward_image=True)
+    outcome = processor.process(_message(image), ProcessingSettings(roi_signal=Roi(0, 5, 0, 2)))
+    assert outcome.image_parts is not None
+    np.testing.assert_array_equal(Decoder().decode(outcome.image_parts).array(NAMES.image), image)
+    decoded = image_of(outcome, NAMES.image)
+    assert decoded is not None
+    np.testing.assert_array_equal(decoded.whole(), image)
+    np.testing.assert_array_equal(thumbnail(decoded, (12, 20)), thumbnail(image, (12, 20)))
+    plain = FrameProcessor(NAMES).process(_message(image), ProcessingSettings())
+    assert plain.image_parts is None
+    assert image_of(FrameOutcome(), NAMES.image) is None
