@@ -153,11 +153,16 @@ def test_undecodable_frame_is_counted_by_reason_and_the_next_good_frame_goes_out
     message = sink.receive()
     assert message.pulse_id == 2
     np.testing.assert_array_equal(message.array(SIGNAL), _profile(_image(seed=2), ROI))
+    _wait_sent(running, 1)  # counted just after the frame went out
     statistics = running.client.get_statistics()
     assert statistics["frames_skipped_by_reason"] == {reason: 1}
     assert (statistics["frames_received"], statistics["frames_sent"]) == (2, 1)
     assert statistics["last_problem"]
     assert not sink.socket.poll(50), "the skipped frame must not come out"
+
+
+def _wait_sent(running: Running, count: int) -> None:
+    wait_until(lambda: running.client.get_statistics()["frames_sent"] >= count)
 
 
 def _without_image(pulse_id: int) -> list[bytes]:
@@ -217,6 +222,7 @@ def test_frame_without_a_usable_image_is_forwarded_with_all_channels_and_no_prof
     assert message.channel(SIGNAL) is None and message.channel(BACKGROUND) is None
     source.send(encode_message(2, [(IMAGE, np.ones((4, 4), dtype=np.uint16))]))
     assert sink.receive().array(SIGNAL) is not None
+    _wait_sent(running, 2)
     statistics = running.client.get_statistics()
     assert statistics["profile_problems"] == {reason: 1}
     assert statistics["frames_skipped"] == 0 and statistics["frames_sent"] == 2
@@ -247,6 +253,7 @@ def test_image_size_and_dtype_changes_mid_stream(
             np.testing.assert_array_equal(message.array(SIGNAL), _profile(image, signal))
         else:
             assert message.channel(SIGNAL) is None
+        _wait_sent(running, pulse_id + 1)
         statistics = running.client.get_statistics()
         assert statistics["image_shape"] == list(shape)
         assert statistics["image_dtype"] == np.dtype(dtype).name
@@ -291,7 +298,7 @@ def test_upstream_restart_on_the_same_address_resumes_by_itself(
             assert message.pulse_id == pulse_id
             np.testing.assert_array_equal(message.array(SIGNAL), np.full(4, 4.0))
     assert running.client.get_status() == "processing"
-    assert running.client.get_statistics()["frames_sent"] == 9
+    _wait_sent(running, 9)
 
 
 def _fill(source: Source, count: int, shape: tuple[int, int] = (256, 256)) -> int:
