@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,10 +23,23 @@ from .errors import (
 from .roi import roi_to_json
 from .service import PsenService, RoiName
 
-__all__ = ["MAX_BODY_BYTES", "build_app"]
+__all__ = ["MAX_BODY_BYTES", "READ_METHODS", "build_app"]
 
 MAX_BODY_BYTES = 64 * 1024
 """Request bodies larger than this are refused (413): no setting needs more."""
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Methods that change nothing: open even when an API token is set."""
+
+
+def _token_matches(header: str | None, token: bytes) -> bool:
+    """Whether an ``Authorization`` header carries ``Bearer <token>`` (constant-time compare)."""
+    if header is None:
+        return False
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode("utf-8", "surrogateescape"), token)
 
 _ROI_BODY = {
     "required": False,
@@ -123,8 +137,13 @@ async def _json_body(request: Request) -> Any:
         raise InvalidRequest(f"request body is not valid JSON: {exc}") from exc
 
 
-def build_app(service: PsenService) -> FastAPI:
-    """The ASGI app for ``service``; everything it needs comes in as arguments."""
+def build_app(service: PsenService, *, api_token: str | None = None) -> FastAPI:
+    """The ASGI app for ``service``; everything it needs comes in as arguments.
+
+    With ``api_token``, every request that can change something (any method but GET, HEAD and
+    OPTIONS, on any path) needs ``Authorization: Bearer <api_token>``; reads stay open.
+    """
+    token = api_token.encode("utf-8") if api_token else None
     app = FastAPI(
         title="psen_processing",
         summary="ROI profiles of PSEN camera images in a bsread stream",
@@ -140,6 +159,25 @@ def build_app(service: PsenService) -> FastAPI:
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
             return _error(413, f"request body too large: at most {MAX_BODY_BYTES} bytes accepted")
+        return await call_next(request)
+
+    @app.middleware("http")  # added last, so it runs first: nothing is read before it
+    async def require_token(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if (
+            token is not None
+            and request.method not in READ_METHODS
+            and not _token_matches(request.headers.get("authorization"), token)
+        ):
+            response = _error(
+                401,
+                "this request needs the API token: send 'Authorization: Bearer <token>'"
+                if "authorization" not in request.headers
+                else "wrong API token",
+            )
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
         return await call_next(request)
 
     @app.exception_handler(InvalidRoi)
