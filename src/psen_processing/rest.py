@@ -17,6 +17,7 @@ from .errors import (
     InvalidRequest,
     InvalidRoi,
     PsenError,
+    RequestTooLarge,
     ServiceError,
     SettingsFileError,
 )
@@ -40,6 +41,7 @@ def _token_matches(header: str | None, token: bytes) -> bool:
     if scheme.lower() != "bearer":
         return False
     return hmac.compare_digest(given.strip().encode("utf-8", "surrogateescape"), token)
+
 
 _ROI_BODY = {
     "required": False,
@@ -125,10 +127,21 @@ def _error(status_code: int, message: str) -> JSONResponse:
 
 
 async def _json_body(request: Request) -> Any:
-    """The request's JSON body; an empty body counts as ``null`` (older clients send none)."""
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise InvalidRequest(f"request body of {len(body)} bytes exceeds {MAX_BODY_BYTES}")
+    """The request's JSON body; an empty body counts as ``null`` (older clients send none).
+
+    Read in chunks, so that a body without a Content-Length (chunked) is refused as soon as it
+    passes the limit instead of being held whole.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise RequestTooLarge(
+                f"request body too large: at most {MAX_BODY_BYTES} bytes accepted"
+            )
+        chunks.append(chunk)
+    body = b"".join(chunks)
     if not body.strip():
         return None
     try:
@@ -185,6 +198,10 @@ def build_app(service: PsenService, *, api_token: str | None = None) -> FastAPI:
     @app.exception_handler(InvalidEdgeSettings)
     async def bad_request(_: Request, exc: Exception) -> JSONResponse:
         return _error(400, str(exc))
+
+    @app.exception_handler(RequestTooLarge)
+    async def too_large(_: Request, exc: Exception) -> JSONResponse:
+        return _error(413, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
