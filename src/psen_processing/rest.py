@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from .errors import (
     InvalidEdgeSettings,
@@ -134,13 +135,16 @@ async def _json_body(request: Request) -> Any:
     """
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise RequestTooLarge(
-                f"request body too large: at most {MAX_BODY_BYTES} bytes accepted"
-            )
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise RequestTooLarge(
+                    f"request body too large: at most {MAX_BODY_BYTES} bytes accepted"
+                )
+            chunks.append(chunk)
+    except ClientDisconnect as exc:  # fewer bytes than its Content-Length, then gone
+        raise InvalidRequest("the client went away before it sent the whole body") from exc
     body = b"".join(chunks)
     if not body.strip():
         return None

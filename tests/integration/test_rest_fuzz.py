@@ -7,6 +7,7 @@ must leave the ROIs, the edge settings and the status as they were.
 
 from __future__ import annotations
 
+import logging
 import socket
 from typing import Any
 
@@ -140,6 +141,27 @@ def test_a_content_length_that_lies_is_refused_and_changes_nothing(
     running: Running, case: str
 ) -> None:
     running.client.set_roi_signal([0, 1, 0, 1])
+    errors = _ErrorLog()
+    logging.getLogger("uvicorn.error").addHandler(errors)
+    try:
+        _lie(running, case)
+        assert running.client.get_roi_signal() == [0, 1, 0, 1]
+        assert running.client.get_status() == "stopped"  # and it still answers
+    finally:
+        logging.getLogger("uvicorn.error").removeHandler(errors)
+    assert errors.records == [], "the app must handle it, not the server's last resort"
+
+
+class _ErrorLog(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record.getMessage())
+
+
+def _lie(running: Running, case: str) -> None:
     good = b"[5, 5, 5, 5]"
     if case == "declares_more_than_sent":  # the client then stops sending
         answer = _raw(running, _post("/roi_signal", good, length=500), half_close=True)
@@ -153,5 +175,3 @@ def test_a_content_length_that_lies_is_refused_and_changes_nothing(
             b"Content-Length: 12", b"Content-Length: 1e3"))  # fmt: skip
     if answer:
         assert answer.split(b" ", 2)[1].startswith(b"4"), answer[:200]
-    assert running.client.get_roi_signal() == [0, 1, 0, 1]
-    assert running.client.get_status() == "stopped"  # and it still answers
