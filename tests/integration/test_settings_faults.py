@@ -30,11 +30,13 @@ from psen_processing.settings import SettingsStore
 from psen_processing.timing import EdgeDetectionSettings
 
 store, n = SettingsStore(Path(sys.argv[1])), int(sys.argv[2])
-print("ready", flush=True)
+edge = EdgeDetectionSettings()
 while True:
     n += 1
-    edge = EdgeDetectionSettings().updated({"calibration": [float(n)] * 1000})
+    edge = edge.updated({"calibration": [float(n)] * 1000})
     store.save(ProcessingSettings(parse_roi([n, 1, 0, 1], "roi_signal"), None, edge))
+    if n == int(sys.argv[2]) + 1:
+        print("ready", flush=True)  # one save done: the file exists, saving goes on
 """
 
 
@@ -45,7 +47,7 @@ def test_a_save_killed_at_any_moment_leaves_the_old_or_the_new_settings(tmp_path
     saved_while_killed = 0
     for iteration in range(20):
         process = subprocess.Popen(
-            [sys.executable, "-c", SAVER, str(path), str(last * 10 + iteration * 1_000_000)],
+            [sys.executable, "-c", SAVER, str(path), str((iteration + 1) * 1_000_000)],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -54,8 +56,6 @@ def test_a_save_killed_at_any_moment_leaves_the_old_or_the_new_settings(tmp_path
         process.send_signal(signal.SIGKILL)
         process.wait(10)
         process.stdout.close()
-        if not path.exists():
-            continue  # killed before its first save completed: no file yet, which is fine
         loaded = SettingsStore(path).load()
         assert loaded.problem is None, f"iteration {iteration}: {loaded.problem}"
         roi = loaded.settings.roi_signal
@@ -63,12 +63,13 @@ def test_a_save_killed_at_any_moment_leaves_the_old_or_the_new_settings(tmp_path
         number = roi.offset_x
         calibration = loaded.settings.edge_detection.calibration
         assert calibration == (float(number),) * 1000, "one save's settings, complete"
+        assert number > (iteration + 1) * 1_000_000, "a completed save is never lost"
         assert number >= last, "never older than what was there before"
-        saved_while_killed += number > last
+        saved_while_killed += number > (iteration + 1) * 1_000_000 + 1
         last = number
         leftovers = sorted(p.name for p in path.parent.iterdir() if p.name != path.name)
         assert leftovers == [], "load clears half-written temporaries; nothing was moved aside"
-    assert saved_while_killed >= 10, "the saver should usually have saved before it was killed"
+    assert saved_while_killed >= 5, "the kills should mostly land while the saver is saving"
 
 
 def test_corrupt_settings_file_at_start_is_reported_kept_aside_and_defaults_used(
