@@ -22,7 +22,7 @@ from psen_processing.rest import MAX_BODY_BYTES
 
 from ..conftest import Running
 
-FUZZ_EXAMPLES = 40
+FUZZ_EXAMPLES = 80
 
 
 def _state(session: requests.Session, url: str) -> tuple[object, ...]:
