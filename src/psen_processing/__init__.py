@@ -11,6 +11,7 @@ from .errors import (
     InvalidSpectrumModel,
     ProtocolError,
     PsenError,
+    RequestTooLarge,
     ServiceError,
     SettingsFileError,
 )
@@ -25,6 +26,7 @@ __all__ = [
     "ProtocolError",
     "PsenError",
     "PsenProcessingClient",
+    "RequestTooLarge",
     "ServiceError",
     "SettingsFileError",
     "__version__",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import signal
 import sys
@@ -20,6 +21,7 @@ from types import FrameType
 
 from .camera import CameraConfig, CameraSender, SimulatedCamera
 from .channels import ChannelNames
+from .client import TOKEN_ENVIRONMENT_VARIABLE
 from .errors import PsenError
 from .monitor import OutputMonitor
 from .rest import build_app
@@ -64,7 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--prefix", help="camera prefix; the image is PREFIX:FPICTURE")
     parser.add_argument("-o", "--output_stream_port", type=_port, default=8888)
     parser.add_argument("-r", "--rest_api_port", type=_port, default=11000)
-    parser.add_argument("--rest_api_interface", default="0.0.0.0")
+    parser.add_argument(
+        "--rest_api_interface", default="0.0.0.0",
+        help="address the REST API listens on (127.0.0.1: this host only)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--api_token", default=os.environ.get(TOKEN_ENVIRONMENT_VARIABLE) or None,
+        help="require 'Authorization: Bearer TOKEN' on every request that changes something "
+        f"(default: ${TOKEN_ENVIRONMENT_VARIABLE}, which keeps it out of the process list; "
+        "unset: no token needed)",
+    )  # fmt: skip
     parser.add_argument("--output_stream_interface", default="*")
     parser.add_argument(
         "--image_output_port", type=_port,
@@ -186,7 +197,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     store = SettingsStore(args.settings_file or default_settings_path(prefix))
     service = PsenService(config, store)
-    server = ServerThread(build_app(service), args.rest_api_interface, args.rest_api_port)
+    server = ServerThread(
+        build_app(service, api_token=args.api_token), args.rest_api_interface, args.rest_api_port
+    )
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:

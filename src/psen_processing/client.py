@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import requests
 
-__all__ = ["PsenProcessingClient"]
+__all__ = ["TOKEN_ENVIRONMENT_VARIABLE", "PsenProcessingClient"]
+
+TOKEN_ENVIRONMENT_VARIABLE = "PSEN_PROCESSING_API_TOKEN"
 
 
 class PsenProcessingClient:
@@ -17,13 +20,23 @@ class PsenProcessingClient:
     error, and ``requests`` exceptions when it cannot be reached within ``timeout`` seconds.
     """
 
-    def __init__(self, address: str = "http://sf-daqsync-02:11000/", timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        address: str = "http://sf-daqsync-02:11000/",
+        timeout: float = 10.0,
+        token: str | None = None,
+    ) -> None:
         """
         :param address: Address of the PSEN Processing service, e.g. http://localhost:11000
         :param timeout: Seconds to wait for any one request.
+        :param token: API token of a service that requires one for changes; by default the
+            environment variable PSEN_PROCESSING_API_TOKEN, if set.
         """
         self.address = address.rstrip("/") + "/"
         self.timeout = timeout
+        if token is None:
+            token = os.environ.get(TOKEN_ENVIRONMENT_VARIABLE) or None
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     def get_address(self) -> str:
         """Return the REST api endpoint address."""
@@ -32,10 +45,10 @@ class PsenProcessingClient:
     def _request(
         self, method: str, endpoint: str, body: Any = None, send_body: bool = False
     ) -> Any:
-        kwargs: dict[str, Any] = {"timeout": self.timeout}
+        kwargs: dict[str, Any] = {"timeout": self.timeout, "headers": dict(self._headers)}
         if send_body:
             kwargs["data"] = _dump(body)
-            kwargs["headers"] = {"Content-Type": "application/json"}
+            kwargs["headers"]["Content-Type"] = "application/json"
         response = requests.request(method, self.address + endpoint, **kwargs)
         try:
             data = response.json()

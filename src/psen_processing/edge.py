@@ -142,7 +142,18 @@ class EdgeParams:
         }
         for name, value in normalised.items():
             object.__setattr__(self, name, value)
-        kernel = _kernel(length, width, self.direction)
+        try:
+            with np.errstate(all="ignore"):
+                kernel = _kernel(length, width, self.direction)
+        except np.linalg.LinAlgError:
+            kernel = np.full(length, np.nan)
+        if not np.isfinite(kernel).all():  # e.g. a step far wider than the filter: no response
+            raise _invalid(
+                "filter_width",
+                self.filter_width,
+                f"gives no usable step filter with filter_length {length}; use a width well "
+                "below the filter length",
+            )
         kernel.setflags(write=False)
         object.__setattr__(self, "kernel", kernel)
 

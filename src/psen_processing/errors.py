@@ -9,6 +9,7 @@ __all__ = [
     "InvalidSpectrumModel",
     "ProtocolError",
     "PsenError",
+    "RequestTooLarge",
     "ServiceError",
     "SettingsFileError",
 ]
@@ -32,6 +33,10 @@ class InvalidSpectrumModel(ValueError, PsenError):
 
 class InvalidRequest(ValueError, PsenError):
     """A REST request whose body or parameters cannot be understood."""
+
+
+class RequestTooLarge(InvalidRequest):
+    """A REST request body over the size limit (HTTP 413)."""
 
 
 class ProtocolError(PsenError):

@@ -7,7 +7,6 @@ processing loop never renders, copies or encodes anything for the page.
 from __future__ import annotations
 
 import threading
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +52,9 @@ _STATISTICS = (
 
 
 def web_directory() -> Path:
-    """Where the page's files are installed (package data of psen_processing)."""
-    return Path(str(resources.files("psen_processing") / "web"))
+    """Where the page's files are installed (package data of psen_processing, beside this
+    module; the package is always installed as files, never zipped)."""
+    return Path(__file__).resolve().parent / "web"
 
 
 def _series(values: Any) -> dict[str, object] | None:

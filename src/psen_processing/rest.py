@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -10,12 +11,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from .errors import (
     InvalidEdgeSettings,
     InvalidRequest,
     InvalidRoi,
     PsenError,
+    RequestTooLarge,
     ServiceError,
     SettingsFileError,
 )
@@ -24,10 +27,24 @@ from .metrics import install_metrics
 from .roi import roi_to_json
 from .service import PsenService, RoiName
 
-__all__ = ["MAX_BODY_BYTES", "build_app"]
+__all__ = ["MAX_BODY_BYTES", "READ_METHODS", "build_app"]
 
 MAX_BODY_BYTES = 64 * 1024
 """Request bodies larger than this are refused (413): no setting needs more."""
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""Methods that change nothing: open even when an API token is set."""
+
+
+def _token_matches(header: str | None, token: bytes) -> bool:
+    """Whether an ``Authorization`` header carries ``Bearer <token>`` (constant-time compare)."""
+    if header is None:
+        return False
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(given.strip().encode("utf-8", "surrogateescape"), token)
+
 
 _ROI_BODY = {
     "required": False,
@@ -113,10 +130,24 @@ def _error(status_code: int, message: str) -> JSONResponse:
 
 
 async def _json_body(request: Request) -> Any:
-    """The request's JSON body; an empty body counts as ``null`` (older clients send none)."""
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise InvalidRequest(f"request body of {len(body)} bytes exceeds {MAX_BODY_BYTES}")
+    """The request's JSON body; an empty body counts as ``null`` (older clients send none).
+
+    Read in chunks, so that a body without a Content-Length (chunked) is refused as soon as it
+    passes the limit instead of being held whole.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise RequestTooLarge(
+                    f"request body too large: at most {MAX_BODY_BYTES} bytes accepted"
+                )
+            chunks.append(chunk)
+    except ClientDisconnect as exc:  # fewer bytes than its Content-Length, then gone
+        raise InvalidRequest("the client went away before it sent the whole body") from exc
+    body = b"".join(chunks)
     if not body.strip():
         return None
     try:
@@ -125,8 +156,13 @@ async def _json_body(request: Request) -> Any:
         raise InvalidRequest(f"request body is not valid JSON: {exc}") from exc
 
 
-def build_app(service: PsenService) -> FastAPI:
-    """The ASGI app for ``service``; everything it needs comes in as arguments."""
+def build_app(service: PsenService, *, api_token: str | None = None) -> FastAPI:
+    """The ASGI app for ``service``; everything it needs comes in as arguments.
+
+    With ``api_token``, every request that can change something (any method but GET, HEAD and
+    OPTIONS, on any path) needs ``Authorization: Bearer <api_token>``; reads stay open.
+    """
+    token = api_token.encode("utf-8") if api_token else None
     app = FastAPI(
         title="psen_processing",
         summary="ROI profiles of PSEN camera images in a bsread stream",
@@ -144,11 +180,34 @@ def build_app(service: PsenService) -> FastAPI:
             return _error(413, f"request body too large: at most {MAX_BODY_BYTES} bytes accepted")
         return await call_next(request)
 
+    @app.middleware("http")  # added last, so it runs first: nothing is read before it
+    async def require_token(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if (
+            token is not None
+            and request.method not in READ_METHODS
+            and not _token_matches(request.headers.get("authorization"), token)
+        ):
+            response = _error(
+                401,
+                "this request needs the API token: send 'Authorization: Bearer <token>'"
+                if "authorization" not in request.headers
+                else "wrong API token",
+            )
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
+        return await call_next(request)
+
     @app.exception_handler(InvalidRoi)
     @app.exception_handler(InvalidRequest)
     @app.exception_handler(InvalidEdgeSettings)
     async def bad_request(_: Request, exc: Exception) -> JSONResponse:
         return _error(400, str(exc))
+
+    @app.exception_handler(RequestTooLarge)
+    async def too_large(_: Request, exc: Exception) -> JSONResponse:
+        return _error(413, str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

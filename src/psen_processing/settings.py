@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import json
 import os
 import tempfile
@@ -63,6 +65,7 @@ class SettingsStore:
         A file that cannot be read as settings is renamed aside (``<name>.corrupt-<time>``) so
         that it is kept for inspection and not overwritten, and defaults are used.
         """
+        self._remove_stale_temporaries()
         if not self.path.exists():
             return LoadResult(ProcessingSettings())
         try:
@@ -70,6 +73,17 @@ class SettingsStore:
             return LoadResult(settings_from_json(data))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, SettingsFileError) as exc:
             return LoadResult(ProcessingSettings(), f"{self.path}: {exc}", self._move_aside())
+
+    def _remove_stale_temporaries(self) -> None:
+        """Delete half-written files a save killed before its rename left behind.
+
+        They never held the settings (the rename is what makes a save count), so nothing is
+        lost; only names ``save`` itself creates are touched.
+        """
+        with contextlib.suppress(OSError):
+            for stale in self.path.parent.glob(f".{glob.escape(self.path.name)}.*"):
+                with contextlib.suppress(OSError):
+                    stale.unlink()
 
     def _move_aside(self) -> Path | None:
         """Rename the unusable file to a name no other file has; None if that fails."""

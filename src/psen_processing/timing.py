@@ -95,7 +95,7 @@ def _classifier(data: object) -> ShotClassifier:
     values = dict(data)
     mode = values.pop("mode", None)
     allowed = {"pulse_id": {"period", "signal_offset"}, "channel": {"channel", "threshold"}}
-    if mode not in allowed:
+    if not isinstance(mode, str) or mode not in allowed:
         raise InvalidEdgeSettings(
             f"Invalid edge setting reference.mode={mode!r}: must be 'pulse_id' or 'channel'."
         )

@@ -432,3 +432,10 @@ def test_edge_result_is_a_frozen_value() -> None:
 def test_from_mapping_needs_a_mapping() -> None:
     with pytest.raises(InvalidEdgeSettings, match="mapping"):
         EdgeParams.from_mapping([("direction", "falling")])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("width", [1e300, 1e200])
+def test_a_step_far_wider_than_the_filter_is_refused_not_a_nan_filter(width: float) -> None:
+    """Found by fuzzing the REST API: such a width gave a filter of NaN (and a warning)."""
+    with pytest.raises(InvalidEdgeSettings, match="filter_width"):
+        EdgeParams(filter_width=width)

@@ -60,3 +60,69 @@ def test_a_size_that_does_not_match_the_shape_is_refused() -> None:
     with pytest.raises(ProtocolError) as caught:
         message.image("img")
     assert caught.value.reason == "value_size_mismatch"
+
+
+def _block_prefixes(raw: bytes, n_blocks: int) -> list[int]:
+    """Where each block's 4-byte compressed length starts."""
+    offsets, position = [], 12
+    for _ in range(n_blocks):
+        offsets.append(position)
+        position += 4 + int.from_bytes(raw[position : position + 4], "big")
+    return offsets
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["truncated", "padded", "longer_block", "shorter_block", "last_block_length", "no_tail"],
+)
+def test_a_broken_block_chain_anywhere_is_found_before_any_block_is_decoded(damage: str) -> None:
+    image = _image(256, 1023, "<u2")  # a short last block and a 7-value raw tail
+    raw = encode_message(1, [("img", image)], compression="bitshuffle_lz4")[2]
+    value = BitshuffleLz4Value(memoryview(raw), image.nbytes, np.dtype("<u2"))
+    value.check_structure()  # intact: no complaint
+    prefixes = _block_prefixes(raw, value.n_blocks)
+    damaged = bytearray(raw)
+
+    def add_to_length(block: int, delta: int) -> None:
+        at = prefixes[block]
+        length = int.from_bytes(damaged[at : at + 4], "big") + delta
+        damaged[at : at + 4] = length.to_bytes(4, "big")
+
+    if damage == "truncated":
+        del damaged[-1:]
+    elif damage == "padded":
+        damaged += b"\x00"
+    elif damage == "longer_block":
+        add_to_length(value.n_blocks // 2, 1)
+    elif damage == "shorter_block":
+        add_to_length(value.n_blocks // 2, -3)
+    elif damage == "last_block_length":
+        add_to_length(value.n_blocks - 1, 7 * 2)  # swallows the raw tail exactly
+    else:
+        del damaged[-7 * 2 :]
+    broken = BitshuffleLz4Value(memoryview(bytes(damaged)), image.nbytes, np.dtype("<u2"))
+    with pytest.raises(ProtocolError) as caught:
+        broken.check_structure()
+    assert caught.value.reason == "corrupt_compressed_data"
+
+
+def test_a_lazy_image_with_a_broken_chain_is_refused_at_once() -> None:
+    image = _image(64, 1024, "<u2")
+    parts = encode_message(1, [("img", image)], compression="bitshuffle_lz4")
+    message = Decoder(validate_sizes=False).decode([*parts[:2], parts[2][:-5], parts[3]])
+    with pytest.raises(ProtocolError) as caught:
+        message.image("img")
+    assert caught.value.reason == "corrupt_compressed_data"
+
+
+def test_payload_damage_outside_the_rois_with_an_intact_chain_is_not_seen() -> None:
+    """The documented limit: without a checksum, only decoding a block finds damage in it."""
+    image = _image(256, 1024, "<u2")
+    raw = encode_message(1, [("img", image)], compression="bitshuffle_lz4")[2]
+    damaged = bytearray(raw)
+    damaged[-200:] = b"\xff" * 200  # inside the last block's payload; every length intact
+    value = BitshuffleLz4Value(memoryview(bytes(damaged)), image.nbytes, np.dtype("<u2"))
+    value.check_structure()
+    np.testing.assert_array_equal(value.elements(0, 4096), image[:4].ravel())
+    with pytest.raises(ProtocolError):
+        value.elements(255 * 1024, 256 * 1024)

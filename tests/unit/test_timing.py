@@ -74,6 +74,8 @@ def test_updates_are_partial_and_validated() -> None:
         ({"reference_length": 0}, "reference_length"),
         ({"reference": "pulse_id"}, "must be an object"),
         ({"reference": {"mode": "pulse_id", "period": 2, "extra": 1}}, "extra"),
+        ({"reference": {"mode": [], "channel": ""}}, "reference.mode=[]"),
+        ({"reference": {"mode": {"a": 1}}}, "reference.mode="),
         ({"calibration": [1, float("nan")]}, "calibration[1]"),
         ({"calibration": "1, 2"}, "calibration"),
         ({"min_amplitude": -1}, "min_amplitude"),

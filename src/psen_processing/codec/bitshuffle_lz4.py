@@ -48,6 +48,34 @@ class BitshuffleLz4Value:
         self._offsets = [12]
         """Where each found block's size prefix starts; one more than blocks found so far."""
 
+    def check_structure(self) -> None:
+        """Walk the whole block chain without decoding any block.
+
+        Every block's declared compressed length must lead exactly to the next block and the
+        last one to the raw tail, which must end exactly at the end of the value. This catches
+        truncated, padded or garbled framing anywhere in the image at the cost of one 4-byte
+        read per block; damage inside an LZ4 block's payload needs that block decoded (bsread
+        carries no checksum). Afterwards every block's offset is known.
+        """
+        offsets, view = self._offsets, self._view
+        position = offsets[-1]
+        unpack = _UINT32_BE.unpack_from
+        append = offsets.append
+        try:
+            for _ in range(self.n_blocks + 1 - len(offsets)):
+                position += 4 + unpack(view, position)[0]
+                append(position)
+        except struct.error:
+            del offsets[1:]
+            raise _corrupt("the block chain ends early") from None
+        tail = (self.count - self._tail_start) * self.dtype.itemsize
+        if position + tail != view.nbytes:
+            del offsets[1:]
+            raise _corrupt(
+                f"the block chain ends at byte {position} + {tail} raw, "
+                f"the value has {view.nbytes} bytes"
+            )
+
     def _block_length(self, index: int) -> int:
         return self.block if index < self._full_blocks else self._short
 

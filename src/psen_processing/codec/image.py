@@ -39,6 +39,7 @@ class LazyImage:
             )
         if spec.compression == "bitshuffle_lz4":
             self._blocks = BitshuffleLz4Value(self._raw, size, self.dtype)
+            self._blocks.check_structure()  # only the blocks under the ROIs are decoded
 
     @property
     def shape(self) -> tuple[int, int]:

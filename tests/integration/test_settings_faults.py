@@ -1,0 +1,126 @@
+"""Settings across crashes: a save killed at any moment; a corrupt file when the command starts."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from psen_processing import PsenProcessingClient
+from psen_processing.roi import Roi
+from psen_processing.settings import SettingsStore
+
+from ..conftest import PREFIX, free_port, wait_until
+
+# Saves settings whose numbers grow with every save, as fast as it can, until it is killed.
+# The calibration makes the file about 20 KB: a torn write could not go unseen.
+SAVER = """
+import sys
+from pathlib import Path
+from psen_processing.processing import ProcessingSettings
+from psen_processing.roi import parse_roi
+from psen_processing.roi import Roi
+from psen_processing.settings import SettingsStore
+from psen_processing.timing import EdgeDetectionSettings
+
+store, n = SettingsStore(Path(sys.argv[1])), int(sys.argv[2])
+edge = EdgeDetectionSettings()
+while True:
+    n += 1
+    edge = edge.updated({"calibration": [float(n)] * 1000})
+    store.save(ProcessingSettings(parse_roi([n, 1, 0, 1], "roi_signal"), None, edge))
+    if n == int(sys.argv[2]) + 1:
+        print("ready", flush=True)  # one save done: the file exists, saving goes on
+"""
+
+
+def test_a_save_killed_at_any_moment_leaves_the_old_or_the_new_settings(tmp_path: Path) -> None:
+    path = tmp_path / "settings" / "cam.json"
+    rng = random.Random(11)
+    last = 0
+    saved_while_killed = 0
+    for iteration in range(20):
+        process = subprocess.Popen(
+            [sys.executable, "-c", SAVER, str(path), str((iteration + 1) * 1_000_000)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stdout is not None and process.stdout.readline() == "ready\n"
+        time.sleep(rng.uniform(0.0, 0.05))
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+        process.stdout.close()
+        loaded = SettingsStore(path).load()
+        assert loaded.problem is None, f"iteration {iteration}: {loaded.problem}"
+        roi = loaded.settings.roi_signal
+        assert isinstance(roi, Roi)
+        number = roi.offset_x
+        calibration = loaded.settings.edge_detection.calibration
+        assert calibration == (float(number),) * 1000, "one save's settings, complete"
+        assert number > (iteration + 1) * 1_000_000, "a completed save is never lost"
+        assert number >= last, "never older than what was there before"
+        saved_while_killed += number > (iteration + 1) * 1_000_000 + 1
+        last = number
+        leftovers = sorted(p.name for p in path.parent.iterdir() if p.name != path.name)
+        assert leftovers == [], "load clears half-written temporaries; nothing was moved aside"
+    assert saved_while_killed >= 5, "the kills should mostly land while the saver is saving"
+
+
+def test_corrupt_settings_file_at_start_is_reported_kept_aside_and_defaults_used(
+    tmp_path: Path,
+) -> None:
+    settings = tmp_path / "conf" / "cam.json"
+    settings.parent.mkdir()
+    garbage = b'{"roi_signal": [0, 10, 0, 1'  # a save torn by a crash of an older version
+    settings.write_bytes(garbage)
+    rest = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "psen_processing.cli",
+            "tcp://127.0.0.1:1",
+            PREFIX,
+            "-o",
+            str(free_port()),
+            "-r",
+            str(rest),
+            "--rest_api_interface",
+            "127.0.0.1",
+            "--settings_file",
+            str(settings),
+        ],
+        env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "xdg")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        client = PsenProcessingClient(f"http://127.0.0.1:{rest}", timeout=2)
+
+        def answers() -> bool:
+            try:
+                return client.get_status() == "stopped"
+            except requests.ConnectionError:
+                return False
+
+        wait_until(answers, 30, "the REST API of the service process")
+        problem = client.get_statistics()["settings_problem"]
+        assert str(settings) in problem and "started with defaults" in problem
+        aside = [p for p in settings.parent.iterdir() if p.name.startswith("cam.json.corrupt-")]
+        assert len(aside) == 1 and aside[0].read_bytes() == garbage
+        assert str(aside[0]) in problem
+        assert client.get_roi_signal() is None and client.get_roi_background() is None
+        client.set_roi_signal([1, 2, 3, 4])  # the service works and saves a good file again
+        assert SettingsStore(settings).load().settings.roi_signal is not None
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert "settings file could not be used" in output and str(aside[0]) in output
