@@ -173,3 +173,42 @@ def test_edge_settings_form_shows_errors_and_applies(page: Any, camera_service: 
     page.wait_for_function("document.querySelector('#form-edge .ok')?.textContent === 'applied'")
     assert running.client.get_edge_detection()["min_amplitude"] == 0.05
     assert '"min_amplitude": 0.05' in textarea.input_value()
+
+
+def test_writes_from_the_page_need_the_token_when_one_is_set(
+    page: Any, make_service: Callable[..., Running], zmq_context: zmq.Context[Any]
+) -> None:
+    camera = SimulatedCamera(CameraConfig(prefix=PREFIX, width=WIDTH, height=HEIGHT, rate_hz=50))
+    sender = CameraSender(camera, "tcp://127.0.0.1:0")
+    sender.start()
+    try:
+        running = make_service(
+            f"tcp://127.0.0.1:{sender.port}", prefix=PREFIX, api_token="s3cret-token"
+        )
+        running.client.set_roi_signal([0, WIDTH, 24, 16])
+        sink = running.sink(zmq_context)  # block mode: frames go out only with a consumer
+        running.client.start()
+        page.goto(f"{running.url}/")
+        page.wait_for_function("Number(document.getElementById('pulse-id').textContent) > 0")
+        form = page.locator("#form-roi_signal")
+        form.locator("input[name=size_x]").fill("200")
+        form.locator("button[type=submit]").click()
+        # without the token the page shows the server's 401 message and nothing changes
+        page.wait_for_function(
+            "document.querySelector('#form-roi_signal .error').textContent.includes('token')"
+        )
+        assert running.client.get_roi_signal() == [0, WIDTH, 24, 16]
+        page.fill("#api-token", "s3cret-token")
+        page.dispatch_event("#api-token", "change")
+        form.locator("button[type=submit]").click()
+        page.wait_for_function(
+            "document.querySelector('#form-roi_signal .ok')?.textContent === 'set to [0,200,24,16]'"
+        )
+        assert running.client.get_roi_signal() == [0, 200, 24, 16]
+        _parameters(sink, [0, 200, 24, 16])
+        # the token stays in this tab only: a reload keeps it, the address never holds it
+        page.reload()
+        assert page.input_value("#api-token") == "s3cret-token"
+        assert "s3cret" not in page.url
+    finally:
+        sender.stop()

@@ -254,10 +254,20 @@
   }
 
   // ---- controls ---------------------------------------------------------------------------
+  // Writes carry the API token when one is typed in (services started with --api_token);
+  // it is kept for this tab only, never in the page's address or in local storage.
+  const tokenInput = $("api-token");
+  tokenInput.value = sessionStorage.getItem("psen-api-token") || "";
+  tokenInput.addEventListener("change", () => {
+    sessionStorage.setItem("psen-api-token", tokenInput.value.trim());
+  });
   async function send(path, body) {
+    const headers = { "Content-Type": "application/json" };
+    const token = tokenInput.value.trim();
+    if (token) headers.Authorization = `Bearer ${token}`;
     const response = await fetch(path, {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     let answer;
