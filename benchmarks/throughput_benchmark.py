@@ -25,8 +25,7 @@ and DUT it measures, in one session:
    sender's at send (CLOCK_MONOTONIC is system-wide on Linux);
 3. the maximum sustained rate with nothing lost: N frames sent as fast as PUSH takes them; the
    receiver checks every pulse id arrives once and in order and reports N / (last receipt -
-   first receipt), or LOST; repeated (default 3 times) and the median reported, as one run on
-   two cores is at the mercy of the scheduler;
+   first receipt), or LOST;
 4. correctness (paced run, every 10th measured frame, alternately X-ray and reference shots):
    decoded with :class:`psen_processing.codec.Decoder`, the ROI profiles must equal numpy's sum
    over the ROI's rows of the image sent, ``.processing_parameters`` must hold the ROIs,
@@ -34,7 +33,12 @@ and DUT it measures, in one session:
    channel's header entry, value and timestamp bytes must be those sent (the forwarder's frames
    get the last check only);
 
-and, for bitshuffle_lz4, the parent's CPU per frame to decompress the whole image with
+Each DUT is measured ``--rounds`` times (default 3), the two taking turns, and the medians are
+reported: one run on two shared cores is at the mercy of the scheduler, and the ZeroMQ I/O
+thread, about 90 % of the forwarder's CPU, varies by about 10 % from run to run. The
+service/forwarder CPU ratio of each round is printed too.
+
+And, for bitshuffle_lz4, the parent's CPU per frame to decompress the whole image with
 ``bitshuffle.decompress_lz4`` (the reference C implementation), as a baseline.
 """
 
@@ -444,6 +448,55 @@ def per_thread_ms(
     }
 
 
+def measure_rounds(
+    frame_path: Path, settings: Path, tmp: Path, plan: Plan, rounds: int
+) -> list[dict[str, DutResult]]:
+    """Both DUTs, ``rounds`` times, taking turns (and alternating which goes first), so that a
+    slow spell of this shared machine does not fall on one DUT only."""
+    out = []
+    for index in range(rounds):
+        order = DUTS if index % 2 == 0 else DUTS[::-1]
+        out.append({dut: measure(dut, frame_path, settings, tmp, plan) for dut in order})
+    return out
+
+
+def _median(values: list[float | None]) -> float | None:
+    if not values or any(v is None for v in values):
+        return None
+    return float(np.median([v for v in values if v is not None]))
+
+
+def combine(results: list[DutResult]) -> DutResult:
+    """One DUT over several rounds: medians of the per-round figures, sums of the counts; the
+    thread split of the round with the median CPU."""
+    if len(results) == 1:
+        return results[0]
+    fine = [r.cpu_fine_ms for r in results]
+    by_cpu = sorted(results, key=lambda r: math.inf if r.cpu_fine_ms is None else r.cpu_fine_ms)
+    rates = [rate for r in results for rate in r.rates_fps]
+    ticks = [r.cpu_ticks for r in results]
+    return DutResult(
+        cpu_ms=_median([r.cpu_ms for r in results]),
+        cpu_ticks=None if any(t is None for t in ticks) else sum(t or 0 for t in ticks),
+        cpu_fine_ms=_median(fine),
+        threads_ms=by_cpu[len(by_cpu) // 2].threads_ms,
+        p50_ms=float(np.median([r.p50_ms for r in results])),
+        p99_ms=float(np.median([r.p99_ms for r in results])),
+        max_ms=max(r.max_ms for r in results),
+        rate_fps=_median(list(rates)) if rates else None,
+        rates_fps=rates,
+        paced_lost=sum(r.paced_lost for r in results),
+        checked=sum(r.checked for r in results),
+        failed=sum(r.failed for r in results),
+        failures=[f for r in results for f in r.failures],
+        late_sends=sum(r.late_sends for r in results),
+    )
+
+
+def fmt_ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
 # --- report -------------------------------------------------------------------------------
 
 
@@ -498,7 +551,7 @@ def print_table(
         f"{n} " + "/".join("LOST" if x is None else f"{x:.0f}" for x in r.rates_fps)
         for n, r in results.items()
     )
-    print(f"  max rate = median of {plan.bursts} runs of {plan.burst} frames: {runs} fps")
+    print(f"  max rate = median of the runs of {plan.burst} frames: {runs} fps")
     late = ", ".join(f"{n} {r.late_sends}" for n, r in results.items())
     top = ", ".join(f"{n} {fmt(r.max_ms)}" for n, r in results.items())
     print(f"  latency max at {plan.rate:g} Hz: {top} ms; paced sends > 2 ms late: {late}")
@@ -624,7 +677,8 @@ def run_table(args: argparse.Namespace, tmp: Path) -> bool:
         for comp, frame_set in frame_sets.items():
             frame_path = tmp / f"frames-{size}-{comp}.pkl"
             save_frame_set(frame_set, frame_path)
-            here = {dut: measure(dut, frame_path, settings, tmp, plan) for dut in DUTS}
+            rounds = measure_rounds(frame_path, settings, tmp, plan, args.rounds)
+            here = {dut: combine([r[dut] for r in rounds]) for dut in DUTS}
             frame_path.unlink()
             results.update({(size, comp, dut): r for dut, r in here.items()})
             baseline = None
@@ -633,6 +687,11 @@ def run_table(args: argparse.Namespace, tmp: Path) -> bool:
                 baselines[size] = baseline
             title = f"{size}x{size} uint16, {COMPRESSION_LABELS[comp]}"
             print_table(title, here, baseline, plan)
+            per_round = " ".join(
+                fmt_ratio(ratio(r["service"].cpu_fine_ms, r["forwarder"].cpu_fine_ms))
+                for r in rounds
+            )
+            print(f"  service/forwarder CPU in each of {len(rounds)} rounds: {per_round}")
             sys.stdout.flush()
     print("\nTargets")
     lines = targets(results, baselines)
@@ -704,7 +763,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--frames", type=int, default=600, help="measured frames at 100 Hz")
     parser.add_argument("--warmup", type=int, default=50, help="warm-up frames before measuring")
     parser.add_argument("--burst", type=int, help="max-rate run: frames (600 for 1024, else 300)")
-    parser.add_argument("--bursts", type=int, default=3, help="max-rate runs (median)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="measurements of each DUT, taking turns (median)"
+    )
+    parser.add_argument("--bursts", type=int, default=1, help="max-rate runs per round")
     parser.add_argument("--rate", type=float, default=100.0, help="paced rate, Hz")
     parser.add_argument("--images", type=int, default=8, help="distinct images per size (even)")
     parser.add_argument("--decompressions", type=int, default=50)
@@ -717,13 +779,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.quick:
         args.sizes, args.frames, args.warmup = [1024], 100, 40
         args.burst, args.bursts, args.decompressions = args.burst or 150, 2, 10
+        args.rounds = 1
     if args.images < 2 or args.images % 2:
         parser.error("--images must be even and at least 2")
     unknown = set(args.compressions) - set(COMPRESSION_LABELS)
     if unknown:
         parser.error(f"unknown compressions {sorted(unknown)}")
-    if args.warmup < 1 or args.frames < 1 or args.bursts < 1:
-        parser.error("--warmup, --frames and --bursts must be at least 1")
+    if args.warmup < 1 or args.frames < 1 or args.bursts < 1 or args.rounds < 1:
+        parser.error("--warmup, --frames, --bursts and --rounds must be at least 1")
     return args
 
 
