@@ -518,7 +518,7 @@ def correct(result: DutResult) -> str:
 
 
 def print_table(
-    title: str, results: dict[str, DutResult], baseline: float | None, plan: Plan
+    title: str, results: dict[str, DutResult], baseline: float | None, plan: Plan, rounds: int
 ) -> None:
     fwd, svc = results["forwarder"], results["service"]
     columns = ("CPU ms/frame", "lat p50 ms", "lat p99 ms", "max rate fps")
@@ -540,8 +540,8 @@ def print_table(
     fine = ", ".join(f"{n} {fmt(r.cpu_fine_ms)}" for n, r in results.items())
     fine_ratio = ratio(svc.cpu_fine_ms, fwd.cpu_fine_ms)
     print(
-        f"  CPU over {plan.frames} frames in {1000 / CLK_TCK:g} ms ticks: {ticks}; cross-check "
-        f"from the threads' se.sum_exec_runtime: {fine} ms/frame "
+        f"  CPU over {rounds} x {plan.frames} frames in {1000 / CLK_TCK:g} ms ticks: {ticks}; "
+        f"cross-check from the threads' se.sum_exec_runtime: {fine} ms/frame "
         f"({'-' if fine_ratio is None else f'{fine_ratio:.2f}x'})"
     )
     for name, r in results.items():
@@ -686,7 +686,7 @@ def run_table(args: argparse.Namespace, tmp: Path) -> bool:
                 baseline = decompression_ms(frame_set, images, args.decompressions)
                 baselines[size] = baseline
             title = f"{size}x{size} uint16, {COMPRESSION_LABELS[comp]}"
-            print_table(title, here, baseline, plan)
+            print_table(title, here, baseline, plan, len(rounds))
             per_round = " ".join(
                 fmt_ratio(ratio(r["service"].cpu_fine_ms, r["forwarder"].cpu_fine_ms))
                 for r in rounds
