@@ -62,6 +62,11 @@ class LiveRecorder:
         self.latest = self.latest_xray = None
         self.history.clear()
 
+    def clear_history(self) -> None:
+        """Forget the X-ray shots (the latest frame stays, for the profiles)."""
+        self.latest_xray = None
+        self.history.clear()
+
 
 def floats(values: npt.ArrayLike) -> list[float | None]:
     """A JSON-ready list: non-finite values become None (JSON has no NaN)."""

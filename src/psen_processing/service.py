@@ -79,7 +79,12 @@ class PsenService:
         shape = self.statistics.image_shape
         if shape is not None and len(shape) == 2:
             check_roi_fits(roi, shape[0], shape[1], name)
+        changed = roi != self.get_roi(name)
         self._replace(**{name: roi})
+        if changed and name == "roi_signal":
+            # edge positions count from the signal ROI's left edge: a new ROI starts a new
+            # history (as the edge reference restarts)
+            self.live.clear_history()
         return roi
 
     def get_edge_detection(self) -> EdgeDetectionSettings:

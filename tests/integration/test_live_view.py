@@ -141,3 +141,12 @@ def test_live_shows_the_edge_and_its_history(
     )
     assert live["profiles"]["reference"]["size"] == 400
     assert live["edge_detection"] == {"enabled": True, "calibrated": True}
+
+    # the same signal ROI set again keeps the history; a new one starts a new history, as
+    # positions count from the ROI's left edge
+    client.set_roi_signal([0, 400, 0, 4])
+    live = requests.get(f"{running.url}/live", timeout=5).json()
+    assert live["history"]["pulse_id"] == sorted(expected)
+    client.set_roi_signal([10, 380, 0, 4])
+    live = requests.get(f"{running.url}/live", timeout=5).json()
+    assert live["history"]["pulse_id"] == [] and live["edge"] is None
