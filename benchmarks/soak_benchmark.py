@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import zmq
 
+from _bench_procs import rss_kb
 from psen_processing.codec import encode_message
 
 PREFIX = "SOAK"
@@ -90,14 +91,6 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-def rss_kb(pid: int) -> int:
-    with open(f"/proc/{pid}/status", encoding="ascii") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
 
 
 # --- sender -------------------------------------------------------------------------------
