@@ -14,7 +14,7 @@ from .channels import ChannelNames
 from .codec import (
     ChannelForwarder,
     Decoder,
-    ExtraChannel,
+    ExtraChannels,
     LazyImage,
     Message,
     OutputEncoder,
@@ -50,15 +50,27 @@ class FrameOutcome:
 
 
 def _background_on_signal_scale(
-    settings: ProcessingSettings, result: FrameResult | None
+    settings: ProcessingSettings, background: npt.NDArray[np.float64] | None
 ) -> npt.NDArray[np.float64] | None:
     """The background profile scaled to the signal ROI's number of rows (profiles are sums)."""
-    if result is None or result.roi_background_x_profile is None:
+    if background is None:
         return None
-    signal, background = settings.roi_signal, settings.roi_background
-    if not isinstance(signal, Roi) or not isinstance(background, Roi):
+    signal, roi = settings.roi_signal, settings.roi_background
+    if not isinstance(signal, Roi) or not isinstance(roi, Roi):
         return None
-    return result.roi_background_x_profile * (signal.size_y / background.size_y)
+    return background * (signal.size_y / roi.size_y)
+
+
+@dataclass(frozen=True, slots=True)
+class _ChannelSet:
+    """The extra channels of the frames processed with ``settings`` (compared by identity) and
+    profiles of these lengths."""
+
+    settings: ProcessingSettings
+    signal_size: int | None
+    background_size: int | None
+    timing: bool
+    channels: ExtraChannels
 
 
 class FrameProcessor:
@@ -80,29 +92,62 @@ class FrameProcessor:
         self.decoder = Decoder()
         self.encoder = OutputEncoder()
         self.tracker = tracker if tracker is not None else EdgeTracker()
-        self._params_cache: tuple[ProcessingSettings, ExtraChannel] | None = None
-        self._entries: dict[tuple[str, str, tuple[int, ...]], tuple[dict[str, Any], str]] = {}
-        self._timing_entries: list[tuple[dict[str, Any], str]] | None = None
+        self._parameters: tuple[ProcessingSettings, dict[str, Any], bytes] | None = None
+        self._channels: _ChannelSet | None = None
+        self._timing_entries: tuple[dict[str, Any], ...] | None = None
 
-    def _extra(self, name: str, value: npt.NDArray[np.generic]) -> ExtraChannel:
-        """An output channel, its header entry built once per name, type and shape."""
-        key = (name, value.dtype.str, value.shape)
-        cached = self._entries.get(key)
-        if cached is None:
-            entry = channel_entry(name, value)
-            cached = self._entries[key] = (entry, ExtraChannel.key_of(entry))
-        return ExtraChannel(cached[0], value, cached[1])
-
-    def _parameters_channel(self, settings: ProcessingSettings) -> ExtraChannel:
-        cached = self._params_cache
+    def _parameters_channel(self, settings: ProcessingSettings) -> tuple[dict[str, Any], bytes]:
+        """The ``.processing_parameters`` header entry and value, made once per settings."""
+        cached = self._parameters
         if cached is not None and cached[0] is settings:
-            return cached[1]
+            return cached[1], cached[2]
         text = settings.parameters_json
-        extra = ExtraChannel(
-            channel_entry(self.names.processing_parameters, text), text.encode("utf-8")
-        )
-        self._params_cache = (settings, extra)
-        return extra
+        entry = channel_entry(self.names.processing_parameters, text)
+        self._parameters = (settings, entry, text.encode("utf-8"))
+        return entry, self._parameters[2]
+
+    def _extra_channels(
+        self,
+        settings: ProcessingSettings,
+        signal: npt.NDArray[np.float64] | None,
+        background: npt.NDArray[np.float64] | None,
+        timing: bool,
+    ) -> ExtraChannels:
+        """The channels added to a frame, in order; made again only when the settings or the
+        profiles' lengths change."""
+        signal_size = None if signal is None else signal.size
+        background_size = None if background is None else background.size
+        cached = self._channels
+        if (
+            cached is not None
+            and cached.settings is settings
+            and cached.signal_size == signal_size
+            and cached.background_size == background_size
+            and cached.timing == timing
+        ):
+            return cached.channels
+        names = self.names
+        entries = [self._parameters_channel(settings)[0]]
+        for name, profile in (
+            (names.roi_signal_x_profile, signal),
+            (names.roi_background_x_profile, background),
+        ):
+            if profile is not None:
+                entries.append(channel_entry(name, profile))
+        if timing:
+            entries += self._timing_channel_entries()
+        channels = ExtraChannels(tuple(entries))
+        self._channels = _ChannelSet(settings, signal_size, background_size, timing, channels)
+        return channels
+
+    def _timing_channel_entries(self) -> tuple[dict[str, Any], ...]:
+        if self._timing_entries is None:
+            names = self.names
+            floats = (names.edge_position, names.edge_amplitude, names.edge_fwhm)
+            entries = [channel_entry(name, 0.0) for name in (*floats, names.arrival_time)]
+            entries.append(channel_entry(names.is_reference, np.True_))
+            self._timing_entries = tuple(entries)
+        return self._timing_entries
 
     def _image(self, message: Message) -> tuple[LazyImage | None, tuple[str, str] | None]:
         name = self.names.image
@@ -118,31 +163,6 @@ class FrameProcessor:
             return None, ("image_empty", f"{name} carries no value in pulse {message.pulse_id}")
         return image, None
 
-    def _timing_channels(self, timing: ShotTiming) -> list[ExtraChannel]:
-        if self._timing_entries is None:
-            names = self.names
-            floats = (
-                names.edge_position,
-                names.edge_amplitude,
-                names.edge_fwhm,
-                names.arrival_time,
-            )
-            entries = [channel_entry(name, 0.0) for name in floats]
-            entries.append(channel_entry(names.is_reference, np.True_))
-            self._timing_entries = [(entry, ExtraChannel.key_of(entry)) for entry in entries]
-        edge = timing.edge
-        values = (
-            _FLOAT64.pack(edge.position),
-            _FLOAT64.pack(edge.amplitude),
-            _FLOAT64.pack(edge.fwhm),
-            _FLOAT64.pack(timing.arrival_time),
-            b"\x01" if timing.is_reference else b"\x00",
-        )
-        return [
-            ExtraChannel(entry, value, key)
-            for (entry, key), value in zip(self._timing_entries, values, strict=True)
-        ]
-
     def process(
         self,
         buffers: Sequence[Buffer],
@@ -156,41 +176,51 @@ class FrameProcessor:
             result = None if image is None else process_image(image, settings)
         except ProtocolError as exc:
             return FrameOutcome(skip_reason=exc.reason, problems=((exc.reason, str(exc)),))
-        extras = [self._parameters_channel(settings)]
-        problems: list[tuple[str, str]] = []
-        if missing is not None:
-            problems.append(missing)
+        pulse_id = message.pulse_id
+        problems: list[tuple[str, str]] = [] if missing is None else [missing]
+        values: list[bytes | npt.NDArray[np.generic]] = [self._parameters_channel(settings)[1]]
+        signal = background = None
         if result is not None:
             assert image is not None
             for reason in result.problems:
-                problems.append((reason, f"{reason} in pulse {message.pulse_id} ({image.shape})"))
-            for name, profile in (
-                (self.names.roi_signal_x_profile, result.roi_signal_x_profile),
-                (self.names.roi_background_x_profile, result.roi_background_x_profile),
-            ):
-                if profile is not None:
-                    extras.append(self._extra(name, profile))
+                problems.append((reason, f"{reason} in pulse {pulse_id} ({image.shape})"))
+            signal, background = result.roi_signal_x_profile, result.roi_background_x_profile
+            if signal is not None:
+                values.append(signal)
+            if background is not None:
+                values.append(background)
         timing: ShotTiming | None = None
-        if settings.edge_detection.enabled:
+        edge_settings = settings.edge_detection
+        if edge_settings.enabled:
             timing = self.tracker.update(
-                settings.edge_detection,
+                edge_settings,
                 roi_signal=settings.roi_signal,
-                pulse_id=message.pulse_id,
+                pulse_id=pulse_id,
                 lookup=message.value,
-                signal=None if result is None else result.roi_signal_x_profile,
-                background=_background_on_signal_scale(settings, result),
+                signal=signal,
+                background=_background_on_signal_scale(settings, background)
+                if edge_settings.params.background_subtraction
+                else None,
             )
             if timing.problem is not None:
-                problems.append((timing.problem, f"{timing.problem} in pulse {message.pulse_id}"))
-            extras.extend(self._timing_channels(timing))
-        parts = self.encoder.encode(message, extras, passthrough)
+                problems.append((timing.problem, f"{timing.problem} in pulse {pulse_id}"))
+            edge = timing.edge
+            values += (
+                _FLOAT64.pack(edge.position),
+                _FLOAT64.pack(edge.amplitude),
+                _FLOAT64.pack(edge.fwhm),
+                _FLOAT64.pack(timing.arrival_time),
+                b"\x01" if timing.is_reference else b"\x00",
+            )
+        channels = self._extra_channels(settings, signal, background, timing is not None)
+        parts = self.encoder.encode_values(message, channels, values, passthrough)
         forwarder = self.image_forwarder
         return FrameOutcome(
-            pulse_id=message.pulse_id,
+            pulse_id=pulse_id,
             parts=parts,
             problems=tuple(problems),
             image_shape=None if image is None else image.shape,
-            image_dtype=None if image is None else image.dtype.name,
+            image_dtype=None if image is None else image.type_name,
             result=result,
             timing=timing,
             image_parts=None

@@ -1,7 +1,14 @@
 """A sans-I/O bsread codec: bytes in, message views and bytes out; no sockets."""
 
 from .compression import COMPRESSIONS, compress, decompress
-from .encoder import ExtraChannel, OutputEncoder, channel_entry, encode_message, timestamp_bytes
+from .encoder import (
+    ExtraChannel,
+    ExtraChannels,
+    OutputEncoder,
+    channel_entry,
+    encode_message,
+    timestamp_bytes,
+)
 from .forward import ChannelForwarder
 from .headers import ChannelSpec, DataHeader, MainHeader
 from .image import LazyImage
@@ -14,6 +21,7 @@ __all__ = [
     "DataHeader",
     "Decoder",
     "ExtraChannel",
+    "ExtraChannels",
     "LazyImage",
     "MainHeader",
     "Message",

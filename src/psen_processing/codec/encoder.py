@@ -22,7 +22,14 @@ import numpy.typing as npt
 from .compression import compress
 from .message import Message
 
-__all__ = ["ExtraChannel", "OutputEncoder", "channel_entry", "encode_message", "timestamp_bytes"]
+__all__ = [
+    "ExtraChannel",
+    "ExtraChannels",
+    "OutputEncoder",
+    "channel_entry",
+    "encode_message",
+    "timestamp_bytes",
+]
 
 P = TypeVar("P")
 
@@ -65,6 +72,19 @@ def value_bytes(value: object, compression: str = "none") -> bytes:
     return compress(np.asarray(value), compression)
 
 
+def _main_header(pulse_id: int, quoted_hash: str, stamp: dict[str, Any] | None) -> bytes:
+    """A main header, byte for byte as ``json.dumps`` writes it (``quoted_hash``: the hash as a
+    JSON string). The usual global timestamp ``{"sec": int, "ns": int}`` is written without the
+    JSON encoder's Python layers, which cost more than the rest of the header."""
+    text = f'{{"htype": "bsr_m-1.1", "pulse_id": {pulse_id}, "hash": {quoted_hash}'
+    if stamp is None:
+        return f"{text}}}".encode()
+    sec, ns = stamp.get("sec"), stamp.get("ns")
+    if len(stamp) == 2 and type(sec) is int and type(ns) is int and next(iter(stamp)) == "sec":
+        return f'{text}, "global_timestamp": {{"sec": {sec}, "ns": {ns}}}}}'.encode()
+    return f'{text}, "global_timestamp": {json.dumps(stamp)}}}'.encode()
+
+
 def timestamp_bytes(sec: int, ns: int, big_endian: bool = False) -> bytes:
     return struct.pack(">qq" if big_endian else "<qq", sec, ns)
 
@@ -91,39 +111,67 @@ class ExtraChannel:
 
 
 @dataclass(frozen=True, slots=True)
+class ExtraChannels:
+    """The channels a service appends to each message, in order: their header entries.
+
+    Build one per set of channels and reuse it for every frame that carries that set; the values
+    then come per frame (:meth:`OutputEncoder.encode_values`).
+    """
+
+    entries: tuple[dict[str, Any], ...] = field(hash=False)
+    key: str = ""
+    """Identifies the entries for the output-header cache (derived from them by default)."""
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            key = "\n".join(ExtraChannel.key_of(entry) for entry in self.entries)
+            object.__setattr__(self, "key", key)
+
+    @classmethod
+    def of(cls, extras: Sequence[ExtraChannel]) -> ExtraChannels:
+        return cls(tuple(e.entry for e in extras), "\n".join(e.key for e in extras))
+
+
+@dataclass(frozen=True, slots=True)
 class _OutputLayout:
     header_bytes: bytes
     header_hash: str
     keep: tuple[int, ...]
     """Indices of the input channels that are passed on (all but those the service replaces)."""
+    keep_all: bool
+    """Whether every input channel is passed on (the parts after the headers go out as a whole)."""
+    quoted_hash: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "quoted_hash", json.dumps(self.header_hash))
 
 
 class OutputEncoder:
     """Appends extra channels to received messages, caching the output data headers."""
 
     def __init__(self, cache_size: int = 8) -> None:
-        self._layouts: OrderedDict[tuple[str, tuple[str, ...]], _OutputLayout] = OrderedDict()
+        self._layouts: OrderedDict[tuple[str, str], _OutputLayout] = OrderedDict()
         self._cache_size = cache_size
         self.headers_built = 0
 
-    def _layout(self, message: Message, extras: Sequence[ExtraChannel]) -> _OutputLayout:
-        key = (message.main.hash, tuple(extra.key for extra in extras))
+    def _layout(self, message: Message, extras: ExtraChannels) -> _OutputLayout:
+        key = (message.main.hash, extras.key)
         layout = self._layouts.get(key)
         if layout is not None:
             self._layouts.move_to_end(key)
             return layout
-        replaced = {extra.entry["name"] for extra in extras}
-        keep = tuple(
-            i for i, spec in enumerate(message.data_header.channels) if spec.name not in replaced
-        )
+        replaced = {entry["name"] for entry in extras.entries}
+        channels = message.data_header.channels
+        keep = tuple(i for i, spec in enumerate(channels) if spec.name not in replaced)
         header = {
             **{k: v for k, v in message.data_header.raw.items() if k != "channels"},
             "htype": "bsr_d-1.1",
-            "channels": [message.data_header.channels[i].raw for i in keep]
-            + [extra.entry for extra in extras],
+            "channels": [channels[i].raw for i in keep] + list(extras.entries),
         }
         header_bytes = json.dumps(header).encode("utf-8")
-        layout = _OutputLayout(header_bytes, hashlib.md5(header_bytes).hexdigest(), keep)
+        layout = _OutputLayout(
+            header_bytes, hashlib.md5(header_bytes).hexdigest(), keep, len(keep) == len(channels)
+        )
         self._layouts[key] = layout
         self.headers_built += 1
         while len(self._layouts) > self._cache_size:
@@ -141,23 +189,37 @@ class OutputEncoder:
         ``passthrough`` are the received parts as the I/O layer holds them (e.g. zmq frames), in
         the same order as ``message.parts``; by default ``message.parts`` themselves.
         """
+        return self.encode_values(
+            message, ExtraChannels.of(extras), [extra.value for extra in extras], passthrough
+        )
+
+    def encode_values(
+        self,
+        message: Message,
+        extras: ExtraChannels,
+        values: Sequence[bytes | npt.NDArray[np.generic]],
+        passthrough: Sequence[P] | None = None,
+    ) -> list[P | bytes | npt.NDArray[np.generic]]:
+        """As :meth:`encode`, with the extra channels' entries and their values (encoded bytes,
+        or arrays in the entries' type) given apart: the entries are reused from frame to frame.
+        """
         source: Sequence[Any] = message.parts if passthrough is None else passthrough
         layout = self._layout(message, extras)
-        main: dict[str, Any] = {
-            "htype": "bsr_m-1.1",
-            "pulse_id": message.main.pulse_id,
-            "hash": layout.header_hash,
-        }
-        if message.main.global_timestamp is not None:
-            main["global_timestamp"] = message.main.global_timestamp
-        out: list[Any] = [json.dumps(main).encode("utf-8"), layout.header_bytes]
-        for i in layout.keep:
-            out.append(source[2 + 2 * i])
-            out.append(source[3 + 2 * i])
-        if extras:
-            stamp = timestamp_bytes(message.main.sec, message.main.ns)
-            for extra in extras:
-                out.append(extra.value)
+        head = message.main
+        out: list[Any] = [
+            _main_header(head.pulse_id, layout.quoted_hash, head.global_timestamp),
+            layout.header_bytes,
+        ]
+        if layout.keep_all:
+            out += source[2:]
+        else:
+            for i in layout.keep:
+                out.append(source[2 + 2 * i])
+                out.append(source[3 + 2 * i])
+        if values:
+            stamp = timestamp_bytes(head.sec, head.ns)
+            for value in values:
+                out.append(value)
                 out.append(stamp)
         return out
 

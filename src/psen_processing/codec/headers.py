@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 
@@ -77,16 +78,47 @@ class DataHeader:
     raw: dict[str, Any]
     positions: dict[str, int] = field(init=False, repr=False, compare=False)
     """Channel name to its index, built once per header (streams can carry hundreds)."""
+    part_lengths: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    """The byte length of each part after the headers when every channel carries a value and a
+    timestamp; -1 where it varies (compressed and string values, see ``varying_parts``)."""
+    varying_parts: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    """Positions in ``part_lengths`` of the values whose length varies."""
+    compressed: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    """Indices of the channels whose values are compressed."""
 
     def __post_init__(self) -> None:
         positions = {channel.name: i for i, channel in enumerate(self.channels)}
         object.__setattr__(self, "positions", positions)
+        lengths: list[int] = []
+        for channel in self.channels:
+            nbytes = channel.expected_nbytes
+            lengths += [nbytes if nbytes is not None and channel.compression == "none" else -1, 16]
+        object.__setattr__(self, "part_lengths", tuple(lengths))
+        varying = tuple(i for i, n in enumerate(lengths) if n < 0)
+        object.__setattr__(self, "varying_parts", varying)
+        compressed = tuple(i for i, c in enumerate(self.channels) if c.compression != "none")
+        object.__setattr__(self, "compressed", compressed)
 
     def index(self, name: str) -> int | None:
         return self.positions.get(name)
 
 
+# typeshed does not know the attribute the decoder sets up
+_scan_value: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+"""The JSON decoder's compiled scanner: one value from a position in a str (read-only use)."""
+
+
 def _json(raw: Buffer, reason: str, what: str) -> Any:
+    # Headers are UTF-8 JSON objects: the compiled scanner reads one without the Python layers
+    # of json.loads (a main header comes with every frame). Anything else, or any doubt, takes
+    # json.loads, which also finds the encoding of other Unicode forms and words the error.
+    try:
+        text = str(raw, "utf-8")
+        value, end = _scan_value(text, 0)
+        if end == len(text) or not text[end:].strip():
+            return value
+    except (UnicodeDecodeError, StopIteration, ValueError):
+        pass
     try:
         return json.loads(bytes(raw))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

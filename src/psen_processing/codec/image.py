@@ -25,6 +25,8 @@ class LazyImage:
             raise ValueError(f"channel {spec.name!r} is not 2-D")
         self.width, self.height = spec.shape
         self.dtype = spec.dtype
+        self.type_name = spec.type
+        """The bsread type, which is also numpy's name for the dtype (e.g. ``uint16``)."""
         self._spec = spec
         self._raw = memoryview(raw).cast("B")
         self._whole: npt.NDArray[np.generic] | None = None

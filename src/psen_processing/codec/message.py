@@ -145,6 +145,20 @@ class Decoder:
                 f"message has {len(parts)} parts, its data header with "
                 f"{len(header.channels)} channels needs {expected}",
             )
+        if self._validate_sizes:
+            # The usual message, every value and timestamp present at its full size, passes one
+            # comparison of all lengths; anything else is checked part by part.
+            lengths = list(map(len, parts[2:]))
+            for i in header.varying_parts:
+                lengths[i] = -1
+            if tuple(lengths) == header.part_lengths:
+                for i in header.compressed:
+                    _check_value_size(header.channels[i], parts[2 + 2 * i])
+                return Message(main, header, parts)
+        self._check_parts(header, parts)
+        return Message(main, header, parts)
+
+    def _check_parts(self, header: DataHeader, parts: Sequence[Buffer]) -> None:
         for i, spec in enumerate(header.channels):
             stamp = len(parts[3 + 2 * i])
             if stamp != 16 and stamp != 0:  # noqa: PLR1714 - the plain comparison is faster
@@ -155,4 +169,3 @@ class Decoder:
                 value = parts[2 + 2 * i]
                 if spec.compression != "none" or len(value) != spec.expected_nbytes:
                     _check_value_size(spec, value)
-        return Message(main, header, parts)
