@@ -25,6 +25,7 @@ from psen_processing.codec import (
     timestamp_bytes,
 )
 from psen_processing.codec import message as message_module
+from psen_processing.codec.headers import parse_main_header
 from psen_processing.errors import ProtocolError, PsenError
 
 COMPRESSIONS = ["none", "lz4", "bitshuffle_lz4"]
@@ -530,3 +531,59 @@ def test_psi_bsread_handler_parses_encoder_output(compression: str) -> None:
             data["CAM:FPICTURE.roi_signal_x_profile"].value, extras[1].value
         )
         assert data["CAM:FPICTURE.roi_signal_x_profile"].timestamp_offset == 42
+
+
+# --- the per-frame shortcuts give what the general code gives ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"pulse_id": 1, "hash": "h"}',
+        '  {"pulse_id": 1, "hash": "h"}',  # leading white space: json.loads reads it
+        '{"pulse_id": 1, "hash": "h"}\n  ',  # trailing white space
+        '{"pulse_id": 1, "hash": "h", "x": NaN}',
+        '{"pulse_id": 1, "hash": "h", "name": "\u00e9\u00e8"}',
+    ],
+)
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-32"])
+def test_main_header_read_like_json_loads(text: str, encoding: str) -> None:
+    raw = text.encode(encoding)
+    main = parse_main_header(raw)
+    expected = json.loads(raw)
+    assert (main.pulse_id, main.hash) == (expected["pulse_id"], expected["hash"])
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b'{"pulse_id": 1, "hash": "h"} {}', b'{"pulse_id": 1, "hash": "h"', b"", b"\xff\xfe{", b"[1]"],
+)
+def test_main_header_that_json_loads_refuses_is_refused(raw: bytes) -> None:
+    with pytest.raises(ProtocolError) as caught:
+        parse_main_header(raw)
+    assert caught.value.reason == "bad_main_header"
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        None,
+        {"sec": 1, "ns": 2},
+        {"ns": 2, "sec": 1},
+        {"epoch": 1, "ns": 2},
+        {"sec": -1, "ns": 2**70},
+        {"sec": 1, "ns": 2, "note": "\u00e9"},
+    ],
+)
+def test_output_main_header_is_what_json_dumps_writes(stamp: dict[str, Any] | None) -> None:
+    parts = encode_message(2**40 + 3, [("A", 1.0)])
+    received: dict[str, Any] = {**json.loads(parts[0])}
+    received.pop("global_timestamp")
+    if stamp is not None:
+        received["global_timestamp"] = stamp
+    parts[0] = json.dumps(received).encode()
+    out = OutputEncoder().encode(Decoder().decode(parts), [])
+    main = {"htype": "bsr_m-1.1", "pulse_id": 2**40 + 3, "hash": json.loads(out[0])["hash"]}
+    if stamp is not None:
+        main["global_timestamp"] = stamp
+    assert out[0] == json.dumps(main).encode()
