@@ -39,8 +39,11 @@ __all__ = [
     "EdgeParams",
     "EdgeResult",
     "ReferenceAccumulator",
+    "ReferenceSpan",
     "arrival_time",
     "find_edge",
+    "find_edge_in_span",
+    "reference_span",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -227,12 +230,20 @@ class EdgeResult:
 
 _NOT_FOUND = EdgeResult(math.nan, math.nan, math.nan, False)
 
+_FLOAT64 = np.dtype(np.float64)
+
 
 def _as_profile(name: str, values: npt.ArrayLike) -> FloatArray:
+    if type(values) is np.ndarray and values.dtype is _FLOAT64 and values.ndim == 1:
+        return values  # what np.asarray would give back: the array itself
     array = np.asarray(values, dtype=np.float64)
     if array.ndim != 1:
         raise InvalidEdgeSettings(f"The {name} profile must be 1-D, not of shape {array.shape}.")
     return array
+
+
+_FIT_WINDOW = 24
+"""Points each side of the peak :func:`_fit_peak` reads at once (it reads on if need be)."""
 
 
 def _fit_peak(response: FloatArray, peak: int, fraction: float) -> tuple[float, float, float]:
@@ -241,20 +252,35 @@ def _fit_peak(response: FloatArray, peak: int, fraction: float) -> tuple[float, 
     Uses the contiguous points above ``fraction`` of the peak value (at least the peak and its
     two neighbours). The points are few, so the least-squares fit is done in plain floats.
     """
-    top = float(response[peak])
-    threshold = fraction * top
     size = response.size
-    start = peak
-    while start > 0 and response[start - 1] >= threshold:
-        start -= 1
-    stop = peak + 1
-    while stop < size and response[stop] >= threshold:
-        stop += 1
+    low, high = max(peak - _FIT_WINDOW, 0), min(peak + _FIT_WINDOW + 1, size)
+    near = response[low:high].tolist()  # plain floats: fast to walk
+    top = near[peak - low]
+    threshold = fraction * top
+    i = peak - low
+    while i > 0 and near[i - 1] >= threshold:
+        i -= 1
+    start = low + i
+    if i == 0:  # a broad peak: read on in the array
+        while start > 0 and response[start - 1] >= threshold:
+            start -= 1
+    i, end = peak + 1 - low, high - low
+    while i < end and near[i] >= threshold:
+        i += 1
+    stop = low + i
+    if i == end:
+        while stop < size and response[stop] >= threshold:
+            stop += 1
     start = min(start, max(peak - 1, 0))
     stop = max(stop, min(peak + 2, size))
     if stop - start < 3:
         return 0.0, top, math.nan
-    fit = _parabola(response[start:stop].tolist(), start - peak)
+    points = (
+        near[start - low : stop - low]
+        if low <= start and stop <= high
+        else response[start:stop].tolist()
+    )
+    fit = _parabola(points, start - peak)
     if fit is None:
         return 0.0, top, math.nan
     c, b, a = fit
@@ -292,6 +318,108 @@ def _parabola(y: list[float], first: int) -> tuple[float, float, float] | None:
     return c, b, a
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class ReferenceSpan:
+    """What :func:`find_edge` derives from the reference alone, by :func:`reference_span`.
+
+    Made once per reference and :class:`EdgeParams`, it serves every X-ray shot until the
+    reference changes. ``first:last`` is the span of the profile between the first and the
+    last pixel where the reference is above ``reference_threshold`` of its maximum;
+    ``reference`` is the reference there, dim pixels raised to the threshold (at least 1e-9 of
+    the maximum; read-only);
+    ``weight`` the square root of ``reference`` relative to its maximum at the centres of the
+    filter's windows; ``dim`` and ``bright`` the indices in the span of the pixels at or below
+    the threshold and of the others, ``None`` if there are no dim pixels.
+    """
+
+    size: int
+    first: int
+    last: int
+    reference: FloatArray
+    reference_sum: float
+    weight: FloatArray
+    dim: npt.NDArray[np.intp] | None
+    bright: npt.NDArray[np.intp] | None
+
+
+def reference_span(reference: npt.ArrayLike, params: EdgeParams) -> ReferenceSpan | None:
+    """The part of :func:`find_edge` that depends on the reference only (background already
+    subtracted, if it is to be); ``None`` if the reference gives no edge at all (no positive
+    maximum, or a usable span too short for the filter)."""
+    ref = _as_profile("reference", reference)
+    size = ref.size
+    top = float(ref.max(initial=-math.inf))
+    if not 0 < top < math.inf:
+        return None
+    threshold = params.reference_threshold
+    usable = ref > threshold * top
+    # The maximum is usable, so there is a first and a last usable pixel.
+    first = int(usable.argmax())
+    last = size if usable[size - 1] else size - int(usable[::-1].argmax())
+    length = params.filter_length
+    if last - first < length + 2:
+        return None
+    ref = ref[first:last]
+    dim: npt.NDArray[np.intp] | None = None
+    bright: npt.NDArray[np.intp] | None = None
+    if np.count_nonzero(usable) != last - first:  # dead columns or dips inside the span
+        span_usable = usable[first:last]
+        dim, bright = np.flatnonzero(~span_usable), np.flatnonzero(span_usable)
+        ref = np.maximum(ref, max(threshold, 1e-9) * top)
+    centre = length // 2
+    weight = ref[centre : centre + (last - first - length + 1)] / top
+    np.sqrt(weight, out=weight)
+    if ref.flags.writeable:
+        ref = ref.view()
+        ref.setflags(write=False)
+    weight.setflags(write=False)
+    return ReferenceSpan(size, first, last, ref, float(ref.sum()), weight, dim, bright)
+
+
+def find_edge_in_span(
+    signal: npt.ArrayLike, span: ReferenceSpan | None, params: EdgeParams
+) -> EdgeResult:
+    """:func:`find_edge` for a reference prepared by :func:`reference_span` with the same
+    ``params`` (a ``signal`` with the background already subtracted, if it is to be)."""
+    sig = _as_profile("signal", signal)
+    if span is None:
+        return _NOT_FOUND
+    if sig.size != span.size:
+        raise InvalidEdgeSettings(
+            f"The signal ({sig.size} px) and reference ({span.size} px) profiles differ in length."
+        )
+    first = span.first
+    sig = sig[first : span.last]
+    light = float(sig.sum())
+    if not light > 0:
+        return _NOT_FOUND
+    # Normalise the intensity: the ratio's mean weighted by the reference is 1. (The "minus 1"
+    # of the method is left out: the filter does not respond to a constant.)
+    ratio = sig * (span.reference_sum / light)
+    np.divide(ratio, span.reference, out=ratio)
+    dim = span.dim
+    if dim is not None and span.bright is not None:
+        bright = span.bright
+        ratio[dim] = np.interp(dim, bright, ratio[bright])
+    response = np.correlate(ratio, params.kernel, mode="valid")
+    # A finite sum means finite values; an infinite one may be an overflow: look closer.
+    if not math.isfinite(response.sum()) and not np.isfinite(response).all():
+        return _NOT_FOUND
+    # Choose the peak by signal-to-noise: the ratio's noise grows as 1/sqrt(reference) towards
+    # the wings, so weight the response by sqrt(reference) at the window's centre. Then refine
+    # on the unweighted response, whose peak is where the edge is.
+    length = params.filter_length
+    best = int((response * span.weight).argmax())
+    reach = max(1, length // 4)
+    low = max(0, best - reach)
+    peak = low + int(response[low : best + reach + 1].argmax())
+    vertex, amplitude, fwhm = _fit_peak(response, peak, params.fit_fraction)
+    if not amplitude >= params.min_amplitude:
+        return EdgeResult(math.nan, amplitude, math.nan, False)
+    position = first + peak + vertex + 0.5 * (length - 1)
+    return EdgeResult(position, amplitude, fwhm, True)
+
+
 def find_edge(
     signal: npt.ArrayLike,
     reference: npt.ArrayLike,
@@ -318,46 +446,7 @@ def find_edge(
         )
         sig = sig - offset
         ref = ref - offset
-    length = params.filter_length
-    top = float(ref.max(initial=-math.inf))
-    if not math.isfinite(top) or top <= 0:
-        return _NOT_FOUND
-    usable = np.flatnonzero(ref > params.reference_threshold * top)
-    first, last = int(usable[0]), int(usable[-1]) + 1
-    if last - first < length + 2:
-        return _NOT_FOUND
-    sig = sig[first:last]
-    ref = ref[first:last]
-    light = float(sig.sum())
-    if not light > 0:
-        return _NOT_FOUND
-    dim = ref <= params.reference_threshold * top  # dead columns or dips inside the span
-    any_dim = bool(dim.any())
-    if any_dim:
-        ref = np.maximum(ref, max(params.reference_threshold, 1e-9) * top)
-    # Normalise the intensity: the ratio's mean weighted by the reference is 1. (The "minus 1"
-    # of the method is left out: the filter does not respond to a constant.)
-    ratio = sig * (float(ref.sum()) / light) / ref
-    if any_dim:
-        index = np.arange(ratio.size)
-        ratio[dim] = np.interp(index[dim], index[~dim], ratio[~dim])
-    response = np.correlate(ratio, params.kernel, mode="valid")
-    if not np.isfinite(response).all():
-        return _NOT_FOUND
-    # Choose the peak by signal-to-noise: the ratio's noise grows as 1/sqrt(reference) towards
-    # the wings, so weight the response by sqrt(reference) at the window's centre. Then refine
-    # on the unweighted response, whose peak is where the edge is.
-    centre = length // 2
-    weight = np.sqrt(ref[centre : centre + response.size] / top)
-    best = int(np.argmax(response * weight))
-    reach = max(1, length // 4)
-    low = max(0, best - reach)
-    peak = low + int(np.argmax(response[low : best + reach + 1]))
-    vertex, amplitude, fwhm = _fit_peak(response, peak, params.fit_fraction)
-    if not amplitude >= params.min_amplitude:
-        return EdgeResult(math.nan, amplitude, math.nan, False)
-    position = first + peak + vertex + 0.5 * (length - 1)
-    return EdgeResult(position, amplitude, fwhm, True)
+    return find_edge_in_span(sig, reference_span(ref, params), params)
 
 
 class ReferenceAccumulator:
@@ -373,6 +462,7 @@ class ReferenceAccumulator:
         self._length = _reference_length(length)
         self._buffer: FloatArray | None = None
         self._sum: FloatArray | None = None
+        self._mean: FloatArray | None = None
         self._count = 0
         self._next = 0
 
@@ -387,19 +477,26 @@ class ReferenceAccumulator:
         return self._count
 
     @property
+    def mean(self) -> FloatArray | None:
+        """The mean of the held profiles, or ``None`` if none is held.
+
+        A read-only array that is never changed: every :meth:`add` makes a new one, so its
+        identity tells whether the reference changed. Safe to read from another thread."""
+        return self._mean
+
+    @property
     def reference(self) -> FloatArray | None:
-        """The mean of the held profiles (a new array), or ``None`` if none is held.
+        """The mean of the held profiles (a new, writable array), or ``None`` if none is held.
 
         Safe to call from another thread (a live view) while profiles are added."""
-        total, count = self._sum, self._count
-        if total is None or count == 0:
-            return None
-        return total / count
+        mean = self._mean
+        return None if mean is None else mean.copy()
 
     def reset(self) -> None:
         """Forget all profiles."""
         self._buffer = None
         self._sum = None
+        self._mean = None
         self._count = 0
         self._next = 0
 
@@ -420,21 +517,25 @@ class ReferenceAccumulator:
         values = _as_profile("reference", profile)
         if not np.isfinite(values).all():
             return False
-        if self._buffer is None or self._sum is None or self._buffer.shape[1] != values.size:
+        buffer, total = self._buffer, self._sum
+        if buffer is None or total is None or buffer.shape[1] != values.size:
             self.reset()
-            self._buffer = np.empty((self._length, values.size))
-            self._sum = np.zeros(values.size)
+            buffer = self._buffer = np.empty((self._length, values.size))
+            total = self._sum = np.zeros(values.size)
         slot = self._next
         if self._count == self._length:
-            self._sum -= self._buffer[slot]
+            total -= buffer[slot]
         else:
             self._count += 1
-        self._buffer[slot] = values
-        self._sum += values
+        buffer[slot] = values
+        total += values
         self._next = (slot + 1) % self._length
         if self._next == 0:
             # Once per cycle, recompute the sum so that rounding errors cannot pile up.
-            self._sum = self._buffer[: self._count].sum(axis=0)
+            total = self._sum = buffer[: self._count].sum(axis=0)
+        mean = total / self._count
+        mean.setflags(write=False)
+        self._mean = mean
         return True
 
     def _held(self) -> list[FloatArray]:

@@ -14,7 +14,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .edge import EdgeParams, EdgeResult, ReferenceAccumulator, arrival_time, find_edge
+from .edge import (
+    EdgeParams,
+    EdgeResult,
+    ReferenceAccumulator,
+    ReferenceSpan,
+    arrival_time,
+    find_edge,
+    find_edge_in_span,
+    reference_span,
+)
 from .errors import InvalidEdgeSettings
 from .roi import RoiSetting
 
@@ -188,18 +197,23 @@ class ShotTiming:
 
 
 _NO_EDGE = EdgeResult(math.nan, math.nan, math.nan, False)
+_REFERENCE_SHOT = ShotTiming(True, _NO_EDGE, math.nan)
 
 
 class EdgeTracker:
     """Classifies shots, keeps the reference average and finds edges on X-ray shots.
 
     One per service: the reference survives a stop and start of processing, and is reset when
-    the signal ROI changes.
+    the signal ROI changes. What the edge finder derives from the reference alone is kept
+    until the reference or the edge parameters change (without background subtraction; with
+    it, the reference differs from shot to shot).
     """
 
     def __init__(self) -> None:
         self._references = ReferenceAccumulator()
         self._roi: RoiSetting = None
+        self._span_of: tuple[npt.NDArray[np.float64], EdgeParams] | None = None
+        self._span: ReferenceSpan | None = None
 
     @property
     def reference(self) -> npt.NDArray[np.float64] | None:
@@ -234,21 +248,35 @@ class EdgeTracker:
         signal: npt.NDArray[np.float64] | None,
         background: npt.NDArray[np.float64] | None,
     ) -> ShotTiming:
-        if roi_signal != self._roi:
-            self._references.reset()
+        references = self._references
+        if roi_signal is not self._roi and roi_signal != self._roi:
+            references.reset()
             self._roi = roi_signal
-        if self._references.length != settings.reference_length:
-            self._references.resize(settings.reference_length)
-        kind = self.classify(settings, pulse_id, lookup)
+        if references.length != settings.reference_length:
+            references.resize(settings.reference_length)
+        rule = settings.reference
+        kind = (
+            pulse_id % rule.period != rule.signal_offset
+            if type(rule) is PulseIdClassifier
+            else self.classify(settings, pulse_id, lookup)
+        )
         if isinstance(kind, str):
             return ShotTiming(False, _NO_EDGE, math.nan, kind)
         if signal is None:
             return ShotTiming(kind, _NO_EDGE, math.nan, "edge_no_signal_profile")
         if kind:
-            self._references.add(signal)
-            return ShotTiming(True, _NO_EDGE, math.nan)
-        reference = self._references.reference
+            references.add(signal)
+            return _REFERENCE_SHOT
+        reference = references.mean
         if reference is None or reference.size != signal.size:
             return ShotTiming(False, _NO_EDGE, math.nan, "edge_no_reference")
-        edge = find_edge(signal, reference, settings.params, background)
+        params = settings.params
+        if params.background_subtraction and background is not None:
+            edge = find_edge(signal, reference, params, background)
+        else:
+            span_of = self._span_of
+            if span_of is None or span_of[0] is not reference or span_of[1] is not params:
+                self._span = reference_span(reference, params)
+                self._span_of = (reference, params)
+            edge = find_edge_in_span(signal, self._span, params)
         return ShotTiming(False, edge, arrival_time(edge.position, settings.calibration))

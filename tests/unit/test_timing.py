@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from psen_processing.channels import ChannelNames
@@ -22,6 +24,8 @@ from psen_processing.timing import (
     PulseIdClassifier,
     ShotTiming,
 )
+
+from .edge_oracle import PlainReferences, plain_find_edge
 
 MODEL = SpectrumModel(width=600, envelope_centre=300, envelope_fwhm=360, edge_depth=0.2)
 ROI = Roi(0, 600, 0, 10)
@@ -154,3 +158,131 @@ def test_background_subtraction_scales_the_background_to_the_signal_rows() -> No
     # would remove only a quarter of it
     assert np.mean(restored) > 1.6 * np.mean(diluted if diluted else [1e-9])
     assert np.mean(restored) == pytest.approx(model.edge_depth, rel=0.2)
+
+
+# --- the tracker against the plain method, shot by shot ---------------------------------------
+
+
+class PlainTracker:
+    """What the tracker should give, from the plain oracle (no state beyond the held list)."""
+
+    def __init__(self) -> None:
+        self.references = PlainReferences(16)
+        self.roi: Roi | None = None
+
+    def update(
+        self,
+        settings: EdgeDetectionSettings,
+        roi: Roi,
+        is_reference: bool,
+        signal: npt.NDArray[np.float64],
+        background: npt.NDArray[np.float64] | None,
+    ) -> tuple[float, float, float, bool] | str | None:
+        if roi != self.roi:
+            self.references.reset()
+            self.roi = roi
+        if self.references.length != settings.reference_length:
+            self.references.resize(settings.reference_length)
+        if is_reference:
+            self.references.add(signal)
+            return None
+        mean = self.references.mean
+        if mean is None or mean.size != signal.size:
+            return "edge_no_reference"
+        return plain_find_edge(signal, mean, settings.params, background)
+
+
+def test_tracker_gives_what_the_plain_method_gives_shot_by_shot() -> None:
+    """Runs of X-ray shots on one reference, rejected references, parameter, reference length,
+    background and ROI changes: every X-ray shot's edge is the plain method's."""
+    rng = np.random.default_rng(9)
+    roi = Roi(0, 600, 0, 10)
+    settings = EdgeDetectionSettings(
+        enabled=True,
+        reference=ChannelClassifier("I0", 0.5),
+        reference_length=4,
+        calibration=(1.0, 2.0),
+    )
+    tracker, plain = EdgeTracker(), PlainTracker()
+    checked: list[ShotTiming] = []
+
+    def shot(is_reference: bool, **kw: Any) -> None:
+        signal = kw.get("signal")
+        if signal is None:
+            edge = None if is_reference else float(rng.uniform(100, 500))
+            signal = spectrum(kw.get("model", MODEL), rng, edge)
+        background = kw.get("background")
+        intensity = 0.0 if is_reference else 1.0
+        got = tracker.update(
+            settings,
+            roi_signal=kw.get("roi", roi),
+            pulse_id=len(checked),
+            lookup=lambda name: np.float64(intensity) if name == "I0" else None,
+            signal=signal,
+            background=background,
+        )
+        expected = plain.update(settings, kw.get("roi", roi), is_reference, signal, background)
+        assert got.is_reference == is_reference
+        if expected is None:
+            assert got.problem is None and not got.edge.found
+        elif isinstance(expected, str):
+            assert got.problem == expected
+        else:
+            assert got.problem is None
+            for value, wanted in zip(
+                (got.edge.position, got.edge.amplitude, got.edge.fwhm), expected[:3], strict=True
+            ):
+                assert value == pytest.approx(wanted, rel=1e-9, nan_ok=True)
+            assert got.edge.found == expected[3]
+            assert got.arrival_time == pytest.approx(1.0 + 2.0 * expected[0], nan_ok=True)
+        checked.append(got)
+
+    shot(False)  # no reference yet
+    for _ in range(5):
+        shot(True)
+    for _ in range(4):  # X-ray shots on an unchanged reference
+        shot(False)
+    shot(True, signal=np.full(600, np.nan))  # rejected: the reference stays
+    shot(False)
+    shot(False, signal=np.where(np.arange(600) == 300, np.nan, spectrum(MODEL, rng, 250.0)))
+    # other parameters, same reference
+    settings = settings.updated({"reference_threshold": 0.4, "fit_fraction": 0.5})
+    shot(False)
+    shot(False)
+    rising = replace(MODEL, edge_direction="rising")
+    settings = settings.updated({"direction": "rising"})
+    shot(False, model=rising)
+    settings = settings.updated({"direction": "falling", "reference_length": 2})
+    shot(False)
+    shot(True)
+    shot(True)
+    shot(False)
+    # background subtraction: the reference differs from shot to shot
+    settings = settings.updated({"background_subtraction": True})
+    for _ in range(3):
+        shot(False, background=rng.normal(50.0, 5.0, 600))
+    shot(False, background=None)
+    settings = settings.updated({"background_subtraction": False})
+    # an equal ROI keeps the reference; another one starts a new one
+    shot(False, roi=Roi(0, 600, 0, 10))
+    shot(False, roi=Roi(0, 600, 1, 10))
+    shot(True, roi=Roi(0, 600, 1, 10))
+    shot(False, roi=Roi(0, 600, 1, 10))
+    shot(False, roi=Roi(0, 600, 1, 10), signal=spectrum(MODEL, rng, 300.0)[:500])
+    found = [s.edge.found for s in checked if not s.is_reference and s.problem is None]
+    assert sum(found) >= 10 and not all(found)
+
+
+def test_tracker_reference_is_a_copy_the_caller_may_change() -> None:
+    rng = np.random.default_rng(10)
+    settings = EdgeDetectionSettings(enabled=True, reference_length=4)
+    tracker = EdgeTracker()
+    for pulse_id in range(1, 9, 2):
+        _update(tracker, settings, pulse_id, signal=spectrum(MODEL, rng, None))
+    signal = spectrum(MODEL, rng, 300.0)
+    before = _update(tracker, settings, 10, signal=signal)
+    reference = tracker.reference
+    assert reference is not None and reference is not tracker.reference
+    reference[:] = 1.0  # e.g. a live view scribbling on what it was given
+    after = _update(tracker, settings, 12, signal=signal)
+    assert before.edge.found and after.edge == before.edge
