@@ -443,9 +443,7 @@ def per_thread_ms(
     if start is None or end is None or frames <= 0:
         return {}
     spent = {name: (end[name] - start.get(name, 0.0)) / frames for name in end}
-    return {
-        name: ms for name, ms in sorted(spent.items(), key=lambda kv: -kv[1]) if ms >= 0.001
-    }
+    return {name: ms for name, ms in sorted(spent.items(), key=lambda kv: -kv[1]) if ms >= 0.001}
 
 
 def measure_rounds(
