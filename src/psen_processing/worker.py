@@ -241,9 +241,9 @@ class Worker:
             reason = outcome.skip_reason or "unknown"
             stats.skipped(reason, outcome.problems[0][1] if outcome.problems else reason)
             return
-        if self._on_frame is not None:
-            self._on_frame(outcome)
         delivered = self._send(sink, outcome.parts)
+        if self._on_frame is not None:  # after the send: it adds nothing to the latency
+            self._on_frame(outcome)
         stats.frame(
             outcome.pulse_id,
             received_at,
