@@ -34,6 +34,9 @@ __all__ = ["live_page_address", "main", "parse_args"]
 
 log = logging.getLogger("psen_processing")
 
+GIL_SWITCH_INTERVAL_S = 0.0005
+"""How long another thread may hold the interpreter while the processing loop waits for it."""
+
 _STREAM = re.compile(r"^tcp://(?P<host>[A-Za-z0-9_.\-]+|\[[0-9A-Fa-f:.]+\]):(?P<port>\d{1,5})$")
 
 
@@ -171,6 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # The REST thread (live page, statistics) shares the interpreter with the processing loop:
+    # a waiting loop gets the interpreter back within this interval (Python's default is 5 ms).
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     simulate = args.input_stream is None
     sender: CameraSender | None = None
     camera: SimulatedCamera | None = None

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import orjson
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -175,9 +176,16 @@ def install_live_view(app: FastAPI, service: PsenService) -> None:
     def index() -> HTMLResponse:
         return HTMLResponse(page, headers={"Cache-Control": "no-cache"})
 
-    @app.get("/live", summary="Latest profiles, edge, history and counters for the live view")
-    def live() -> JSONResponse:
-        return JSONResponse(live_snapshot(service), headers={"Cache-Control": "no-store"})
+    @app.get(
+        "/live",
+        summary="Latest profiles, edge, history and counters for the live view",
+        response_class=JSONResponse,
+    )
+    def live() -> Response:
+        # orjson writes the ~70 kB of numbers about 15 times faster than the json module, and
+        # the processing loop waits for the interpreter while either holds it
+        body = orjson.dumps(live_snapshot(service))
+        return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
     @app.get(
         "/live/image.png",

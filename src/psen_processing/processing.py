@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -61,6 +62,8 @@ class ImageRows(Protocol):
 
     def rows(self, start: int, stop: int) -> npt.NDArray[np.generic]: ...
 
+    def picked_rows(self, rows: Sequence[int]) -> npt.NDArray[np.generic]: ...
+
 
 @dataclass(frozen=True, slots=True)
 class ArrayRows:
@@ -73,6 +76,9 @@ class ArrayRows:
 
     def rows(self, start: int, stop: int) -> npt.NDArray[np.generic]:
         return self.array[start:stop]
+
+    def picked_rows(self, rows: Sequence[int]) -> npt.NDArray[np.generic]:
+        return self.array[list(rows)]
 
 
 def _profile(

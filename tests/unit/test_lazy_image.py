@@ -41,6 +41,41 @@ def test_rows_equal_the_whole_image(
     np.testing.assert_array_equal(lazy.whole(), image)
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    height=st.integers(1, 70),
+    width=st.integers(1, 300),
+    dtype=st.sampled_from(["<u2", ">u2", "<f4", "u1", ">i8"]),
+    compression=st.sampled_from(COMPRESSIONS),
+    data=st.data(),
+)
+def test_picked_rows_equal_the_whole_image_rows(
+    height: int, width: int, dtype: str, compression: str, data: st.DataObject
+) -> None:
+    image = _image(height, width, dtype, seed=height * width)
+    message = Decoder().decode(encode_message(1, [("img", image)], compression=compression))
+    lazy = message.image("img")
+    assert lazy is not None
+    rows = sorted(data.draw(st.sets(st.integers(0, height - 1), max_size=height)))
+    picked = lazy.picked_rows(rows)
+    assert picked.shape == (len(rows), width)
+    np.testing.assert_array_equal(picked, image[rows])
+
+
+def test_picked_rows_in_a_corrupt_block_are_refused() -> None:
+    image = _image(256, 1024, "<u2")  # 4096-element blocks: 4 rows each
+    raw = encode_message(1, [("img", image)], compression="bitshuffle_lz4")
+    damaged = bytearray(raw[2])
+    damaged[-200:] = b"\xff" * 200  # the last block is garbage
+    parts = [*raw[:2], bytes(damaged), raw[3]]
+    lazy = Decoder(validate_sizes=False).decode(parts).image("img")
+    assert lazy is not None
+    np.testing.assert_array_equal(lazy.picked_rows([1, 9, 200]), image[[1, 9, 200]])
+    with pytest.raises(ProtocolError) as caught:
+        lazy.picked_rows([1, 255])
+    assert caught.value.reason == "corrupt_compressed_data"
+
+
 def test_only_the_blocks_under_the_rows_are_decoded() -> None:
     image = _image(256, 1024, "<u2")  # 4096-element blocks: 4 rows each
     raw = encode_message(1, [("img", image)], compression="bitshuffle_lz4")[2]

@@ -11,6 +11,7 @@ transposes the bits back.
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 
 import bitshuffle
 import lz4.block
@@ -164,6 +165,37 @@ class BitshuffleLz4Value:
                 self._raw_block(index)
             raise _corrupt(f"blocks {first} to {last} decode to {len(data)} bytes, not {expected}")
         return data
+
+    def full_blocks(self, indices: Sequence[int]) -> npt.NDArray[np.generic]:
+        """Full blocks ``indices`` (ascending, each below ``full_block_count``) decoded, as an
+        array of shape ``(len(indices), block)``: many scattered blocks for one decoder pass."""
+        if not indices:
+            return np.empty((0, self.block), dtype=self.dtype)
+        if indices[-1] >= self._full_blocks:
+            raise ValueError(f"block {indices[-1]} is not a full block")
+        self._offset(indices[-1] + 1)
+        offsets, view, decode = self._offsets, self._view, lz4.block.decompress
+        size = self.block * self.dtype.itemsize
+        try:
+            chunks = [
+                decode(view[offsets[i] + 4 : offsets[i + 1]], uncompressed_size=size)
+                for i in indices
+            ]
+        except lz4.block.LZ4BlockError:
+            chunks = []
+        data = b"".join(chunks)
+        if len(data) != size * len(indices):  # name the block that failed
+            for index in indices:
+                self._raw_block(index)
+            raise _corrupt(f"blocks {indices[0]} to {indices[-1]} do not decode")
+        shuffled = np.frombuffer(data, dtype=self.dtype)
+        decoded: npt.NDArray[np.generic] = bitshuffle.bitunshuffle(shuffled, self.block)
+        return decoded.reshape(len(indices), self.block)
+
+    @property
+    def full_block_count(self) -> int:
+        """Blocks of ``block`` elements; a shorter block and a raw tail may follow."""
+        return self._full_blocks
 
     def all(self) -> npt.NDArray[np.generic]:
         """The whole array, checking that the data ends exactly where it should."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -53,6 +55,27 @@ class LazyImage:
             flat = decompress(self._raw, spec.compression, self.dtype, spec.big_endian)
             self._whole = flat.reshape(self.height, self.width)
         return self._whole
+
+    def picked_rows(self, rows: Sequence[int]) -> npt.NDArray[np.generic]:
+        """Rows ``rows`` (ascending indices) as an array of shape ``(len(rows), width)``,
+        decoding each compression block they lie in once (a thumbnail picks every n-th row)."""
+        blocks = self._blocks
+        if blocks is None or self._whole is not None:
+            return self.whole()[list(rows)]
+        width, block = self.width, blocks.block
+        out = np.empty((len(rows), width), dtype=self.dtype)
+        spans = [(r * width // block, ((r + 1) * width - 1) // block) for r in rows]
+        needed = sorted({i for first, last in spans for i in range(first, last + 1)})
+        full = [i for i in needed if i < blocks.full_block_count]
+        decoded = blocks.full_blocks(full).reshape(-1)
+        where = {index: k * block for k, index in enumerate(full)}
+        for k, (row, (first, last)) in enumerate(zip(rows, spans, strict=True)):
+            if last < blocks.full_block_count:  # its blocks lie next to each other in `decoded`
+                start = where[first] + row * width - first * block
+                out[k] = decoded[start : start + width]
+            else:
+                out[k] = self.rows(row, row + 1)[0]
+        return out
 
     def rows(self, start: int, stop: int) -> npt.NDArray[np.generic]:
         """Rows ``[start, stop)`` as an array of shape ``(stop - start, width)``."""
