@@ -254,12 +254,7 @@ class EdgeTracker:
             self._roi = roi_signal
         if references.length != settings.reference_length:
             references.resize(settings.reference_length)
-        rule = settings.reference
-        kind = (
-            pulse_id % rule.period != rule.signal_offset
-            if type(rule) is PulseIdClassifier
-            else self.classify(settings, pulse_id, lookup)
-        )
+        kind = self.classify(settings, pulse_id, lookup)
         if isinstance(kind, str):
             return ShotTiming(False, _NO_EDGE, math.nan, kind)
         if signal is None:
