@@ -19,7 +19,6 @@ from .codec import Decoder, LazyImage
 from .edge import EdgeParams
 from .pipeline import FrameOutcome
 from .processing import ArrayRows, ImageRows
-from .roi import Roi, RoiSetting
 from .timing import ShotTiming
 
 __all__ = [
@@ -91,17 +90,6 @@ def downsample(profile: npt.ArrayLike, max_points: int) -> tuple[FloatArray, int
     if whole < array.size:
         blocks = np.append(blocks, array[whole:].mean())
     return blocks, step
-
-
-def background_on_signal_scale(
-    background: FloatArray | None, roi_signal: RoiSetting, roi_background: RoiSetting
-) -> FloatArray | None:
-    """The background profile scaled to the signal ROI's rows, as the edge detection uses it."""
-    if background is None or not isinstance(roi_signal, Roi):
-        return None
-    if not isinstance(roi_background, Roi):
-        return None
-    return background * (roi_signal.size_y / roi_background.size_y)
 
 
 def normalised_signal(

@@ -18,7 +18,6 @@ from fastapi.staticfiles import StaticFiles
 from .channels import ChannelNames
 from .errors import ProtocolError
 from .live import (
-    background_on_signal_scale,
     downsample,
     floats,
     image_of,
@@ -27,6 +26,7 @@ from .live import (
 )
 from .pipeline import FrameOutcome
 from .png import encode_png
+from .processing import background_on_signal_scale
 from .roi import roi_to_json
 from .service import PsenService
 

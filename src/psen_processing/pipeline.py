@@ -22,8 +22,12 @@ from .codec import (
 )
 from .codec.compression import Buffer
 from .errors import ProtocolError
-from .processing import FrameResult, ProcessingSettings, process_image
-from .roi import Roi
+from .processing import (
+    FrameResult,
+    ProcessingSettings,
+    background_on_signal_scale,
+    process_image,
+)
 from .timing import EdgeTracker, ShotTiming
 
 __all__ = ["FrameOutcome", "FrameProcessor"]
@@ -47,18 +51,6 @@ class FrameOutcome:
     timing: ShotTiming | None = None
     image_parts: list[Any] | None = None
     """The image channel alone, as a message for viewers (when the processor forwards it)."""
-
-
-def _background_on_signal_scale(
-    settings: ProcessingSettings, background: npt.NDArray[np.float64] | None
-) -> npt.NDArray[np.float64] | None:
-    """The background profile scaled to the signal ROI's number of rows (profiles are sums)."""
-    if background is None:
-        return None
-    signal, roi = settings.roi_signal, settings.roi_background
-    if not isinstance(signal, Roi) or not isinstance(roi, Roi):
-        return None
-    return background * (signal.size_y / roi.size_y)
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +190,9 @@ class FrameProcessor:
                 pulse_id=pulse_id,
                 lookup=message.value,
                 signal=signal,
-                background=_background_on_signal_scale(settings, background)
+                background=background_on_signal_scale(
+                    background, settings.roi_signal, settings.roi_background
+                )
                 if edge_settings.params.background_subtraction
                 else None,
             )

@@ -13,7 +13,14 @@ import numpy.typing as npt
 from .roi import Roi, RoiSetting, column_sums, roi_to_json
 from .timing import EdgeDetectionSettings
 
-__all__ = ["ArrayRows", "FrameResult", "ImageRows", "ProcessingSettings", "process_image"]
+__all__ = [
+    "ArrayRows",
+    "FrameResult",
+    "ImageRows",
+    "ProcessingSettings",
+    "background_on_signal_scale",
+    "process_image",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,3 +112,15 @@ def process_image(
     signal = _profile(image, settings.roi_signal, "roi_signal", problems)
     background = _profile(image, settings.roi_background, "roi_background", problems)
     return FrameResult(signal, background, tuple(problems))
+
+
+def background_on_signal_scale(
+    background: npt.NDArray[np.float64] | None, roi_signal: RoiSetting, roi_background: RoiSetting
+) -> npt.NDArray[np.float64] | None:
+    """The background profile scaled to the signal ROI's number of rows (profiles are sums),
+    as the edge detection subtracts it; None without a background profile or either ROI."""
+    if background is None or not isinstance(roi_signal, Roi):
+        return None
+    if not isinstance(roi_background, Roi):
+        return None
+    return background * (roi_signal.size_y / roi_background.size_y)

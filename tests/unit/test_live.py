@@ -18,7 +18,6 @@ from psen_processing.codec import ChannelForwarder, Decoder, encode_message
 from psen_processing.edge import EdgeParams, EdgeResult
 from psen_processing.live import (
     LiveRecorder,
-    background_on_signal_scale,
     downsample,
     floats,
     image_of,
@@ -27,7 +26,7 @@ from psen_processing.live import (
 )
 from psen_processing.pipeline import FrameOutcome, FrameProcessor
 from psen_processing.png import encode_png
-from psen_processing.processing import ProcessingSettings
+from psen_processing.processing import ProcessingSettings, background_on_signal_scale
 from psen_processing.roi import Roi
 from psen_processing.timing import ShotTiming
 
