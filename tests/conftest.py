@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import zmq
 
 from psen_processing import PsenProcessingClient
@@ -38,6 +40,31 @@ def wait_until(predicate: Callable[[], object], timeout: float = 10.0, what: str
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout} s waiting for {what or predicate}")
         time.sleep(0.01)
+
+
+def command_line(
+    input_stream: str, rest: int, settings: Path, *extra: str, output: int | None = None
+) -> list[str]:
+    """The ``psen_processing`` command for PREFIX, REST on loopback at ``rest``."""
+    return [
+        *(sys.executable, "-m", "psen_processing.cli", input_stream, PREFIX),
+        *("-o", str(output if output is not None else free_port()), "-r", str(rest)),
+        *("--rest_api_interface", "127.0.0.1", "--settings_file", str(settings), *extra),
+    ]
+
+
+def wait_for_rest(rest: int, status: str | None = None, timeout: float = 30.0) -> None:
+    """Poll until the service process's REST API at ``rest`` answers (with ``status``)."""
+    url = f"http://127.0.0.1:{rest}/status"
+
+    def answers() -> bool:
+        try:
+            reply = requests.get(url, timeout=1)
+        except requests.ConnectionError:
+            return False
+        return reply.ok and (status is None or reply.json()["status"] == status)
+
+    wait_until(answers, timeout, f"the REST API of the service process on port {rest}")
 
 
 @pytest.fixture

@@ -18,7 +18,13 @@ from psen_processing import PsenProcessingClient
 from psen_processing.cli import live_page_address, parse_args
 from psen_processing.codec import Decoder, encode_message
 
-from ..conftest import IMAGE, PREFIX, Source, free_port, wait_until
+from ..conftest import (
+    IMAGE,
+    Source,
+    command_line,
+    free_port,
+    wait_for_rest,
+)
 
 COMMAND = [sys.executable, "-m", "psen_processing.cli"]
 
@@ -77,16 +83,7 @@ def test_service_process_end_to_end(
     rest, output = free_port(), free_port()
     settings = tmp_path / "cam.json"
     process = subprocess.Popen(
-        [
-            *(*COMMAND, source.address, PREFIX, "-o", str(output), "-r", str(rest)),
-            *(
-                "--rest_api_interface",
-                "127.0.0.1",
-                "--auto_start",
-                "--settings_file",
-                str(settings),
-            ),
-        ],
+        command_line(source.address, rest, settings, "--auto_start", output=output),
         env=_env(tmp_path),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -95,15 +92,8 @@ def test_service_process_end_to_end(
     sink = zmq_context.socket(zmq.PULL)
     sink.setsockopt(zmq.LINGER, 0)
     try:
+        wait_for_rest(rest, "processing")
         client = PsenProcessingClient(f"http://127.0.0.1:{rest}", timeout=2)
-
-        def answers() -> bool:
-            try:
-                return client.get_status() == "processing"
-            except requests.ConnectionError:
-                return False
-
-        wait_until(answers, 30, "the REST API of the service process")
         client.set_roi_signal([0, 5, 0, 2])
         sink.connect(f"tcp://127.0.0.1:{output}")
         source.send(encode_message(42, [(IMAGE, np.ones((2, 5), dtype=np.uint16))]))

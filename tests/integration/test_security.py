@@ -21,7 +21,13 @@ import psen_processing
 from psen_processing import PsenProcessingClient
 from psen_processing.cli import parse_args
 
-from ..conftest import PREFIX, Running, Source, free_port, wait_until
+from ..conftest import (
+    Running,
+    Source,
+    command_line,
+    free_port,
+    wait_for_rest,
+)
 
 TOKEN = "s3cret-token-0123456789"
 
@@ -141,35 +147,14 @@ def test_the_command_binds_rest_to_loopback_and_takes_the_token_from_the_environ
 ) -> None:
     rest = free_port()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "psen_processing.cli",
-            source.address,
-            PREFIX,
-            "-o",
-            str(free_port()),
-            "-r",
-            str(rest),
-            "--rest_api_interface",
-            "127.0.0.1",
-            "--settings_file",
-            str(tmp_path / "cam.json"),
-        ],
+        command_line(source.address, rest, tmp_path / "cam.json"),
         env={**os.environ, "PSEN_PROCESSING_API_TOKEN": TOKEN},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
         url = f"http://127.0.0.1:{rest}"
-
-        def answers() -> bool:
-            try:
-                return requests.get(f"{url}/status", timeout=1).ok
-            except requests.ConnectionError:
-                return False
-
-        wait_until(answers, 30, "the REST API of the service process")
+        wait_for_rest(rest)
         assert _listening_addresses(rest) == ["0100007F"]  # 127.0.0.1, and nothing else
         assert requests.post(f"{url}/roi_signal", json=None, timeout=5).status_code == 401
         headers = {"Authorization": f"Bearer {TOKEN}"}

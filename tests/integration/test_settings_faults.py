@@ -10,13 +10,11 @@ import sys
 import time
 from pathlib import Path
 
-import requests
-
 from psen_processing import PsenProcessingClient
 from psen_processing.roi import Roi
 from psen_processing.settings import SettingsStore
 
-from ..conftest import PREFIX, free_port, wait_until
+from ..conftest import command_line, free_port, wait_for_rest
 
 # Saves settings whose numbers grow with every save, as fast as it can, until it is killed.
 # The calibration makes the file about 20 KB: a torn write could not go unseen.
@@ -81,36 +79,15 @@ def test_corrupt_settings_file_at_start_is_reported_kept_aside_and_defaults_used
     settings.write_bytes(garbage)
     rest = free_port()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "psen_processing.cli",
-            "tcp://127.0.0.1:1",
-            PREFIX,
-            "-o",
-            str(free_port()),
-            "-r",
-            str(rest),
-            "--rest_api_interface",
-            "127.0.0.1",
-            "--settings_file",
-            str(settings),
-        ],
+        command_line("tcp://127.0.0.1:1", rest, settings),
         env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "xdg")},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     try:
+        wait_for_rest(rest, "stopped")
         client = PsenProcessingClient(f"http://127.0.0.1:{rest}", timeout=2)
-
-        def answers() -> bool:
-            try:
-                return client.get_status() == "stopped"
-            except requests.ConnectionError:
-                return False
-
-        wait_until(answers, 30, "the REST API of the service process")
         problem = client.get_statistics()["settings_problem"]
         assert str(settings) in problem and "started with defaults" in problem
         aside = [p for p in settings.parent.iterdir() if p.name.startswith("cam.json.corrupt-")]
