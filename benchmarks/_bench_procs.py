@@ -150,14 +150,17 @@ def load_frame_set(path: str) -> FrameSet:
     return frame_set
 
 
-def cpu_ticks(pid: int) -> int:
-    """utime + stime of a process, in clock ticks (``os.sysconf('SC_CLK_TCK')`` per second)."""
-    with open(f"/proc/{pid}/stat", "rb") as handle:
-        fields = handle.read().rsplit(b")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
+def cpu_ticks(pids: tuple[int, ...]) -> int:
+    """utime + stime of processes, in clock ticks (``os.sysconf('SC_CLK_TCK')`` per second)."""
+    ticks = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks
 
 
-def thread_runtimes_ms(pid: int) -> dict[str, float] | None:
+def thread_runtimes_ms(pids: tuple[int, ...]) -> dict[str, float] | None:
     """Each thread's ``se.sum_exec_runtime`` (ms, ns resolution) from ``/proc/<pid>/task/*/sched``,
     keyed ``"NAME (TID)"``.
 
@@ -166,14 +169,15 @@ def thread_runtimes_ms(pid: int) -> dict[str, float] | None:
     """
     out: dict[str, float] = {}
     try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{tid}/comm", encoding="utf-8") as handle:
-                name = handle.read().strip()
-            with open(f"/proc/{pid}/task/{tid}/sched", encoding="ascii") as handle:
-                for line in handle:
-                    if line.startswith("se.sum_exec_runtime"):
-                        out[f"{name} ({tid})"] = float(line.split(":", 1)[1])
-                        break
+        for pid in pids:
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{tid}/comm", encoding="utf-8") as handle:
+                    name = handle.read().strip()
+                with open(f"/proc/{pid}/task/{tid}/sched", encoding="ascii") as handle:
+                    for line in handle:
+                        if line.startswith("se.sum_exec_runtime"):
+                            out[f"{name} ({tid})"] = float(line.split(":", 1)[1])
+                            break
     except (OSError, ValueError):
         return None
     return out or None
@@ -398,7 +402,8 @@ class ReceiverSpec:
     frame_set_path: str
     address: str
     """The DUT's output stream."""
-    dut_pid: int
+    dut_pids: tuple[int, ...]
+    """The DUT's processes (their CPU is summed)."""
     service: bool
     """Check the service's results too (not only that the input channels are passed on)."""
 
@@ -436,14 +441,18 @@ def receiver_main(spec: ReceiverSpec, conn: Connection, parent: int) -> None:
             command = _command(conn, parent)
             if not isinstance(command, Expect):
                 break
-            conn.send(_receive(sock, checker, spec.dut_pid, command, conn))
+            conn.send(_receive(sock, checker, spec.dut_pids, command, conn))
     finally:
         sock.close(linger=0)
         context.term()
 
 
 def _receive(
-    sock: zmq.Socket[Any], checker: _Checker, dut_pid: int, phase: Expect, conn: Connection
+    sock: zmq.Socket[Any],
+    checker: _Checker,
+    dut_pids: tuple[int, ...],
+    phase: Expect,
+    conn: Connection,
 ) -> PhaseResult:
     result = PhaseResult(expected=phase.count)
     layouts: dict[str, int] = {}
@@ -471,16 +480,16 @@ def _receive(
             result.first_time = now
         result.last_time = now
         if result.received == phase.warmup:
-            result.cpu_start = cpu_ticks(dut_pid)
-            result.runtimes_start = thread_runtimes_ms(dut_pid)
+            result.cpu_start = cpu_ticks(dut_pids)
+            result.runtimes_start = thread_runtimes_ms(dut_pids)
             conn.send(("warm", now))
         elif result.received > phase.warmup:
             result.latencies_ms.append((now - send_time) * 1e3)
             if phase.check and pulse_id % 20 in (0, 11):
                 _check(result, checker, pulse_id, parts, send_time)
     if result.received > phase.warmup:
-        result.cpu_end = cpu_ticks(dut_pid)
-        result.runtimes_end = thread_runtimes_ms(dut_pid)
+        result.cpu_end = cpu_ticks(dut_pids)
+        result.runtimes_end = thread_runtimes_ms(dut_pids)
     result.lost += end - next_id
     return result
 

@@ -86,6 +86,7 @@ from _bench_procs import (
     save_frame_set,
     sender_main,
 )
+from _scale_out import pipeline_main
 from psen_processing.synthetic import SpectrumModel, image, useful_range
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -329,22 +330,29 @@ def run_phase(
     return result, sent
 
 
-def start_links(session: Session, dut: str, frame_path: Path, settings: Path) -> tuple[Links, int]:
-    """Starts sender, DUT and receiver; returns the links to sender and receiver, the DUT's pid."""
+def start_links(
+    session: Session, dut: str, frame_path: Path, settings: Path, workers: int = 0
+) -> tuple[Links, int]:
+    """Starts sender, DUT and receiver; returns the links to sender and receiver, the DUT's pid
+    (``pipeline``: its coordinator's; ``workers`` worker processes are started with it)."""
     sender, s_conn, source_port = session.spawn("sender", sender_main, str(frame_path))
+    source = f"tcp://127.0.0.1:{source_port}"
     if dut == "forwarder":
-        process, _, output_port = session.spawn(
-            "forwarder", forwarder_main, f"tcp://127.0.0.1:{source_port}"
+        process, _, output_port = session.spawn("forwarder", forwarder_main, source)
+        assert process.pid is not None
+        pids: tuple[int, ...] = (process.pid,)
+    elif dut == "pipeline":
+        process, _, (output_port, worker_pids) = session.spawn(
+            "pipeline", pipeline_main, source, str(settings), workers
         )
         assert process.pid is not None
-        dut_pid = process.pid
+        pids = (process.pid, *worker_pids)
     else:
-        output_port, dut_pid = session.start_service(source_port, settings)
-    spec = ReceiverSpec(
-        str(frame_path), f"tcp://127.0.0.1:{output_port}", dut_pid, dut == "service"
-    )
+        output_port, pid = session.start_service(source_port, settings)
+        pids = (pid,)
+    spec = ReceiverSpec(str(frame_path), f"tcp://127.0.0.1:{output_port}", pids, dut != "forwarder")
     receiver, r_conn, _ = session.spawn("receiver", receiver_main, spec)
-    return Links((sender, s_conn), (receiver, r_conn)), dut_pid
+    return Links((sender, s_conn), (receiver, r_conn)), pids[0]
 
 
 # --- one measurement ----------------------------------------------------------------------
@@ -360,6 +368,12 @@ class Plan:
     bursts: int
     """Max-rate runs; the median rate is reported (one run is at the mercy of the scheduler)."""
     rate: float
+    workers: int = 0
+    """Worker processes of the scale-out prototype; 0: it is not measured."""
+
+    @property
+    def duts(self) -> tuple[str, ...]:
+        return (*DUTS, "pipeline") if self.workers else DUTS
 
 
 @dataclass
@@ -390,7 +404,7 @@ def measure(dut: str, frame_path: Path, settings: Path, tmp: Path, plan: Plan) -
     )
     rates: list[float | None] = []
     try:
-        links, _ = start_links(session, dut, frame_path, settings)
+        links, _ = start_links(session, dut, frame_path, settings, plan.workers)
         paced, paced_sent = run_phase(links, paced_phase, plan.rate)
         if paced_sent[3] is not None:
             raise BenchmarkError(f"{dut}: sender: {paced_sent[3]}")
@@ -453,7 +467,7 @@ def measure_rounds(
     slow spell of this shared machine does not fall on one DUT only."""
     out = []
     for index in range(rounds):
-        order = DUTS if index % 2 == 0 else DUTS[::-1]
+        order = plan.duts if index % 2 == 0 else plan.duts[::-1]
         out.append({dut: measure(dut, frame_path, settings, tmp, plan) for dut in order})
     return out
 
@@ -519,21 +533,26 @@ def print_table(
     title: str, results: dict[str, DutResult], baseline: float | None, plan: Plan, rounds: int
 ) -> None:
     fwd, svc = results["forwarder"], results["service"]
+    names = {"pipeline": f"pipeline/{plan.workers}"}
     columns = ("CPU ms/frame", "lat p50 ms", "lat p99 ms", "max rate fps")
     print(f"\n{title}")
     print(f"  {'':10}{columns[0]:>14}{columns[1]:>12}{columns[2]:>12}{columns[3]:>14}  correct")
     for name, r in results.items():
         rate = "LOST" if r.rate_fps is None else f"{r.rate_fps:.1f}"
         cells = f"{fmt(r.cpu_ms):>14}{fmt(r.p50_ms):>12}{fmt(r.p99_ms):>12}{rate:>14}"
-        print(f"  {name:10}{cells}  {correct(r)}")
-    ratios = [
-        ratio(svc.cpu_ms, fwd.cpu_ms),
-        ratio(svc.p50_ms, fwd.p50_ms),
-        ratio(svc.p99_ms, fwd.p99_ms),
-        ratio(svc.rate_fps, fwd.rate_fps),
-    ]
-    text = ["-" if c is None else f"{c:.2f}x" for c in ratios]
-    print(f"  {'ratio':10}{text[0]:>14}{text[1]:>12}{text[2]:>12}{text[3]:>14}")
+        print(f"  {names.get(name, name):10}{cells}  {correct(r)}")
+    for name, r in results.items():
+        if name == "forwarder":
+            continue
+        ratios = [
+            ratio(r.cpu_ms, fwd.cpu_ms),
+            ratio(r.p50_ms, fwd.p50_ms),
+            ratio(r.p99_ms, fwd.p99_ms),
+            ratio(r.rate_fps, fwd.rate_fps),
+        ]
+        text = ["-" if c is None else f"{c:.2f}x" for c in ratios]
+        label = "ratio" if name == "service" else f"ratio {names.get(name, name)}"
+        print(f"  {label:10}{text[0]:>14}{text[1]:>12}{text[2]:>12}{text[3]:>14}")
     ticks = ", ".join(f"{n} {r.cpu_ticks}" for n, r in results.items())
     fine = ", ".join(f"{n} {fmt(r.cpu_fine_ms)}" for n, r in results.items())
     fine_ratio = ratio(svc.cpu_fine_ms, fwd.cpu_fine_ms)
@@ -671,12 +690,13 @@ def run_table(args: argparse.Namespace, tmp: Path) -> bool:
             args.burst or (600 if size <= 1024 else 300),
             args.bursts,
             args.rate,
+            args.pipeline_workers,
         )
         for comp, frame_set in frame_sets.items():
             frame_path = tmp / f"frames-{size}-{comp}.pkl"
             save_frame_set(frame_set, frame_path)
             rounds = measure_rounds(frame_path, settings, tmp, plan, args.rounds)
-            here = {dut: combine([r[dut] for r in rounds]) for dut in DUTS}
+            here = {dut: combine([r[dut] for r in rounds]) for dut in plan.duts}
             frame_path.unlink()
             results.update({(size, comp, dut): r for dut, r in here.items()})
             baseline = None
@@ -771,6 +791,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="smoke run: 1024 only, few frames")
     parser.add_argument("--soak", type=float, metavar="SECONDS", help="memory soak of the service")
+    parser.add_argument(
+        "--pipeline-workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also measure the scale-out prototype (benchmarks/_scale_out.py) with N workers",
+    )
     args = parser.parse_args(argv)
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
     args.compressions = [c for c in args.compressions.split(",") if c]

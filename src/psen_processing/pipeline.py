@@ -30,7 +30,7 @@ from .processing import (
 )
 from .timing import EdgeTracker, ShotTiming
 
-__all__ = ["FrameOutcome", "FrameProcessor"]
+__all__ = ["FrameOutcome", "FrameProcessor", "OpenedFrame", "skipped"]
 
 _FLOAT64 = struct.Struct("<d")
 
@@ -63,6 +63,21 @@ class _ChannelSet:
     background_size: int | None
     timing: bool
     channels: ExtraChannels
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedFrame:
+    """A received message with its headers decoded and its image found (not decoded)."""
+
+    message: Message
+    image: LazyImage | None
+    missing: tuple[str, str] | None
+    """Why there is no image to process (reason, detail), if there is none."""
+
+
+def skipped(error: ProtocolError) -> FrameOutcome:
+    """The outcome of a message skipped for ``error``."""
+    return FrameOutcome(skip_reason=error.reason, problems=((error.reason, str(error)),))
 
 
 class FrameProcessor:
@@ -162,12 +177,31 @@ class FrameProcessor:
         passthrough: Sequence[Any] | None = None,
     ) -> FrameOutcome:
         try:
-            message = self.decoder.decode(buffers)
-            image, missing = self._image(message)
+            opened = self.open(buffers)
+            image = opened.image
             # image rows are decoded here, as the ROIs read them: corrupt data surfaces now
             result = None if image is None else process_image(image, settings)
         except ProtocolError as exc:
-            return FrameOutcome(skip_reason=exc.reason, problems=((exc.reason, str(exc)),))
+            return skipped(exc)
+        return self.complete(opened, result, settings, passthrough)
+
+    def open(self, buffers: Sequence[Buffer]) -> OpenedFrame:
+        """The message and its image, nothing decoded yet. Raises :class:`ProtocolError` for a
+        message to skip."""
+        message = self.decoder.decode(buffers)
+        image, missing = self._image(message)
+        return OpenedFrame(message, image, missing)
+
+    def complete(
+        self,
+        opened: OpenedFrame,
+        result: FrameResult | None,
+        settings: ProcessingSettings,
+        passthrough: Sequence[Any] | None = None,
+    ) -> FrameOutcome:
+        """Edge detection and the output message, given the image's profiles ``result``
+        (computed by :meth:`process`, or elsewhere from the same image and settings)."""
+        message, image, missing = opened.message, opened.image, opened.missing
         pulse_id = message.pulse_id
         problems: list[tuple[str, str]] = [] if missing is None else [missing]
         values: list[bytes | npt.NDArray[np.generic]] = [self._parameters_channel(settings)[1]]

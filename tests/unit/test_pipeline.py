@@ -10,9 +10,11 @@ import pytest
 
 from psen_processing.channels import ChannelNames
 from psen_processing.codec import Decoder, Message, encode_message
-from psen_processing.pipeline import FrameProcessor
-from psen_processing.processing import ProcessingSettings
+from psen_processing.errors import ProtocolError
+from psen_processing.pipeline import FrameProcessor, skipped
+from psen_processing.processing import ProcessingSettings, process_image
 from psen_processing.roi import parse_roi
+from psen_processing.timing import EdgeDetectionSettings
 
 NAMES = ChannelNames("CAM")
 IMAGE = "CAM:FPICTURE"
@@ -248,3 +250,33 @@ def test_image_dtypes(processor: FrameProcessor, dtype: str) -> None:
     assert outcome.image_dtype == np.dtype(dtype).name
     out = decoded(outcome.parts)
     np.testing.assert_allclose(out.array(SIGNAL), numpy_profile(image, [1, 20, 2, 12]), rtol=1e-6)
+
+
+@pytest.mark.parametrize("compression", ["none", "bitshuffle_lz4"])
+def test_profiles_computed_elsewhere_give_the_same_message(
+    image: np.ndarray, compression: str
+) -> None:
+    """``open`` + ``complete`` (the profiles computed apart from the processor, as a worker
+    process would) send exactly what ``process`` sends, edge channels included."""
+    edge = EdgeDetectionSettings().updated(
+        {"enabled": True, "reference": {"mode": "pulse_id", "period": 2, "signal_offset": 0}}
+    )
+    chosen = ProcessingSettings(parse_roi([3, 50, 10, 30]), parse_roi([0, 64, 0, 8]), edge)
+    whole, split = FrameProcessor(NAMES), FrameProcessor(NAMES)
+    for pulse_id in range(1, 7):
+        shot = (image // pulse_id).astype(np.uint16)
+        parts = frame(shot, pulse_id, compression)
+        expected = whole.process(parts, chosen)
+        opened = split.open(parts)
+        assert opened.image is not None and opened.missing is None
+        result = process_image(opened.image, chosen)
+        outcome = split.complete(opened, result, chosen)
+        assert outcome.parts is not None and expected.parts is not None
+        assert [bytes(p) for p in outcome.parts] == [bytes(p) for p in expected.parts]
+        assert outcome.timing == expected.timing
+
+
+def test_open_raises_for_a_message_to_skip(processor: FrameProcessor) -> None:
+    with pytest.raises(ProtocolError) as caught:
+        processor.open([b"{not json", b"{}"])
+    assert skipped(caught.value).skip_reason == caught.value.reason
