@@ -37,7 +37,7 @@ from threadpoolctl import threadpool_limits
 from _bench_procs import HWM, POLL_MS, PREFIX, _orphaned, die_with_parent
 from psen_processing.channels import ChannelNames
 from psen_processing.codec import LazyImage
-from psen_processing.codec.headers import ChannelSpec
+from psen_processing.codec.headers import parse_channel
 from psen_processing.errors import ProtocolError
 from psen_processing.pipeline import FrameProcessor, OpenedFrame, skipped
 from psen_processing.processing import FrameResult, ProcessingSettings, process_image
@@ -50,31 +50,6 @@ MAX_IN_FLIGHT = 8
 
 def _settings(path: str) -> ProcessingSettings:
     return SettingsStore(Path(path)).load().settings
-
-
-def _spec_json(spec: ChannelSpec) -> bytes:
-    return json.dumps(
-        {
-            "name": spec.name,
-            "type": spec.type,
-            "shape": list(spec.shape),
-            "big_endian": spec.big_endian,
-            "compression": spec.compression,
-            "raw": spec.raw,
-        }
-    ).encode()
-
-
-def _spec(data: bytes) -> ChannelSpec:
-    fields = json.loads(data)
-    return ChannelSpec(
-        fields["name"],
-        fields["type"],
-        tuple(fields["shape"]),
-        fields["big_endian"],
-        fields["compression"],
-        fields["raw"],
-    )
 
 
 # --- worker -------------------------------------------------------------------------------
@@ -100,7 +75,7 @@ def worker_main(requests: str, replies: str, settings_path: str, parent: int) ->
                 continue
             seq, spec, value = pull.recv_multipart(copy=False)
             try:
-                image = LazyImage(_spec(spec.bytes), value.buffer)
+                image = LazyImage(parse_channel(json.loads(spec.bytes)), value.buffer)
                 result = process_image(image, settings)
             except ProtocolError as exc:
                 push.send_multipart([seq, b"error", exc.reason.encode(), str(exc).encode()])
@@ -214,7 +189,7 @@ def _open(
     index = opened.message.data_header.positions[name]
     spec = opened.message.data_header.channels[index]
     requests[seq % len(requests)].send_multipart(
-        [_SEQ.pack(seq), _spec_json(spec), frames[2 + 2 * index]], copy=False
+        [_SEQ.pack(seq), json.dumps(spec.raw).encode(), frames[2 + 2 * index]], copy=False
     )
     return _Pending(frames, opened)
 

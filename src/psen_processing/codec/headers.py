@@ -19,6 +19,7 @@ __all__ = [
     "ChannelSpec",
     "DataHeader",
     "MainHeader",
+    "parse_channel",
     "parse_data_header",
     "parse_main_header",
 ]
@@ -159,7 +160,8 @@ def parse_main_header(raw: Buffer) -> MainHeader:
     return MainHeader(pulse_id, hash_, stamp, sec, ns, dh_compression)
 
 
-def _parse_channel(entry: object) -> ChannelSpec:
+def parse_channel(entry: object) -> ChannelSpec:
+    """One channel entry of a data header (a decoded JSON object)."""
     if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
         raise ProtocolError("bad_data_header", f"channel entry without a name: {entry!r}")
     name = entry["name"]
@@ -195,7 +197,7 @@ def parse_data_header(raw: Buffer, dh_compression: str | None) -> DataHeader:
     header = _json(raw, "bad_data_header", "data header")
     if not isinstance(header, dict) or not isinstance(header.get("channels"), list):
         raise ProtocolError("bad_data_header", "data header has no 'channels' list")
-    channels = tuple(_parse_channel(entry) for entry in header["channels"])
+    channels = tuple(parse_channel(entry) for entry in header["channels"])
     parsed = DataHeader(channels, header)
     if len(parsed.positions) != len(channels):
         raise ProtocolError("bad_data_header", "data header names a channel twice")
