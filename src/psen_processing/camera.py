@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import zmq
+from threadpoolctl import threadpool_limits
 
 from .codec import COMPRESSIONS, encode_message
 from .socket_thread import SocketThread
@@ -120,6 +121,9 @@ class CameraSender(SocketThread):
         self.dropped = 0
 
     def _run(self) -> None:
+        # bitshuffle's OpenMP pool would spin a second thread for milliseconds after every
+        # compressed frame: one thread does the work at no extra CPU (this thread only)
+        threadpool_limits(limits=1)
         period = 1.0 / self.camera.config.rate_hz
         pulse_id = self.camera.config.start_pulse_id
         next_at = time.monotonic()

@@ -14,6 +14,7 @@ import orjson
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from threadpoolctl import ThreadpoolController
 
 from .channels import ChannelNames
 from .errors import ProtocolError
@@ -143,6 +144,10 @@ class _Thumbnails:
         self._lock = threading.Lock()
         self._made_from: FrameOutcome | None = None
         self._png: bytes | None = None
+        # The web server's threads have bitshuffle's OpenMP pool at its default size: a
+        # decoder call there would leave a second thread spinning for milliseconds on the
+        # core the stream needs. The limit is set around each thumbnail, in whichever thread.
+        self._pools = ThreadpoolController()
 
     def latest(self) -> tuple[int | None, bytes | None]:
         outcome = self._service.live.latest
@@ -154,7 +159,8 @@ class _Thumbnails:
                 try:
                     image = image_of(outcome, self._names.image)
                     if image is not None:
-                        self._png = encode_png(thumbnail(image))
+                        with self._pools.limit(limits=1):
+                            self._png = encode_png(thumbnail(image))
                 except (ProtocolError, ValueError):
                     pass  # the frame was sent without a usable image: nothing to show
                 self._made_from = outcome

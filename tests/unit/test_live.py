@@ -4,7 +4,10 @@ and forwarding the image channel alone."""
 from __future__ import annotations
 
 import math
+import os
 import struct
+import subprocess
+import sys
 import zlib
 
 import numpy as np
@@ -187,3 +190,64 @@ def test_image_of_an_outcome_and_the_processor_forwarding_it() -> None:
     plain = FrameProcessor(NAMES).process(_message(image), ProcessingSettings())
     assert plain.image_parts is None
     assert image_of(FrameOutcome(), NAMES.image) is None
+
+
+_THUMBNAIL_CHILD = """
+import os, threading, time
+import numpy as np
+from psen_processing.channels import ChannelNames
+from psen_processing.codec import encode_message
+from psen_processing.live import image_of, thumbnail
+from psen_processing.live_page import _Thumbnails
+from psen_processing.pipeline import FrameProcessor
+from psen_processing.processing import ProcessingSettings
+from psen_processing.service import PsenService
+from psen_processing.worker import StreamConfig
+
+names = ChannelNames("CAM")
+image = np.random.default_rng(1).integers(0, 4000, (512, 1024)).astype(np.uint16)
+parts = encode_message(3, [(names.image, image)], compression="bitshuffle_lz4")
+service = PsenService(StreamConfig("tcp://127.0.0.1:1", "CAM"))
+service.live.observe(FrameProcessor(names, forward_image=True).process(parts, ProcessingSettings()))
+
+def threads_started_by(work):
+    # threads that `work` leaves behind in a new thread, as the web server's pool has
+    # (OpenMP at its default size there), counted before that thread ends and takes its
+    # OpenMP workers with it
+    counts = []
+
+    def run():
+        counts.append(len(os.listdir("/proc/self/task")))
+        work()
+        counts.append(len(os.listdir("/proc/self/task")))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    while os.path.exists(f"/proc/self/task/{thread.native_id}"):  # gone for the next count
+        time.sleep(0.001)
+    return counts[1] - counts[0]
+
+results = []
+served = threads_started_by(lambda: results.append(_Thumbnails(service).latest()))
+assert results[0][0] == 3 and results[0][1].startswith(b"\\x89PNG"), results
+unlimited = threads_started_by(lambda: thumbnail(image_of(service.live.latest, names.image)))
+print(served, unlimited)
+"""
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="OpenMP starts no pool on one core")
+def test_the_page_thumbnail_starts_no_openmp_threads_beside_the_stream() -> None:
+    """bitshuffle's OpenMP pool, at its default size, leaves a thread spinning for
+    milliseconds after each call: the web server's threads must not start it."""
+    child = subprocess.run(
+        [sys.executable, "-c", _THUMBNAIL_CHILD],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert child.returncode == 0, child.stderr
+    served, unlimited = map(int, child.stdout.split())
+    assert served == 0, "the thumbnail started OpenMP threads"
+    assert unlimited > 0, "control: the same decode without the limit starts them"

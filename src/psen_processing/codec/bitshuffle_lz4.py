@@ -3,9 +3,14 @@
 The value is a 12-byte header (uncompressed size, int64 BE; block size in bytes, int32 BE), then
 one LZ4 block per bitshuffle block, each prefixed by its compressed size (uint32 BE): ``count //
 block`` full blocks, one shorter block of the leftover elements rounded down to a multiple of 8,
-and the last ``count % 8`` elements stored raw. LZ4 is decoded with python-lz4's bounds-checked
-decoder (bitshuffle's own decoder trusts its input and can crash the process); bitshuffle only
-transposes the bits back.
+and the last ``count % 8`` elements stored raw.
+
+A run of neighbouring blocks is decoded by one call of bitshuffle's compiled decoder, which
+decodes LZ4 with the bounds-checked ``LZ4_decompress_safe`` but trusts each block's size
+prefix: so it is only ever given a byte range whose block chain has been walked and found to
+lie inside the value (a ``tests/unit`` test puts a lying block before an unmapped page to prove
+that the installed decoder reads no further than a block says). When a run fails, python-lz4
+decodes its blocks one by one to name the broken block.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from ..errors import ProtocolError
 __all__ = ["BitshuffleLz4Value"]
 
 _UINT32_BE = struct.Struct(">I")
+_MAX_RUN_BYTES = 2**31 - 1
+"""bitshuffle's Python binding counts elements in a C int."""
 
 
 def _corrupt(message: str) -> ProtocolError:
@@ -81,7 +88,9 @@ class BitshuffleLz4Value:
         return self.block if index < self._full_blocks else self._short
 
     def _offset(self, index: int) -> int:
-        """Where block ``index`` starts (``n_blocks``: where the raw tail starts)."""
+        """Where block ``index`` starts (``n_blocks``: where the raw tail starts).
+
+        Every block before it is then known to lie inside the value."""
         offsets, view = self._offsets, self._view
         end = view.nbytes
         while len(offsets) <= index:
@@ -95,6 +104,7 @@ class BitshuffleLz4Value:
         return offsets[index]
 
     def _raw_block(self, index: int) -> bytes:
+        """Block ``index`` LZ4-decoded alone (still bit-shuffled), or the error naming it."""
         start = self._offset(index)
         stop = self._offset(index + 1)
         expected = self._block_length(index) * self.dtype.itemsize
@@ -108,89 +118,82 @@ class BitshuffleLz4Value:
             raise _corrupt(f"block {index} has {len(data)} bytes, expected {expected}")
         return data
 
-    def _tail(self) -> bytes:
+    def _tail_bytes(self) -> int:
+        """The raw tail's length, once it is known to end exactly at the end of the value."""
         start, end = self._offset(self.n_blocks), self._view.nbytes
         expected = (self.count - self._tail_start) * self.dtype.itemsize
         if end - start != expected:
             raise _corrupt(f"{end - start} trailing bytes, expected {expected}")
-        return bytes(self._view[start:end])
+        return expected
+
+    def _run_length(self, first: int, last: int) -> int:
+        """Elements in blocks ``first`` to ``last`` (none when ``last`` < ``first``)."""
+        if last < first:
+            return 0
+        if last < self._full_blocks:
+            return (last - first + 1) * self.block
+        return (last - first) * self.block + self._short  # ``last`` is the short block
+
+    def _run(self, first: int, last: int, tail: bool) -> npt.NDArray[np.generic]:
+        """Blocks ``first`` to ``last`` (none when ``last`` < ``first``) decoded, followed by
+        the raw tail if ``tail`` (then ``last`` must be the final block)."""
+        start = self._offset(first)
+        stop = self._offset(last + 1)  # every block of the run lies inside the value
+        count = self._run_length(first, last)
+        if tail:
+            stop += self._tail_bytes()
+            count += self.count - self._tail_start
+        if count == 0:
+            return np.empty(0, dtype=self.dtype)
+        if max(stop - start, count * self.dtype.itemsize) > _MAX_RUN_BYTES:
+            return self._run_block_by_block(first, last, tail)
+        data = np.frombuffer(self._view, dtype=np.uint8, count=stop - start, offset=start)
+        try:
+            decoded: npt.NDArray[np.generic] = bitshuffle.decompress_lz4(
+                data, (count,), self.dtype, self.block
+            )
+        except (RuntimeError, ValueError):
+            self._run_block_by_block(first, last, tail)  # names the broken block
+            raise _corrupt(f"blocks {first} to {last} do not decode") from None
+        return decoded
+
+    def _run_block_by_block(self, first: int, last: int, tail: bool) -> npt.NDArray[np.generic]:
+        """What :meth:`_run` gives, one python-lz4 call per block: names a broken block."""
+        chunks = [self._raw_block(index) for index in range(first, last + 1)]
+        if tail:
+            start = self._offset(self.n_blocks)
+            chunks.append(bytes(self._view[start : start + self._tail_bytes()]))
+        shuffled = np.frombuffer(b"".join(chunks), dtype=self.dtype)
+        # bitshuffle leaves a trailing part shorter than 8 elements as it is
+        decoded: npt.NDArray[np.generic] = bitshuffle.bitunshuffle(shuffled, self.block)
+        return decoded
 
     def elements(self, start: int, stop: int) -> npt.NDArray[np.generic]:
         """Elements ``[start, stop)`` of the flat array, decoding only the blocks they lie in."""
         start, stop = max(0, start), min(self.count, stop)
         if start >= stop:
             return np.empty(0, dtype=self.dtype)
-        first = start // self.block
-        last = min((stop - 1) // self.block, self.n_blocks - 1)
+        first = min(start // self.block, self.n_blocks)
+        if stop > self._tail_start:  # the raw tail is read too
+            decoded = self._run(first, self.n_blocks - 1, tail=True)
+        else:
+            decoded = self._run(first, (stop - 1) // self.block, tail=False)
         base = first * self.block
-        raw = self._raw_blocks(first, last) if first <= last else b""
-        # every block but a short last one has the same length: one transpose call does them all
-        shuffled = np.frombuffer(raw, dtype=self.dtype)
-        decoded: npt.NDArray[np.generic] = bitshuffle.bitunshuffle(shuffled, self.block)
-        if stop > self._tail_start:
-            tail = np.frombuffer(self._tail(), dtype=self.dtype)
-            decoded = np.concatenate([decoded, tail]) if decoded.size else tail
-            if not raw:
-                base = self._tail_start
         return decoded[start - base : stop - base]
-
-    def _raw_blocks(self, first: int, last: int) -> bytes:
-        """Blocks ``first`` to ``last`` LZ4-decoded and joined (still bit-shuffled).
-
-        The common case, every block sound, costs one decoder call per block and one length
-        check in all; a block that fails is then found and named by :meth:`_raw_block`.
-        """
-        self._offset(last + 1)  # every offset up to there is known and inside the value
-        offsets, view, decode = self._offsets, self._view, lz4.block.decompress
-        item = self.dtype.itemsize
-        full_stop = min(last + 1, self._full_blocks)
-        size = self.block * item
-        expected = (full_stop - first) * size
-        try:
-            chunks = [
-                decode(view[offsets[i] + 4 : offsets[i + 1]], uncompressed_size=size)
-                for i in range(first, full_stop)
-            ]
-            if last >= self._full_blocks:  # the short block of the leftover elements
-                short = self._short * item
-                chunks.append(
-                    decode(view[offsets[last] + 4 : offsets[last + 1]], uncompressed_size=short)
-                )
-                expected += short
-        except lz4.block.LZ4BlockError:
-            chunks = []
-        data = b"".join(chunks)
-        if len(data) != expected:  # a block failed or came out short: name it
-            for index in range(first, last + 1):
-                self._raw_block(index)
-            raise _corrupt(f"blocks {first} to {last} decode to {len(data)} bytes, not {expected}")
-        return data
 
     def full_blocks(self, indices: Sequence[int]) -> npt.NDArray[np.generic]:
         """Full blocks ``indices`` (ascending, each below ``full_block_count``) decoded, as an
-        array of shape ``(len(indices), block)``: many scattered blocks for one decoder pass."""
-        if not indices:
-            return np.empty((0, self.block), dtype=self.dtype)
-        if indices[-1] >= self._full_blocks:
+        array of shape ``(len(indices), block)``: one decoder call per run of neighbours."""
+        if indices and indices[-1] >= self._full_blocks:
             raise ValueError(f"block {indices[-1]} is not a full block")
-        self._offset(indices[-1] + 1)
-        offsets, view, decode = self._offsets, self._view, lz4.block.decompress
-        size = self.block * self.dtype.itemsize
-        try:
-            chunks = [
-                decode(view[offsets[i] + 4 : offsets[i + 1]], uncompressed_size=size)
-                for i in indices
-            ]
-        except lz4.block.LZ4BlockError:
-            chunks = []
-        data = b"".join(chunks)
-        if len(data) != size * len(indices):  # name the block that failed
-            for index in indices:
-                self._raw_block(index)
-            raise _corrupt(f"blocks {indices[0]} to {indices[-1]} do not decode")
-        shuffled = np.frombuffer(data, dtype=self.dtype)
-        decoded: npt.NDArray[np.generic] = bitshuffle.bitunshuffle(shuffled, self.block)
-        return decoded.reshape(len(indices), self.block)
+        out = np.empty((len(indices), self.block), dtype=self.dtype)
+        begin = 0
+        for end in range(1, len(indices) + 1):
+            if end == len(indices) or indices[end] != indices[end - 1] + 1:
+                run = self._run(indices[begin], indices[end - 1], tail=False)
+                out[begin:end] = run.reshape(end - begin, self.block)
+                begin = end
+        return out
 
     @property
     def full_block_count(self) -> int:
@@ -199,8 +202,4 @@ class BitshuffleLz4Value:
 
     def all(self) -> npt.NDArray[np.generic]:
         """The whole array, checking that the data ends exactly where it should."""
-        chunks = [self._raw_block(index) for index in range(self.n_blocks)]
-        chunks.append(self._tail())
-        shuffled = np.frombuffer(b"".join(chunks), dtype=self.dtype)
-        out: npt.NDArray[np.generic] = bitshuffle.bitunshuffle(shuffled, self.block)
-        return out
+        return self._run(0, self.n_blocks - 1, tail=True)
