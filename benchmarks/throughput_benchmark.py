@@ -722,10 +722,10 @@ SOAK_FLAT_MIB = 5.0
 
 
 def run_soak(args: argparse.Namespace, tmp: Path) -> bool:
-    size, seconds = 1024, args.soak
-    _, frame_sets, settings = prepare(tmp, size, ["none"], args)
+    size, seconds, compression = 1024, args.soak, args.compressions[0]
+    _, frame_sets, settings = prepare(tmp, size, [compression], args)
     frame_path = tmp / "frames-soak.pkl"
-    save_frame_set(frame_sets["none"], frame_path)
+    save_frame_set(frame_sets[compression], frame_path)
     phase = Expect(FIRST_PULSE_ID, round(seconds * args.rate), args.warmup, True, IDLE_TIMEOUT_S)
     session = Session(tmp)
     rss: dict[str, int] = {}
@@ -734,7 +734,8 @@ def run_soak(args: argparse.Namespace, tmp: Path) -> bool:
         links, pid = start_links(session, "service", frame_path, settings)
         rss["start"] = rss_kb(pid)
         print(
-            f"soak: service pid {pid}, {size}x{size} uncompressed at {args.rate:g} Hz "
+            f"soak: service pid {pid}, {size}x{size} {COMPRESSION_LABELS[compression]} at "
+            f"{args.rate:g} Hz "
             f"for {seconds:g} s ({phase.count} frames)"
         )
         print(f"  RSS at start {rss['start'] / 1024:.1f} MiB", flush=True)
