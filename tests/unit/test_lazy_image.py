@@ -62,6 +62,15 @@ def test_picked_rows_equal_the_whole_image_rows(
     np.testing.assert_array_equal(picked, image[rows])
 
 
+def test_picked_rows_over_long_runs_of_blocks_equal_the_image_rows() -> None:
+    image = _image(256, 1024, "<u2", seed=5)  # 4096-element blocks: 4 rows each, 64 blocks
+    message = Decoder().decode(encode_message(1, [("img", image)], compression="bitshuffle_lz4"))
+    lazy = message.image("img")
+    assert lazy is not None
+    rows = [*range(0, 161), *range(170, 256, 2)]  # runs of 41 and 22 blocks, decoded in parts
+    np.testing.assert_array_equal(lazy.picked_rows(rows), image[rows])
+
+
 def test_picked_rows_in_a_corrupt_block_are_refused() -> None:
     image = _image(256, 1024, "<u2")  # 4096-element blocks: 4 rows each
     raw = encode_message(1, [("img", image)], compression="bitshuffle_lz4")

@@ -30,6 +30,9 @@ __all__ = ["BitshuffleLz4Value"]
 _UINT32_BE = struct.Struct(">I")
 _MAX_RUN_BYTES = 2**31 - 1
 """bitshuffle's Python binding counts elements in a C int."""
+_MAX_PICKED_RUN = 16
+"""Blocks per decoder call when picking rows for a viewer (in a web server thread): the call
+holds the GIL, so the processing thread waits at most about 0.1 ms for it."""
 
 
 def _corrupt(message: str) -> ProtocolError:
@@ -189,7 +192,11 @@ class BitshuffleLz4Value:
         out = np.empty((len(indices), self.block), dtype=self.dtype)
         begin = 0
         for end in range(1, len(indices) + 1):
-            if end == len(indices) or indices[end] != indices[end - 1] + 1:
+            if (
+                end == len(indices)
+                or indices[end] != indices[end - 1] + 1
+                or end - begin == _MAX_PICKED_RUN
+            ):
                 run = self._run(indices[begin], indices[end - 1], tail=False)
                 out[begin:end] = run.reshape(end - begin, self.block)
                 begin = end
