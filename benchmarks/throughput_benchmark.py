@@ -71,6 +71,7 @@ import numpy as np
 import numpy.typing as npt
 import zmq
 
+import psen_processing
 from _bench_procs import (
     PREFIX,
     Expect,
@@ -817,19 +818,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def source_version() -> str:
-    """The checked-out commit of the package under test (``-dirty`` with local changes)."""
-    try:
+    """The psen_processing under test: the commit of the checkout it is imported from
+    (``-dirty`` with local changes) and that directory. A ``PYTHONPATH`` override, which the
+    service process inherits, can take it from another checkout than the benchmark's own."""
+    package = Path(psen_processing.__file__).resolve().parent
+
+    def git(*args: str) -> str:
         done = subprocess.run(
-            ["git", "describe", "--always", "--dirty"],
-            cwd=Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
+            ["git", *args], cwd=package, capture_output=True, text=True, timeout=10, check=True
         )
+        return done.stdout.strip()
+
+    try:
+        git("ls-files", "--error-unmatch", "__init__.py")  # tracked here, not an installed copy
+        commit = git("describe", "--always", "--dirty")
     except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return done.stdout.strip()
+        return f"{psen_processing.__version__} (not a git checkout: {package})"
+    return f"{commit} ({package})"
 
 
 def describe_machine(args: argparse.Namespace) -> str:
