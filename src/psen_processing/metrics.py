@@ -55,33 +55,33 @@ class ServiceCollector(Collector):
             family.add_metric(prefix, value)
             return family
 
+        def by_reason(name: str, doc: str, counts: dict[str, int]) -> CounterMetricFamily:
+            family = CounterMetricFamily(self._name(name), doc, labels=[*labels, "reason"])
+            for reason, count in sorted(counts.items()):
+                family.add_metric([*prefix, reason], count)
+            return family
+
         yield gauge(
             "processing", "1 while processing, 0 when stopped",
             float(service.status == "processing"),
         )  # fmt: skip
         yield counter("frames_received", "Frames received", snapshot.frames_received)
         yield counter("frames_sent", "Frames sent on the output stream", snapshot.frames_sent)
-        skipped = CounterMetricFamily(
-            self._name("frames_skipped"),
+        yield by_reason(
+            "frames_skipped",
             "Frames received but not sent (could not be decoded), by reason",
-            labels=[*labels, "reason"],
+            snapshot.frames_skipped_by_reason,
         )
-        for reason, count in sorted(snapshot.frames_skipped_by_reason.items()):
-            skipped.add_metric([*prefix, reason], count)
-        yield skipped
         yield counter(
             "frames_dropped_output",
             "Frames dropped because the output consumer was not ready (drop mode)",
             snapshot.frames_dropped_output,
         )
-        problems = CounterMetricFamily(
-            self._name("profile_problems"),
+        yield by_reason(
+            "profile_problems",
             "Frames sent without a profile or edge, by reason",
-            labels=[*labels, "reason"],
+            snapshot.profile_problems,
         )
-        for reason, count in sorted(snapshot.profile_problems.items()):
-            problems.add_metric([*prefix, reason], count)
-        yield problems
         yield gauge(
             "frames_per_second", "Output frame rate over the last seconds",
             snapshot.frames_per_second,

@@ -28,6 +28,8 @@ __all__ = [
     "OutputEncoder",
     "channel_entry",
     "encode_message",
+    "main_header",
+    "output_data_header",
     "timestamp_bytes",
 ]
 
@@ -72,7 +74,7 @@ def value_bytes(value: object, compression: str = "none") -> bytes:
     return compress(np.asarray(value), compression)
 
 
-def _main_header(pulse_id: int, quoted_hash: str, stamp: dict[str, Any] | None) -> bytes:
+def main_header(pulse_id: int, quoted_hash: str, stamp: dict[str, Any] | None) -> bytes:
     """A main header, byte for byte as ``json.dumps`` writes it (``quoted_hash``: the hash as a
     JSON string). The usual global timestamp ``{"sec": int, "ns": int}`` is written without the
     JSON encoder's Python layers, which cost more than the rest of the header."""
@@ -83,6 +85,18 @@ def _main_header(pulse_id: int, quoted_hash: str, stamp: dict[str, Any] | None) 
     if len(stamp) == 2 and type(sec) is int and type(ns) is int and next(iter(stamp)) == "sec":
         return f'{text}, "global_timestamp": {{"sec": {sec}, "ns": {ns}}}}}'.encode()
     return f'{text}, "global_timestamp": {json.dumps(stamp)}}}'.encode()
+
+
+def output_data_header(message: Message, entries: Sequence[dict[str, Any]]) -> tuple[bytes, str]:
+    """A data header with the received one's keys but ``entries`` as its channels: its bytes
+    and their md5 hash, as a main header names it."""
+    header = {
+        **{k: v for k, v in message.data_header.raw.items() if k != "channels"},
+        "htype": "bsr_d-1.1",
+        "channels": list(entries),
+    }
+    header_bytes = json.dumps(header).encode("utf-8")
+    return header_bytes, hashlib.md5(header_bytes).hexdigest()
 
 
 def timestamp_bytes(sec: int, ns: int, big_endian: bool = False) -> bytes:
@@ -163,15 +177,10 @@ class OutputEncoder:
         replaced = {entry["name"] for entry in extras.entries}
         channels = message.data_header.channels
         keep = tuple(i for i, spec in enumerate(channels) if spec.name not in replaced)
-        header = {
-            **{k: v for k, v in message.data_header.raw.items() if k != "channels"},
-            "htype": "bsr_d-1.1",
-            "channels": [channels[i].raw for i in keep] + list(extras.entries),
-        }
-        header_bytes = json.dumps(header).encode("utf-8")
-        layout = _OutputLayout(
-            header_bytes, hashlib.md5(header_bytes).hexdigest(), keep, len(keep) == len(channels)
+        header_bytes, header_hash = output_data_header(
+            message, [channels[i].raw for i in keep] + list(extras.entries)
         )
+        layout = _OutputLayout(header_bytes, header_hash, keep, len(keep) == len(channels))
         self._layouts[key] = layout
         self.headers_built += 1
         while len(self._layouts) > self._cache_size:
@@ -207,7 +216,7 @@ class OutputEncoder:
         layout = self._layout(message, extras)
         head = message.main
         out: list[Any] = [
-            _main_header(head.pulse_id, layout.quoted_hash, head.global_timestamp),
+            main_header(head.pulse_id, layout.quoted_hash, head.global_timestamp),
             layout.header_bytes,
         ]
         if layout.keep_all:

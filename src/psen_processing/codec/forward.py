@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
+from .encoder import main_header, output_data_header
 from .message import Message
 
 __all__ = ["ChannelForwarder"]
@@ -35,13 +35,10 @@ class ChannelForwarder:
         index = message.data_header.index(self.name)
         layout = None
         if index is not None:
-            header = {
-                **{k: v for k, v in message.data_header.raw.items() if k != "channels"},
-                "htype": "bsr_d-1.1",
-                "channels": [message.data_header.channels[index].raw],
-            }
-            header_bytes = json.dumps(header).encode("utf-8")
-            layout = (index, header_bytes, hashlib.md5(header_bytes).hexdigest())
+            header_bytes, header_hash = output_data_header(
+                message, [message.data_header.channels[index].raw]
+            )
+            layout = (index, header_bytes, json.dumps(header_hash))
         self._layouts[key] = layout
         while len(self._layouts) > self._cache_size:
             self._layouts.popitem(last=False)
@@ -56,17 +53,11 @@ class ChannelForwarder:
         layout = self._layout(message)
         if layout is None:
             return None
-        index, header_bytes, header_hash = layout
+        index, header_bytes, quoted_hash = layout
         source: Sequence[Any] = message.parts if passthrough is None else passthrough
-        main: dict[str, Any] = {
-            "htype": "bsr_m-1.1",
-            "pulse_id": message.main.pulse_id,
-            "hash": header_hash,
-        }
-        if message.main.global_timestamp is not None:
-            main["global_timestamp"] = message.main.global_timestamp
+        head = message.main
         return [
-            json.dumps(main).encode("utf-8"),
+            main_header(head.pulse_id, quoted_hash, head.global_timestamp),
             header_bytes,
             source[2 + 2 * index],
             source[3 + 2 * index],
