@@ -135,8 +135,10 @@ def make_service(tmp_path: Path) -> Iterator[Callable[..., Running]]:
     sockets: list[zmq.Socket[Any]] = []
 
     def make(input_stream: str, settings_path: Path | None = None, **options: Any) -> Running:
+        """``options`` go to StreamConfig, but ``service_options`` (a dict) to PsenService."""
         output_port = options.pop("output_port", None) or free_port()
         api_token = options.pop("api_token", None)
+        service_options = options.pop("service_options", {})
         path = settings_path or tmp_path / "settings.json"
         config = StreamConfig(
             input_stream=input_stream,
@@ -145,7 +147,7 @@ def make_service(tmp_path: Path) -> Iterator[Callable[..., Running]]:
             output_interface="127.0.0.1",
             **options,
         )
-        service = PsenService(config, SettingsStore(path))
+        service = PsenService(config, SettingsStore(path), **service_options)
         rest_port = free_port()
         server = ServerThread(build_app(service, api_token=api_token), "127.0.0.1", rest_port)
         server.start()

@@ -26,16 +26,21 @@ from .errors import PsenError
 from .monitor import OutputMonitor
 from .rest import build_app
 from .server import ServerThread
-from .service import PsenService
+from .service import HEALTH_TIMEOUT_RANGE_S, HEALTH_TIMEOUT_S, PsenService
 from .settings import SettingsStore, default_settings_path
+from .systemd_notify import SystemdNotifier
 from .worker import StreamConfig
 
-__all__ = ["live_page_address", "main", "parse_args"]
+__all__ = ["EXIT_PROCESSING_FAILED", "live_page_address", "main", "parse_args"]
 
 log = logging.getLogger("psen_processing")
 
 GIL_SWITCH_INTERVAL_S = 0.0005
 """How long another thread may hold the interpreter while the processing loop waits for it."""
+
+EXIT_PROCESSING_FAILED = 3
+"""Exit code when processing died and could not be restarted (2: bad arguments, or the service
+could not start); systemd's Restart=on-failure starts the command again."""
 
 _STREAM = re.compile(r"^tcp://(?P<host>[A-Za-z0-9_.\-]+|\[[0-9A-Fa-f:.]+\]):(?P<port>\d{1,5})$")
 
@@ -53,6 +58,17 @@ def _port(value: str) -> int:
     if not value.isdigit() or not 0 <= int(value) < 65536:
         raise argparse.ArgumentTypeError(f"{value!r} is not a port number (0-65535)")
     return int(value)
+
+
+def _health_timeout(value: str) -> float:
+    low, high = HEALTH_TIMEOUT_RANGE_S
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not low <= seconds <= high:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds ({low:g}-{high:g})")
+    return seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"],
     )  # fmt: skip
     parser.add_argument("--auto_start", action="store_true", help="start processing at once")
+    parser.add_argument(
+        "--health_timeout", type=_health_timeout, default=HEALTH_TIMEOUT_S, metavar="SECONDS",
+        help="GET /health answers 503 when no input frame arrived for this long while "
+        f"processing, also right after a start (default {HEALTH_TIMEOUT_S:g}, "
+        f"{HEALTH_TIMEOUT_RANGE_S[0]:g}-{HEALTH_TIMEOUT_RANGE_S[1]:g})",
+    )  # fmt: skip
     parser.add_argument("--input_mode", choices=["pull", "sub"], default="pull")
     parser.add_argument(
         "--output_mode", choices=["block", "drop"], default="block",
@@ -202,11 +224,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         image_output_port=args.image_output_port,
     )
     store = SettingsStore(args.settings_file or default_settings_path(prefix))
-    service = PsenService(config, store)
+    notifier = SystemdNotifier.from_environment(os.environ)
+    stop = threading.Event()
+    failure: list[str] = []
+
+    def on_fatal(message: str) -> None:  # from the supervisor: main shuts down and exits 3
+        failure.append(message)
+        notifier.status(f"processing failed: {message}")
+        stop.set()
+
+    watchdog = notifier.watchdog_interval_s
+    service = PsenService(
+        config,
+        store,
+        on_fatal=on_fatal,
+        heartbeat=notifier.watchdog if watchdog is not None else None,
+        heartbeat_interval_s=0.5 if watchdog is None else max(0.01, min(0.5, watchdog / 2)),
+        health_timeout_s=args.health_timeout,
+    )
     server = ServerThread(
         build_app(service, api_token=args.api_token), args.rest_api_interface, args.rest_api_port
     )
-    stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         log.info("signal %d: shutting down", signum)
@@ -242,6 +280,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
         if args.auto_start or simulate:
             service.start()
+        notifier.ready(
+            f"{service.status}: input {input_stream}, output port {args.output_stream_port}, "
+            f"REST API {page}"
+        )
         if camera is not None:
             output = f"tcp://127.0.0.1:{args.output_stream_port}"
             viewer = OutputMonitor(output, ChannelNames(prefix), camera.config.truth_channel)
@@ -262,16 +304,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         else:
             _wait(stop, args.duration, 10.0, lambda: log.info("%s", _summary(service)))
+        if failure:
+            print(f"psen_processing: error: {failure[0]}", file=sys.stderr)
+            return EXIT_PROCESSING_FAILED
     except PsenError as exc:
         print(f"psen_processing: error: {exc}", file=sys.stderr)
         return 2
     finally:
+        notifier.stopping()
         if monitor is not None:
             monitor.stop()
         service.close()
         server.stop()
         if sender is not None:
             sender.stop()
+        notifier.close()
     return 0
 
 

@@ -248,6 +248,24 @@ def build_app(service: PsenService, *, api_token: str | None = None) -> FastAPI:
     def status() -> dict[str, object]:
         return _envelope(service)
 
+    @app.get(
+        "/health",
+        summary="200 while processing is alive and input arrives, or stopped on purpose; 503 "
+        "with the reason otherwise",
+        responses={503: {"description": "not healthy: status says what to check"}},
+    )
+    def health() -> JSONResponse:
+        result = service.health()
+        fields = {
+            "health": "ok" if result.ok else "failing",
+            "reason": result.reason,
+            "processing": service.status,
+            "last_input_age_s": result.last_input_age_s,
+        }
+        if result.ok:
+            return JSONResponse(_envelope(service, **fields))
+        return JSONResponse({"state": "error", "status": result.reason, **fields}, 503)
+
     @app.get("/statistics", summary="Processing statistics")
     def statistics() -> dict[str, object]:
         return _envelope(service, statistics=service.statistics_json())

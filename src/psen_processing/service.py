@@ -6,17 +6,19 @@ import dataclasses
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, Literal
 
 import zmq
 
-from .errors import ServiceError
+from .errors import InvalidRequest, ServiceError
 from .live import LiveRecorder
 from .pipeline import FrameOutcome
 from .processing import ProcessingSettings
 from .roi import RoiSetting, check_roi_fits, parse_roi
 from .settings import SettingsStore
 from .statistics import Statistics
+from .supervision import Health, RestartPolicy, Supervisor, describe
 from .timing import EdgeDetectionSettings, EdgeTracker
 from .worker import StreamConfig, Worker
 
@@ -28,10 +30,41 @@ Status = Literal["stopped", "processing"]
 RoiName = Literal["roi_signal", "roi_background"]
 
 
-class PsenService:
-    """Owns one camera's processing: its settings (saved on every change) and its worker."""
+HEALTH_TIMEOUT_S = 10.0
+"""Default bound of /health: no input frame for this long (after a start: the grace period)."""
+HEALTH_TIMEOUT_RANGE_S = (0.5, 3600.0)
 
-    def __init__(self, config: StreamConfig, store: SettingsStore | None = None) -> None:
+
+class PsenService:
+    """Owns one camera's processing: its settings (saved on every change) and its worker.
+
+    A worker that dies on an unexpected error is restarted by a supervisor (see
+    :class:`~psen_processing.supervision.RestartPolicy`); if restarts keep failing,
+    ``on_fatal(message)`` tells the owner, which should end the process. ``heartbeat`` (e.g. the
+    systemd watchdog) is called from the processing loop while it goes round, and from the
+    supervisor while processing is stopped on purpose; never while the loop is dead or stuck.
+    """
+
+    def __init__(
+        self,
+        config: StreamConfig,
+        store: SettingsStore | None = None,
+        *,
+        restart_policy: RestartPolicy | None = None,
+        on_fatal: Callable[[str], None] | None = None,
+        heartbeat: Callable[[], None] | None = None,
+        heartbeat_interval_s: float = 0.5,
+        health_timeout_s: float = HEALTH_TIMEOUT_S,
+    ) -> None:
+        low, high = HEALTH_TIMEOUT_RANGE_S
+        if not low <= health_timeout_s <= high:
+            raise InvalidRequest(
+                f"health timeout must be {low:g}-{high:g} s, not {health_timeout_s}"
+            )
+        if not 0.01 <= heartbeat_interval_s <= 60.0:
+            raise InvalidRequest(
+                f"heartbeat interval must be 0.01-60 s, not {heartbeat_interval_s}"
+            )
         self.config = config
         self._store = store
         self._lock = threading.RLock()
@@ -55,6 +88,22 @@ class PsenService:
                 )
                 log.error("%s", self.settings_problem)
         self._settings = settings
+        self.health_timeout_s = health_timeout_s
+        self._heartbeat = heartbeat
+        self._heartbeat_interval_s = heartbeat_interval_s
+        self._owner_on_fatal = on_fatal
+        self._wanted = False
+        """Processing was asked for (start) and not stopped on purpose since."""
+        self._ever_started = False
+        self._started_at = time.monotonic()
+        self.supervisor = Supervisor(
+            self._restart,
+            restart_policy or RestartPolicy(),
+            on_fatal=self._fatal,
+            idle=lambda: not self._wanted,
+            heartbeat=heartbeat,
+            heartbeat_interval_s=heartbeat_interval_s,
+        )
 
     # -- settings -------------------------------------------------------------------------
     @property
@@ -107,26 +156,66 @@ class PsenService:
         with self._lock:
             if self.status == "processing":
                 return "processing"
+            self._wanted = self._ever_started = True
+            self.supervisor.cancel()  # a start on purpose: no restart pending any more
             self.statistics.reset(start_time=time.time())
-            worker = Worker(
-                self.config,
-                self._context,
-                lambda: self._settings,
-                self.statistics,
-                on_frame=self.live.observe,
-                tracker=self.tracker,
-            )
             try:
-                worker.start()
-            except ServiceError as exc:
-                self.last_error = str(exc)
+                self._launch()
+            except ServiceError:
+                self._wanted = False  # told to the caller: not a failure to supervise
                 raise
-            except zmq.ZMQError as exc:
-                self.last_error = f"cannot open the streams: {exc}"
-                raise ServiceError(self.last_error) from exc
-            self._worker = worker
             self.last_error = None
             return "processing"
+
+    def _launch(self) -> None:
+        """A new worker, started; raises ServiceError if it cannot open its streams."""
+        worker = Worker(
+            self.config,
+            self._context,
+            lambda: self._settings,
+            self.statistics,
+            on_frame=self.live.observe,
+            tracker=self.tracker,
+            heartbeat=self._heartbeat,
+            heartbeat_interval_s=self._heartbeat_interval_s,
+            on_exit=self._worker_ended,
+        )
+        try:
+            worker.start()
+        except ServiceError as exc:
+            self.last_error = str(exc)
+            raise
+        except zmq.ZMQError as exc:
+            self.last_error = f"cannot open the streams: {exc}"
+            raise ServiceError(self.last_error) from exc
+        self._worker = worker
+        self._started_at = time.monotonic()
+
+    def _worker_ended(self, worker: Worker) -> None:
+        """From the worker's thread as it ends: unless asked to stop, that is a failure."""
+        if worker.stop_requested:
+            return
+        error = worker.error
+        message = describe(error) if error is not None else "the loop ended without an error"
+        self.last_error = f"processing loop failed: {message}"
+        self.supervisor.failed(worker, message)
+
+    def _restart(self, dead: object) -> bool:
+        """The supervisor's restart: False if processing is no longer wanted from ``dead``."""
+        with self._lock:
+            if not self._wanted or self._worker is not dead:
+                return False
+            self._launch()  # replaces the dead worker, or raises and leaves it
+            return True
+
+    def _fatal(self, message: str) -> None:
+        with self._lock:
+            self.last_error = message
+            worker, self._worker = self._worker, None
+            if worker is not None:
+                worker.stop()
+        if self._owner_on_fatal is not None:
+            self._owner_on_fatal(message)
 
     @property
     def latest(self) -> FrameOutcome | None:
@@ -135,6 +224,8 @@ class PsenService:
 
     def stop(self) -> Status:
         with self._lock:
+            self._wanted = False
+            self.supervisor.cancel()
             worker, self._worker = self._worker, None
             if worker is not None:
                 worker.stop()
@@ -144,7 +235,64 @@ class PsenService:
 
     def close(self) -> None:
         self.stop()
+        self.supervisor.close()
         self._context.term()
+
+    def health(self) -> Health:
+        """200 or 503 for /health: is processing doing what it was asked to?"""
+        report = self.supervisor.report()
+        now = time.monotonic()
+        last = self.statistics.last_received
+        age = None if last is None else round(now - last, 3)
+        if report.fatal is not None:
+            return Health(False, f"{report.fatal}; the process exits to be restarted", age)
+        if not self._wanted:
+            reason = (
+                "stopped on purpose (POST /start to process)"
+                if self._ever_started
+                else "not started (POST /start, or --auto_start)"
+            )
+            if self.last_error is not None:
+                reason += f"; last error: {self.last_error}"
+            return Health(True, reason, age)
+        worker = self._worker
+        if report.restarting is not None or worker is None or not worker.alive:
+            return Health(
+                False,
+                f"processing thread died ({report.last_error}); "
+                f"{report.restarting or 'restarting'}; see the log for its traceback",
+                age,
+            )
+        bound = self.health_timeout_s
+        if now - worker.last_beat > bound:
+            return Health(
+                False,
+                f"processing loop has not gone round for {now - worker.last_beat:.0f} s: it is "
+                "stuck (the watchdog is no longer fed)",
+                age,
+            )
+        waiting = worker.output_wait_since
+        since = max(last or 0.0, self._started_at)
+        if waiting is not None and (now - waiting > bound or now - since > bound):
+            return Health(
+                False,
+                f"output blocked for {now - waiting:.0f} s: nothing reads the output stream "
+                f"{self.config.output_address} (--output_mode block waits for its consumer)",
+                age,
+            )
+        if now - since > bound:
+            what = (
+                f"no input frames for {now - since:.0f} s"
+                if last is not None and last >= self._started_at
+                else f"no input frames since processing started {now - since:.0f} s ago"
+            )
+            return Health(
+                False,
+                f"{what}: check the camera stream {self.config.input_stream} and the input mode "
+                f"({self.config.input_mode})",
+                age,
+            )
+        return Health(True, "processing", age)
 
     def statistics_json(self) -> dict[str, object]:
         data = self.statistics.snapshot().to_json()
@@ -152,5 +300,9 @@ class PsenService:
         if worker is not None and worker.error is not None:
             self.last_error = f"processing loop failed: {worker.error}"
         data["last_error"] = self.last_error
+        report = self.supervisor.report()
+        data["processing_failures"] = report.failures
+        data["processing_restarts"] = report.restarts
+        data["last_processing_error"] = report.last_error
         data["settings_problem"] = self.settings_problem
         return data

@@ -72,6 +72,7 @@ class Statistics:
         with self._lock:
             self._start = start_time
             self._received = 0
+            self._last_received: float | None = None
             self._sent = 0
             self._skipped: Counter[str] = Counter()
             self._dropped = 0
@@ -94,8 +95,10 @@ class Statistics:
 
     def skipped(self, reason: str, detail: str) -> None:
         """A received frame that could not be decoded and was not sent."""
+        now = time.monotonic()
         with self._lock:
             self._received += 1
+            self._last_received = now
             self._skipped[reason] += 1
             self._last_problem = detail
 
@@ -113,6 +116,7 @@ class Statistics:
         now = time.monotonic()
         with self._lock:
             self._received += 1
+            self._last_received = received_at
             for reason, detail in problems:
                 self._problems[reason] += 1
                 self._last_problem = detail
@@ -162,6 +166,11 @@ class Statistics:
             return LatencyHistogram(
                 LATENCY_BUCKETS_MS, tuple(self._latency_counts), self._latency_sum
             )
+
+    @property
+    def last_received(self) -> float | None:
+        """When (``time.monotonic``) the last input frame arrived; None: none since the reset."""
+        return self._last_received
 
     @property
     def image_shape(self) -> tuple[int, ...] | None:

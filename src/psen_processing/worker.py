@@ -86,7 +86,13 @@ class Worker:
         *,
         on_frame: Callable[[FrameOutcome], None] | None = None,
         tracker: EdgeTracker | None = None,
+        heartbeat: Callable[[], None] | None = None,
+        heartbeat_interval_s: float = 0.5,
+        on_exit: Callable[[Worker], None] | None = None,
     ) -> None:
+        """``heartbeat`` is called from the loop at most every ``heartbeat_interval_s`` while it
+        goes round (waiting for input or for the consumer included), never once it is stuck or
+        ended. ``on_exit(worker)`` is called by the thread as it ends, its sockets closed."""
         self._config = config
         self._context = context
         self._settings = settings
@@ -98,6 +104,14 @@ class Worker:
         self._thread = threading.Thread(target=self._run, name="psen-worker", daemon=True)
         self.error: BaseException | None = None
         self._viewers: zmq.Socket[Any] | None = None
+        self._heartbeat = heartbeat
+        self._heartbeat_interval_s = heartbeat_interval_s
+        self._next_beat = 0.0
+        self._on_exit = on_exit
+        self.last_beat = time.monotonic()
+        """When the loop last went round (monotonic; updated at most every heartbeat interval)."""
+        self.output_wait_since: float | None = None
+        """Since when (monotonic) the message being sent waits for the consumer; None if not."""
 
     def start(self, timeout: float = 10.0) -> None:
         self._thread.start()
@@ -115,6 +129,16 @@ class Worker:
     @property
     def alive(self) -> bool:
         return self._thread.is_alive()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    def _beat(self, now: float) -> None:
+        self.last_beat = now
+        self._next_beat = now + self._heartbeat_interval_s
+        if self._heartbeat is not None:
+            self._heartbeat()
 
     def _bind(self, socket: zmq.Socket[Any], address: str, what: str = "output stream") -> None:
         deadline = time.monotonic() + self._config.bind_timeout_s
@@ -180,8 +204,15 @@ class Worker:
                 break
             except zmq.Again:
                 if self._config.output_mode == "drop" or self._stop.is_set():
+                    self.output_wait_since = None
                     return False
+                now = time.monotonic()
+                if self.output_wait_since is None:
+                    self.output_wait_since = now
+                if now >= self._next_beat:  # waiting for the consumer is not being stuck
+                    self._beat(now)
                 sink.poll(self._config.receive_timeout_ms, zmq.POLLOUT)
+        self.output_wait_since = None
         for i in range(1, last):
             send(sink, parts[i], _MORE)
         if last:
@@ -209,8 +240,13 @@ class Worker:
                 try:  # RCVTIMEO bounds the wait: no poll call per frame
                     frames = _receive(source)
                 except zmq.Again:
+                    now = time.monotonic()
+                    if now >= self._next_beat:
+                        self._beat(now)
                     continue
                 received_at = time.monotonic()
+                if received_at >= self._next_beat:
+                    self._beat(received_at)
                 self._handle(processor, sink, frames, received_at)
         except Exception as exc:
             log.exception("processing loop failed")
@@ -221,6 +257,8 @@ class Worker:
             sink.close(linger=0)
             if self._viewers is not None:
                 self._viewers.close(linger=0)
+            if self._on_exit is not None:
+                self._on_exit(self)
 
     def _handle(
         self,

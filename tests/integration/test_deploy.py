@@ -69,6 +69,10 @@ def test_unit_and_example_environment_give_a_valid_command_line() -> None:
     service = _service_section(UNIT)
     assert service["EnvironmentFile"] == "/etc/psen_processing/%i.env"
     assert service["Restart"] == "on-failure"
+    # sd_notify: READY, WATCHDOG (from threads of the main process), a watchdog that outlasts
+    # the supervisor's restarts (a few seconds, see RestartPolicy) but catches a stuck loop
+    assert service["Type"] == "notify" and service["NotifyAccess"] == "main"
+    assert 10 <= int(service["WatchdogSec"]) <= 120
     assert service["DynamicUser"] == "yes" and service["StateDirectory"] == "psen_processing"
     env = _environment_file(ENV_EXAMPLE)
     argv = _exec_start_argv(service["ExecStart"], env, "SLAAR21-LCAM-C561")
