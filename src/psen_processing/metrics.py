@@ -124,6 +124,18 @@ class ServiceCollector(Collector):
             "Images the image output stream could not take",
             snapshot.image_output["frames_not_sent"],
         )
+        report = service.supervisor.report()
+        yield counter(
+            "processing_failures",
+            "Processing threads that died, and restarts that failed (since the service started)",
+            report.failures,
+        )
+        yield counter(
+            "processing_restarts",
+            "Processing threads restarted after a failure (since the service started)",
+            report.restarts,
+        )
+        yield gauge("healthy", "1 when GET /health answers 200", float(service.health().ok))
 
 
 def install_metrics(app: FastAPI, service: PsenService) -> None:

@@ -59,6 +59,8 @@ def test_seed_arguments_are_accepted() -> None:
         (["tcp://cam:9000", "A", "--prefix", "B"], "two different prefixes"),
         (["tcp://cam:9000", "CAM", "-o", "port"], "not a port number"),
         (["tcp://cam:9000", "CAM", "--image_output_port", "8888"], "must differ from the output"),
+        (["tcp://cam:9000", "CAM", "--health_timeout", "0"], "not a number of seconds"),
+        (["tcp://cam:9000", "CAM", "--health_timeout", "nan"], "not a number of seconds"),
     ],
 )
 def test_bad_arguments_are_a_clear_error_not_a_traceback(

@@ -106,6 +106,10 @@ def test_a_processing_thread_that_dies_is_restarted_counted_and_logged(
     assert statistics["last_processing_error"] == f"RuntimeError: {FAULT}"
     assert statistics["frames_sent"] == len(received)  # counters go on across the restart
     assert running.client.get_status() == "processing"
+    metrics = requests.get(f"{running.url}/metrics", timeout=5).text
+    assert 'psen_processing_restarts_total{prefix="TEST-CAM"} 1.0' in metrics
+    assert 'psen_processing_failures_total{prefix="TEST-CAM"} 1.0' in metrics
+    assert 'psen_healthy{prefix="TEST-CAM"} 1.0' in metrics
     logged = [r for r in caplog.records if r.name.startswith("psen_processing")]
     died = [r for r in logged if r.getMessage() == "processing loop failed"]
     assert died and died[0].exc_info is not None  # with its traceback

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -208,3 +209,52 @@ def test_notifier_does_nothing_without_notify_socket_or_for_another_pid(
 def test_an_unusable_watchdog_usec_disables_the_watchdog(value: str) -> None:
     notifier = SystemdNotifier.from_environment({"NOTIFY_SOCKET": "@x", "WATCHDOG_USEC": value})
     assert notifier.watchdog_interval_s is None
+
+
+def test_a_stuck_loop_is_not_reported_alive(
+    make_service: Callable[..., Running],
+    source: Source,
+    fake_systemd: FakeSystemd,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    notifier = SystemdNotifier.from_environment(
+        {"NOTIFY_SOCKET": fake_systemd.address, "WATCHDOG_USEC": "200000"}
+    )
+    running = make_service(
+        source.address,
+        service_options={
+            "heartbeat": notifier.watchdog,
+            "heartbeat_interval_s": 0.05,
+            "health_timeout_s": 0.5,
+        },
+    )
+    release = threading.Event()
+    original = Worker._handle
+
+    def stuck(self: Worker, *args: Any) -> None:  # fault injection: the loop hangs in a frame
+        release.wait(30)
+        original(self, *args)
+
+    try:
+        running.client.start()
+        assert fake_systemd.receive() == ["WATCHDOG=1"]
+        monkeypatch.setattr(Worker, "_handle", stuck)
+        source.send(encode_message(1, [(IMAGE, np.ones((4, 4), dtype=np.uint16))]))
+        reply: dict[str, Any] = {}
+
+        def says_stuck() -> bool:
+            answer = requests.get(f"{running.url}/health", timeout=5)
+            reply.update(answer.json())
+            return answer.status_code == 503 and "has not gone round" in reply["status"]
+
+        wait_until(says_stuck, 10, "health to report the stuck loop")
+        assert "stuck" in reply["status"]
+        fake_systemd.drain()
+        fake_systemd.socket.settimeout(0.6)
+        with pytest.raises(TimeoutError):  # more than a watchdog period: no ping
+            fake_systemd.socket.recv(4096)
+        release.set()  # the loop goes round again: fed again
+        assert fake_systemd.receive() == ["WATCHDOG=1"]
+    finally:
+        release.set()
+        notifier.close()
