@@ -258,11 +258,13 @@ def test_default_parameters() -> None:
         ("filter_length", 60.5, "integer"),
         ("filter_length", True, "integer"),
         ("filter_length", "60", "integer"),
-        ("filter_width", -1.0, "negative"),
+        ("filter_width", -1.0, "between 0 and the filter_length"),
+        ("filter_width", 151.0, "between 0 and the filter_length"),
         ("filter_width", math.nan, "finite"),
         ("fit_fraction", 1.0, "between 0 and 1"),
         ("fit_fraction", 0.0, "between 0 and 1"),
-        ("min_amplitude", -0.1, "negative"),
+        ("min_amplitude", -0.1, "between 0 and 100"),
+        ("min_amplitude", 1e6, "between 0 and 100"),
         ("min_amplitude", "0.1", "number"),
         ("background_subtraction", 1, "true or false"),
         ("reference_threshold", 1.0, r"\[0, 1\)"),
@@ -382,9 +384,9 @@ def test_accumulator_skips_non_finite_profiles_and_returns_copies() -> None:
     assert np.allclose(again, 1.0)
 
 
-@pytest.mark.parametrize("length", [0, -1, True, 2.0])
+@pytest.mark.parametrize("length", [0, -1, True, 2.5, 1001, 2**62])
 def test_accumulator_rejects_bad_lengths(length: object) -> None:
-    with pytest.raises(InvalidEdgeSettings, match="reference length"):
+    with pytest.raises(InvalidEdgeSettings, match=r"reference_length=.*between 1 and 1000"):
         ReferenceAccumulator(length)  # type: ignore[arg-type]
 
 
