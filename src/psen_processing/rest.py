@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
@@ -154,6 +155,11 @@ async def _json_body(request: Request) -> Any:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidRequest(f"request body is not valid JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # an integer too long, nesting too deep
+        raise InvalidRequest(
+            f"request body is JSON no setting can hold ({type(exc).__name__}): send plain "
+            "numbers and lists as the settings' bounds allow"
+        ) from exc
 
 
 def build_app(service: PsenService, *, api_token: str | None = None) -> FastAPI:
@@ -258,7 +264,8 @@ def build_app(service: PsenService, *, api_token: str | None = None) -> FastAPI:
 
         async def set_roi(request: Request) -> dict[str, object]:
             value = await _json_body(request)
-            roi = service.set_roi(name, value)
+            # validation and the save (fsync) run in a worker thread, off the event loop
+            roi = await run_in_threadpool(service.set_roi, name, value)
             return _envelope(service, **{name: roi_to_json(roi)})
 
         app.get(f"/{name}", summary=f"Get the {name} ROI")(get_roi)
@@ -281,7 +288,10 @@ def build_app(service: PsenService, *, api_token: str | None = None) -> FastAPI:
         openapi_extra={"requestBody": _EDGE_BODY},
     )
     async def set_edge_detection(request: Request) -> dict[str, object]:
-        edge = service.set_edge_detection(await _json_body(request))
+        value = await _json_body(request)
+        # the filter design (up to about 0.3 s) and the save run in a worker thread: the event
+        # loop, and so every other request, never waits for them
+        edge = await run_in_threadpool(service.set_edge_detection, value)
         return _envelope(service, edge_detection=edge.to_json())
 
     install_live_view(app, service)
