@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from .edge import MAX_FILTER_LENGTH, MIN_FILTER_LENGTH
 from .errors import (
     InvalidEdgeSettings,
     InvalidRequest,
@@ -22,6 +23,15 @@ from .errors import (
     RequestTooLarge,
     ServiceError,
     SettingsFileError,
+)
+from .limits import (
+    MAX_CALIBRATION_COEFFICIENTS,
+    MAX_CALIBRATION_MAGNITUDE,
+    MAX_CHANNEL_NAME,
+    MAX_MIN_AMPLITUDE,
+    MAX_PERIOD,
+    MAX_REFERENCE_LENGTH,
+    MAX_ROI_SIZE,
 )
 from .live_page import install_live_view
 from .metrics import install_metrics
@@ -57,7 +67,7 @@ _ROI_BODY = {
                     {"type": "array", "maxItems": 0},
                     {
                         "type": "array",
-                        "items": {"type": "integer"},
+                        "items": {"type": "integer", "minimum": 0, "maximum": MAX_ROI_SIZE},
                         "minItems": 4,
                         "maxItems": 4,
                         "description": "[offset_x, size_x, offset_y, size_y]",
@@ -84,8 +94,16 @@ _EDGE_BODY = {
                                 "type": "object",
                                 "properties": {
                                     "mode": {"const": "pulse_id"},
-                                    "period": {"type": "integer", "minimum": 1},
-                                    "signal_offset": {"type": "integer", "minimum": 0},
+                                    "period": {
+                                        "type": "integer",
+                                        "minimum": 1,
+                                        "maximum": MAX_PERIOD,
+                                    },
+                                    "signal_offset": {
+                                        "type": "integer",
+                                        "minimum": 0,
+                                        "maximum": MAX_PERIOD - 1,
+                                    },
                                 },
                                 "required": ["mode"],
                             },
@@ -93,26 +111,57 @@ _EDGE_BODY = {
                                 "type": "object",
                                 "properties": {
                                     "mode": {"const": "channel"},
-                                    "channel": {"type": "string"},
+                                    "channel": {
+                                        "type": "string",
+                                        "minLength": 1,
+                                        "maxLength": MAX_CHANNEL_NAME,
+                                    },
                                     "threshold": {"type": "number"},
                                 },
                                 "required": ["mode", "channel"],
                             },
                         ]
                     },
-                    "reference_length": {"type": "integer", "minimum": 1},
+                    "reference_length": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": MAX_REFERENCE_LENGTH,
+                    },
                     "calibration": {
-                        "oneOf": [{"type": "null"}, {"type": "array", "items": {"type": "number"}}]
+                        "oneOf": [
+                            {"type": "null"},
+                            {
+                                "type": "array",
+                                "maxItems": MAX_CALIBRATION_COEFFICIENTS,
+                                "items": {
+                                    "type": "number",
+                                    "minimum": -MAX_CALIBRATION_MAGNITUDE,
+                                    "maximum": MAX_CALIBRATION_MAGNITUDE,
+                                },
+                            },
+                        ]
                     },
                     "direction": {"enum": ["falling", "rising"]},
-                    "filter_length": {"type": "integer"},
-                    "filter_width": {"type": "number", "minimum": 0},
+                    "filter_length": {
+                        "type": "integer",
+                        "minimum": MIN_FILTER_LENGTH,
+                        "maximum": MAX_FILTER_LENGTH,
+                    },
+                    "filter_width": {
+                        "type": "number",
+                        "minimum": 0,
+                        "description": "at most filter_length",
+                    },
                     "fit_fraction": {
                         "type": "number",
                         "exclusiveMinimum": 0,
                         "exclusiveMaximum": 1,
                     },
-                    "min_amplitude": {"type": "number", "minimum": 0},
+                    "min_amplitude": {
+                        "type": "number",
+                        "minimum": 0,
+                        "maximum": MAX_MIN_AMPLITUDE,
+                    },
                     "background_subtraction": {"type": "boolean"},
                     "reference_threshold": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
                 },
