@@ -441,3 +441,15 @@ def test_a_step_far_wider_than_the_filter_is_refused_not_a_nan_filter(width: flo
     """Found by fuzzing the REST API: such a width gave a filter of NaN (and a warning)."""
     with pytest.raises(InvalidEdgeSettings, match="filter_width"):
         EdgeParams(filter_width=width)
+
+
+def test_accumulator_at_its_largest_holds_what_its_bound_implies() -> None:
+    accumulator = ReferenceAccumulator(1000)
+    with pytest.raises(InvalidEdgeSettings):
+        accumulator.resize(1001)
+    for i in range(2500):
+        accumulator.add(np.full(2560, float(i)))
+    assert accumulator.count == 1000
+    buffer = accumulator._buffer  # the memory the reference holds
+    assert buffer is not None and buffer.nbytes == 1000 * 2560 * 8
+    assert accumulator.mean is not None and accumulator.mean[0] == pytest.approx(1999.5)
