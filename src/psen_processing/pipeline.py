@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from .codec import (
     channel_entry,
 )
 from .codec.compression import Buffer
+from .edge import EdgeResult
 from .errors import ProtocolError
 from .processing import (
     FrameResult,
@@ -33,6 +35,8 @@ from .timing import EdgeTracker, ShotTiming
 __all__ = ["FrameOutcome", "FrameProcessor", "OpenedFrame", "skipped"]
 
 _FLOAT64 = struct.Struct("<d")
+
+_NO_EDGE = EdgeResult(math.nan, math.nan, math.nan, False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,9 @@ class FrameOutcome:
     timing: ShotTiming | None = None
     image_parts: list[Any] | None = None
     """The image channel alone, as a message for viewers (when the processor forwards it)."""
+    error: tuple[str, BaseException] | None = None
+    """An unforeseen exception that cost this frame a profile or its edge (the frame still
+    went out), with its reason key: for the log, which the caller keeps from flooding."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +183,7 @@ class FrameProcessor:
         settings: ProcessingSettings,
         passthrough: Sequence[Any] | None = None,
     ) -> FrameOutcome:
+        failure: BaseException | None = None
         try:
             opened = self.open(buffers)
             image = opened.image
@@ -183,7 +191,9 @@ class FrameProcessor:
             result = None if image is None else process_image(image, settings)
         except ProtocolError as exc:
             return skipped(exc)
-        return self.complete(opened, result, settings, passthrough)
+        except Exception as exc:  # unforeseen: the frame goes out without profiles
+            result, failure = None, exc
+        return self.complete(opened, result, settings, passthrough, failure=failure)
 
     def open(self, buffers: Sequence[Buffer]) -> OpenedFrame:
         """The message and its image, nothing decoded yet. Raises :class:`ProtocolError` for a
@@ -198,12 +208,25 @@ class FrameProcessor:
         result: FrameResult | None,
         settings: ProcessingSettings,
         passthrough: Sequence[Any] | None = None,
+        *,
+        failure: BaseException | None = None,
     ) -> FrameOutcome:
         """Edge detection and the output message, given the image's profiles ``result``
-        (computed by :meth:`process`, or elsewhere from the same image and settings)."""
+        (computed by :meth:`process`, or elsewhere from the same image and settings; or
+        ``None`` and the ``failure`` that kept them from being computed).
+
+        An unforeseen exception in the profiles or the edge detection costs this frame those
+        channels, never the frame: it goes out with all its input channels, the problem counted
+        (``profile_processing_error``, ``edge_processing_error``) and the exception handed back
+        in :attr:`FrameOutcome.error`.
+        """
         message, image, missing = opened.message, opened.image, opened.missing
         pulse_id = message.pulse_id
         problems: list[tuple[str, str]] = [] if missing is None else [missing]
+        error: tuple[str, BaseException] | None = None
+        if failure is not None:
+            error = ("profile_processing_error", failure)
+            problems.append((error[0], _failed("profiles", pulse_id, failure)))
         values: list[bytes | npt.NDArray[np.generic]] = [self._parameters_channel(settings)[1]]
         signal = background = None
         if result is not None:
@@ -218,20 +241,27 @@ class FrameProcessor:
         timing: ShotTiming | None = None
         edge_settings = settings.edge_detection
         if edge_settings.enabled:
-            timing = self.tracker.update(
-                edge_settings,
-                roi_signal=settings.roi_signal,
-                pulse_id=pulse_id,
-                lookup=message.value,
-                signal=signal,
-                background=background_on_signal_scale(
-                    background, settings.roi_signal, settings.roi_background
+            try:
+                timing = self.tracker.update(
+                    edge_settings,
+                    roi_signal=settings.roi_signal,
+                    pulse_id=pulse_id,
+                    lookup=message.value,
+                    signal=signal,
+                    background=background_on_signal_scale(
+                        background, settings.roi_signal, settings.roi_background
+                    )
+                    if edge_settings.params.background_subtraction
+                    else None,
                 )
-                if edge_settings.params.background_subtraction
-                else None,
-            )
-            if timing.problem is not None:
-                problems.append((timing.problem, f"{timing.problem} in pulse {pulse_id}"))
+            except Exception as exc:  # unforeseen: the frame goes out without an edge
+                reason = "edge_processing_error"
+                timing = ShotTiming(False, _NO_EDGE, math.nan, reason)
+                error = error or (reason, exc)
+                problems.append((reason, _failed("edge detection", pulse_id, exc)))
+            else:
+                if timing.problem is not None:
+                    problems.append((timing.problem, f"{timing.problem} in pulse {pulse_id}"))
             edge = timing.edge
             values += (
                 _FLOAT64.pack(edge.position),
@@ -254,4 +284,9 @@ class FrameProcessor:
             image_parts=None
             if forwarder is None or image is None
             else forwarder.encode(message, passthrough),
+            error=error,
         )
+
+
+def _failed(what: str, pulse_id: int, exc: BaseException) -> str:
+    return f"{what} failed in pulse {pulse_id}: {type(exc).__name__}: {exc}"

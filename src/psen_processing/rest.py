@@ -10,9 +10,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from .edge import MAX_FILTER_LENGTH, MIN_FILTER_LENGTH
 from .errors import (
     InvalidEdgeSettings,
     InvalidRequest,
@@ -21,6 +23,15 @@ from .errors import (
     RequestTooLarge,
     ServiceError,
     SettingsFileError,
+)
+from .limits import (
+    MAX_CALIBRATION_COEFFICIENTS,
+    MAX_CALIBRATION_MAGNITUDE,
+    MAX_CHANNEL_NAME,
+    MAX_MIN_AMPLITUDE,
+    MAX_PERIOD,
+    MAX_REFERENCE_LENGTH,
+    MAX_ROI_SIZE,
 )
 from .live_page import install_live_view
 from .metrics import install_metrics
@@ -56,7 +67,7 @@ _ROI_BODY = {
                     {"type": "array", "maxItems": 0},
                     {
                         "type": "array",
-                        "items": {"type": "integer"},
+                        "items": {"type": "integer", "minimum": 0, "maximum": MAX_ROI_SIZE},
                         "minItems": 4,
                         "maxItems": 4,
                         "description": "[offset_x, size_x, offset_y, size_y]",
@@ -83,8 +94,16 @@ _EDGE_BODY = {
                                 "type": "object",
                                 "properties": {
                                     "mode": {"const": "pulse_id"},
-                                    "period": {"type": "integer", "minimum": 1},
-                                    "signal_offset": {"type": "integer", "minimum": 0},
+                                    "period": {
+                                        "type": "integer",
+                                        "minimum": 1,
+                                        "maximum": MAX_PERIOD,
+                                    },
+                                    "signal_offset": {
+                                        "type": "integer",
+                                        "minimum": 0,
+                                        "maximum": MAX_PERIOD - 1,
+                                    },
                                 },
                                 "required": ["mode"],
                             },
@@ -92,26 +111,57 @@ _EDGE_BODY = {
                                 "type": "object",
                                 "properties": {
                                     "mode": {"const": "channel"},
-                                    "channel": {"type": "string"},
+                                    "channel": {
+                                        "type": "string",
+                                        "minLength": 1,
+                                        "maxLength": MAX_CHANNEL_NAME,
+                                    },
                                     "threshold": {"type": "number"},
                                 },
                                 "required": ["mode", "channel"],
                             },
                         ]
                     },
-                    "reference_length": {"type": "integer", "minimum": 1},
+                    "reference_length": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": MAX_REFERENCE_LENGTH,
+                    },
                     "calibration": {
-                        "oneOf": [{"type": "null"}, {"type": "array", "items": {"type": "number"}}]
+                        "oneOf": [
+                            {"type": "null"},
+                            {
+                                "type": "array",
+                                "maxItems": MAX_CALIBRATION_COEFFICIENTS,
+                                "items": {
+                                    "type": "number",
+                                    "minimum": -MAX_CALIBRATION_MAGNITUDE,
+                                    "maximum": MAX_CALIBRATION_MAGNITUDE,
+                                },
+                            },
+                        ]
                     },
                     "direction": {"enum": ["falling", "rising"]},
-                    "filter_length": {"type": "integer"},
-                    "filter_width": {"type": "number", "minimum": 0},
+                    "filter_length": {
+                        "type": "integer",
+                        "minimum": MIN_FILTER_LENGTH,
+                        "maximum": MAX_FILTER_LENGTH,
+                    },
+                    "filter_width": {
+                        "type": "number",
+                        "minimum": 0,
+                        "description": "at most filter_length",
+                    },
                     "fit_fraction": {
                         "type": "number",
                         "exclusiveMinimum": 0,
                         "exclusiveMaximum": 1,
                     },
-                    "min_amplitude": {"type": "number", "minimum": 0},
+                    "min_amplitude": {
+                        "type": "number",
+                        "minimum": 0,
+                        "maximum": MAX_MIN_AMPLITUDE,
+                    },
                     "background_subtraction": {"type": "boolean"},
                     "reference_threshold": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
                 },
@@ -154,6 +204,11 @@ async def _json_body(request: Request) -> Any:
         return json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidRequest(f"request body is not valid JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # an integer too long, nesting too deep
+        raise InvalidRequest(
+            f"request body is JSON no setting can hold ({type(exc).__name__}): send plain "
+            "numbers and lists as the settings' bounds allow"
+        ) from exc
 
 
 def build_app(service: PsenService, *, api_token: str | None = None) -> FastAPI:
@@ -276,7 +331,8 @@ def build_app(service: PsenService, *, api_token: str | None = None) -> FastAPI:
 
         async def set_roi(request: Request) -> dict[str, object]:
             value = await _json_body(request)
-            roi = service.set_roi(name, value)
+            # validation and the save (fsync) run in a worker thread, off the event loop
+            roi = await run_in_threadpool(service.set_roi, name, value)
             return _envelope(service, **{name: roi_to_json(roi)})
 
         app.get(f"/{name}", summary=f"Get the {name} ROI")(get_roi)
@@ -299,7 +355,10 @@ def build_app(service: PsenService, *, api_token: str | None = None) -> FastAPI:
         openapi_extra={"requestBody": _EDGE_BODY},
     )
     async def set_edge_detection(request: Request) -> dict[str, object]:
-        edge = service.set_edge_detection(await _json_body(request))
+        value = await _json_body(request)
+        # the filter design (up to about 0.3 s) and the save run in a worker thread: the event
+        # loop, and so every other request, never waits for them
+        edge = await run_in_threadpool(service.set_edge_detection, value)
         return _envelope(service, edge_detection=edge.to_json())
 
     install_live_view(app, service)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -10,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .errors import InvalidRoi
+from .limits import MAX_ROI_OFFSET, MAX_ROI_SIZE, integral, shown
 
 __all__ = [
     "EMPTY_ROI",
@@ -49,18 +49,20 @@ _FIELDS = ("offset_x", "size_x", "offset_y", "size_y")
 
 
 def _as_int(name: str, value: object, roi_name: str, raw: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidRoi(f"Invalid {roi_name} {raw!r}: {name} must be an integer, not {value!r}.")
-    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
-        raise InvalidRoi(f"Invalid {roi_name} {raw!r}: {name} must be an integer, not {value!r}.")
-    return int(value)
+    number = integral(value) if isinstance(value, int | float) else None
+    if number is None:
+        raise InvalidRoi(
+            f"Invalid {roi_name} {shown(raw)}: {name} must be an integer, not {shown(value)}."
+        )
+    return number
 
 
 def parse_roi(value: object, roi_name: str = "ROI") -> RoiSetting:
     """Validate a ROI as received from a user (JSON-decoded) and return it as a value object.
 
     Rules: ``None`` or ``[]`` switch the ROI off; otherwise a list of 4 integers
-    ``[offset_x, size_x, offset_y, size_y]`` with offsets >= 0 and sizes > 0.
+    ``[offset_x, size_x, offset_y, size_y]`` with offsets in ``[0, MAX_ROI_OFFSET]`` and sizes
+    in ``[1, MAX_ROI_SIZE]``.
     Whether it fits a given image is checked separately (:func:`check_roi_fits`).
     """
     if value is None:
@@ -69,28 +71,39 @@ def parse_roi(value: object, roi_name: str = "ROI") -> RoiSetting:
         return value
     if not isinstance(value, list | tuple):
         raise InvalidRoi(
-            f"Invalid {roi_name} {value!r}: ROI must be a list [offset_x, size_x, offset_y, "
+            f"Invalid {roi_name} {shown(value)}: ROI must be a list [offset_x, size_x, offset_y, "
             "size_y], [] or null."
         )
     if len(value) == 0:
         return EMPTY_ROI
     if len(value) != 4:
         raise InvalidRoi(
-            f"Invalid {roi_name} {list(value)!r}: ROI must have exactly 4 values "
+            f"Invalid {roi_name} {shown(list(value))}: ROI must have exactly 4 values "
             f"[offset_x, size_x, offset_y, size_y], but {len(value)} were given."
         )
     ox, sx, oy, sy = (
         _as_int(f, v, roi_name, list(value)) for f, v in zip(_FIELDS, value, strict=True)
     )
-    if ox < 0 or oy < 0:
+    for field_name, number, low, high in (
+        ("offset_x", ox, 0, MAX_ROI_OFFSET),
+        ("size_x", sx, 1, MAX_ROI_SIZE),
+        ("offset_y", oy, 0, MAX_ROI_OFFSET),
+        ("size_y", sy, 1, MAX_ROI_SIZE),
+    ):
+        if low <= number <= high:
+            continue
+        if number < low:  # the messages of old, which clients may look for
+            raise InvalidRoi(
+                f"Invalid {roi_name} {shown(list(value))}: offsets cannot be negative "
+                f"(offset_x={ox}, offset_y={oy})."
+                if low == 0
+                else f"Invalid {roi_name} {shown(list(value))}: sizes must be larger than 0 "
+                f"(size_x={sx}, size_y={sy})."
+            )
         raise InvalidRoi(
-            f"Invalid {roi_name} {list(value)!r}: offsets cannot be negative "
-            f"(offset_x={ox}, offset_y={oy})."
-        )
-    if sx <= 0 or sy <= 0:
-        raise InvalidRoi(
-            f"Invalid {roi_name} {list(value)!r}: sizes must be larger than 0 "
-            f"(size_x={sx}, size_y={sy})."
+            f"Invalid {roi_name} {shown(list(value))}: {field_name}={shown(number)} must be "
+            f"at most {high} (a ROI lies in an image of at most {MAX_ROI_SIZE} x "
+            f"{MAX_ROI_SIZE} pixels)."
         )
     return Roi(ox, sx, oy, sy)
 

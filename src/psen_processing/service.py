@@ -140,11 +140,19 @@ class PsenService:
         return self._settings.edge_detection
 
     def set_edge_detection(self, data: object) -> EdgeDetectionSettings:
-        """Change the edge settings given in ``data`` (a partial update); validated first."""
-        with self._lock:
-            edge = self._settings.edge_detection.updated(data)
-            self._replace(edge_detection=edge)
-            return edge
+        """Change the edge settings given in ``data`` (a partial update); validated first.
+
+        The validation (which designs the edge filter) runs outside the lock, so that start and
+        stop never wait for it; it is done again in the rare case that the settings changed
+        meanwhile, so that no concurrent change is lost.
+        """
+        while True:
+            base = self._settings.edge_detection
+            edge = base.updated(data)
+            with self._lock:
+                if self._settings.edge_detection is base:
+                    self._replace(edge_detection=edge)
+                    return edge
 
     # -- processing -------------------------------------------------------------------------
     @property

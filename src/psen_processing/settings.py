@@ -21,6 +21,9 @@ __all__ = ["LoadResult", "SettingsStore", "default_settings_path", "settings_fro
 
 FORMAT_VERSION = 1
 
+MAX_FILE_BYTES = 1024 * 1024
+"""A settings file is a few hundred bytes; a larger one is not one this service wrote."""
+
 
 def default_settings_path(prefix: str) -> Path:
     """``$XDG_CONFIG_HOME/psen_processing/<prefix>.json`` (``~/.config`` when unset)."""
@@ -62,17 +65,29 @@ class SettingsStore:
     def load(self) -> LoadResult:
         """The saved settings; defaults if there is no file.
 
-        A file that cannot be read as settings is renamed aside (``<name>.corrupt-<time>``) so
-        that it is kept for inspection and not overwritten, and defaults are used.
+        A file that cannot be read as settings, for whatever reason (not JSON, JSON nested too
+        deep or with an integer too long to parse, larger than :data:`MAX_FILE_BYTES`, a value
+        out of its bounds), is renamed aside (``<name>.corrupt-<time>``) so that it is kept for
+        inspection and not overwritten, and defaults are used.
         """
         self._remove_stale_temporaries()
         if not self.path.exists():
             return LoadResult(ProcessingSettings())
         try:
-            data: Any = json.loads(self.path.read_text(encoding="utf-8"))
-            return LoadResult(settings_from_json(data))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, SettingsFileError) as exc:
-            return LoadResult(ProcessingSettings(), f"{self.path}: {exc}", self._move_aside())
+            return LoadResult(settings_from_json(self._read()))
+        except Exception as exc:  # nothing in a file may stop a start
+            if isinstance(exc, SettingsFileError | OSError | json.JSONDecodeError):
+                problem = str(exc)
+            else:  # RecursionError, ValueError (digit limit), MemoryError, ...
+                problem = f"not usable as settings JSON ({type(exc).__name__}: {exc})"
+            return LoadResult(ProcessingSettings(), f"{self.path}: {problem}", self._move_aside())
+
+    def _read(self) -> Any:
+        with self.path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise SettingsFileError(f"the file is larger than {MAX_FILE_BYTES} bytes")
+        return json.loads(raw.decode("utf-8"))
 
     def _remove_stale_temporaries(self) -> None:
         """Delete half-written files a save killed before its rename left behind.

@@ -25,6 +25,15 @@ from .edge import (
     reference_span,
 )
 from .errors import InvalidEdgeSettings
+from .limits import (
+    MAX_CALIBRATION_COEFFICIENTS,
+    MAX_CALIBRATION_MAGNITUDE,
+    MAX_CHANNEL_NAME,
+    MAX_PERIOD,
+    MAX_REFERENCE_LENGTH,
+    integral,
+    shown,
+)
 from .roi import RoiSetting
 
 __all__ = [
@@ -36,18 +45,28 @@ __all__ = [
 ]
 
 
-def _integer(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+def _integer(name: str, value: object, minimum: int, maximum: int) -> int:
+    """An integer (or a float of integral value) in ``[minimum, maximum]``."""
+    number = integral(value)
+    if number is None or not minimum <= number <= maximum:
         raise InvalidEdgeSettings(
-            f"Invalid edge setting {name}={value!r}: must be an integer >= {minimum}."
+            f"Invalid edge setting {name}={shown(value)}: must be an integer between "
+            f"{minimum} and {maximum}."
         )
-    return value
+    return number
 
 
-def _number(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+def _number(name: str, value: object, magnitude: float = math.inf) -> float:
+    """A finite number of absolute value at most ``magnitude``."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not abs(value) <= magnitude
+    ):
+        bound = "" if magnitude == math.inf else f" of absolute value at most {magnitude:g}"
         raise InvalidEdgeSettings(
-            f"Invalid edge setting {name}={value!r}: must be a finite number."
+            f"Invalid edge setting {name}={shown(value)}: must be a finite number{bound}."
         )
     return float(value)
 
@@ -60,8 +79,10 @@ class PulseIdClassifier:
     signal_offset: int = 0
 
     def __post_init__(self) -> None:
-        _integer("reference.period", self.period, 1)
-        _integer("reference.signal_offset", self.signal_offset, 0)
+        period = _integer("reference.period", self.period, 1, MAX_PERIOD)
+        offset = _integer("reference.signal_offset", self.signal_offset, 0, MAX_PERIOD - 1)
+        object.__setattr__(self, "period", period)
+        object.__setattr__(self, "signal_offset", offset)
         if self.signal_offset >= self.period:
             raise InvalidEdgeSettings(
                 f"Invalid edge setting reference.signal_offset={self.signal_offset}: must be "
@@ -81,9 +102,10 @@ class ChannelClassifier:
     threshold: float = 0.0
 
     def __post_init__(self) -> None:
-        if not isinstance(self.channel, str) or not self.channel:
+        if not isinstance(self.channel, str) or not 0 < len(self.channel) <= MAX_CHANNEL_NAME:
             raise InvalidEdgeSettings(
-                f"Invalid edge setting reference.channel={self.channel!r}: must be a channel name."
+                f"Invalid edge setting reference.channel={shown(self.channel)}: must be a "
+                f"channel name of 1 to {MAX_CHANNEL_NAME} characters."
             )
         object.__setattr__(self, "threshold", _number("reference.threshold", self.threshold))
 
@@ -97,7 +119,7 @@ ShotClassifier = PulseIdClassifier | ChannelClassifier
 def _classifier(data: object) -> ShotClassifier:
     if not isinstance(data, Mapping):
         raise InvalidEdgeSettings(
-            f"Invalid edge setting reference={data!r}: must be an object such as "
+            f"Invalid edge setting reference={shown(data)}: must be an object such as "
             '{"mode": "pulse_id", "period": 2, "signal_offset": 0} or '
             '{"mode": "channel", "channel": "NAME", "threshold": 0.5}.'
         )
@@ -106,12 +128,12 @@ def _classifier(data: object) -> ShotClassifier:
     allowed = {"pulse_id": {"period", "signal_offset"}, "channel": {"channel", "threshold"}}
     if not isinstance(mode, str) or mode not in allowed:
         raise InvalidEdgeSettings(
-            f"Invalid edge setting reference.mode={mode!r}: must be 'pulse_id' or 'channel'."
+            f"Invalid edge setting reference.mode={shown(mode)}: must be 'pulse_id' or 'channel'."
         )
     unknown = sorted(set(values) - allowed[mode])
     if unknown:
         raise InvalidEdgeSettings(
-            f"Unknown key(s) {unknown} in reference of mode {mode!r}; "
+            f"Unknown key(s) {shown(unknown)} in reference of mode {mode!r}; "
             f"known: {sorted(allowed[mode])}."
         )
     if mode == "pulse_id":
@@ -122,14 +144,17 @@ def _classifier(data: object) -> ShotClassifier:
 
 
 def _calibration(value: object) -> tuple[float, ...] | None:
-    if value is None or value == []:
+    if value is None or (isinstance(value, list | tuple) and not value):
         return None
-    if not isinstance(value, list | tuple):
+    if not isinstance(value, list | tuple) or len(value) > MAX_CALIBRATION_COEFFICIENTS:
         raise InvalidEdgeSettings(
-            f"Invalid edge setting calibration={value!r}: must be a list of polynomial "
-            "coefficients (fs, lowest order first) or null."
+            f"Invalid edge setting calibration={shown(value)}: must be a list of at most "
+            f"{MAX_CALIBRATION_COEFFICIENTS} polynomial coefficients (fs, lowest order first) "
+            "or null."
         )
-    return tuple(_number(f"calibration[{i}]", c) for i, c in enumerate(value))
+    return tuple(
+        _number(f"calibration[{i}]", c, MAX_CALIBRATION_MAGNITUDE) for i, c in enumerate(value)
+    )
 
 
 _TOP_LEVEL = ("enabled", "reference", "reference_length", "calibration")
@@ -144,6 +169,15 @@ class EdgeDetectionSettings:
     calibration: tuple[float, ...] | None = None
     """Polynomial px -> fs, lowest order first; None: arrival time is NaN."""
     params: EdgeParams = field(default_factory=EdgeParams)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.enabled, bool):
+            raise InvalidEdgeSettings(
+                f"Invalid edge setting enabled={shown(self.enabled)}: must be true or false."
+            )
+        length = _integer("reference_length", self.reference_length, 1, MAX_REFERENCE_LENGTH)
+        object.__setattr__(self, "reference_length", length)
+        object.__setattr__(self, "calibration", _calibration(self.calibration))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -166,14 +200,14 @@ class EdgeDetectionSettings:
             enabled = values.pop("enabled")
             if not isinstance(enabled, bool):
                 raise InvalidEdgeSettings(
-                    f"Invalid edge setting enabled={enabled!r}: must be true or false."
+                    f"Invalid edge setting enabled={shown(enabled)}: must be true or false."
                 )
             changes["enabled"] = enabled
         if "reference" in values:
             changes["reference"] = _classifier(values.pop("reference"))
         if "reference_length" in values:
             changes["reference_length"] = _integer(
-                "reference_length", values.pop("reference_length"), 1
+                "reference_length", values.pop("reference_length"), 1, MAX_REFERENCE_LENGTH
             )
         if "calibration" in values:
             changes["calibration"] = _calibration(values.pop("calibration"))

@@ -45,6 +45,32 @@ def _receive(socket: zmq.Socket[Any]) -> list[zmq.Frame]:
     return frames
 
 
+class _ErrorLog:
+    """Logs an exception with its traceback at most once per ``interval`` seconds per reason,
+    counting the others: a fault that hits every frame fills no disk."""
+
+    def __init__(self, interval: float = 60.0) -> None:
+        self._interval = interval
+        self._last: dict[str, float] = {}
+        self._unlogged: dict[str, int] = {}
+
+    def exception(self, reason: str, message: str, exc: BaseException) -> None:
+        now = time.monotonic()
+        last = self._last.get(reason)
+        if last is not None and now - last < self._interval:
+            self._unlogged[reason] = self._unlogged.get(reason, 0) + 1
+            return
+        self._last[reason] = now
+        unlogged = self._unlogged.pop(reason, 0)
+        log.error(
+            "%s (%s)%s",
+            message,
+            reason,
+            f"; {unlogged} more since the last one logged" if unlogged else "",
+            exc_info=exc,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class StreamConfig:
     input_stream: str
@@ -112,6 +138,7 @@ class Worker:
         """When the loop last went round (monotonic; updated at most every heartbeat interval)."""
         self.output_wait_since: float | None = None
         """Since when (monotonic) the message being sent waits for the consumer; None if not."""
+        self._errors = _ErrorLog()
 
     def start(self, timeout: float = 10.0) -> None:
         self._thread.start()
@@ -272,7 +299,7 @@ class Worker:
             # zmq frames expose their bytes (buffer protocol): they are the parts as received
             outcome = processor.process(cast(list[Buffer], frames), self._settings(), frames)
         except Exception as exc:  # a bug must cost one frame, not the service
-            log.exception("frame could not be processed")
+            self._errors.exception("processing_error", "frame could not be processed", exc)
             stats.skipped("processing_error", f"{type(exc).__name__}: {exc}")
             return
         if outcome.parts is None or outcome.pulse_id is None:
@@ -290,6 +317,9 @@ class Worker:
             image=(outcome.image_shape, outcome.image_dtype) if outcome.image_dtype else None,
             timing=outcome.timing,
         )
+        if outcome.error is not None:
+            reason, failure = outcome.error
+            self._errors.exception(reason, f"pulse {outcome.pulse_id} sent incomplete", failure)
         if outcome.image_parts is not None and self._viewers is not None:
             self._publish_image(self._viewers, outcome.image_parts)
 

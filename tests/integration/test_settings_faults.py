@@ -10,17 +10,22 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from psen_processing import PsenProcessingClient
 from psen_processing.roi import Roi
 from psen_processing.settings import SettingsStore
+from psen_processing.timing import ChannelClassifier
 
 from ..conftest import command_line, free_port, wait_for_rest
 
 # Saves settings whose numbers grow with every save, as fast as it can, until it is killed.
-# The calibration makes the file about 20 KB: a torn write could not go unseen.
+# Every number in the file is the save's number: a torn or mixed write could not go unseen.
 SAVER = """
 import sys
 from pathlib import Path
+
+import pytest
 from psen_processing.processing import ProcessingSettings
 from psen_processing.roi import parse_roi
 from psen_processing.roi import Roi
@@ -31,8 +36,9 @@ store, n = SettingsStore(Path(sys.argv[1])), int(sys.argv[2])
 edge = EdgeDetectionSettings()
 while True:
     n += 1
-    edge = edge.updated({"calibration": [float(n)] * 1000})
-    store.save(ProcessingSettings(parse_roi([n, 1, 0, 1], "roi_signal"), None, edge))
+    edge = edge.updated({"calibration": [float(n)] * 8, "reference": {"mode": "channel",
+        "channel": str(n) * (256 // len(str(n))), "threshold": float(n)}})
+    store.save(ProcessingSettings(parse_roi([0, 1, 0, 1], "roi_signal"), None, edge))
     if n == int(sys.argv[2]) + 1:
         print("ready", flush=True)  # one save done: the file exists, saving goes on
 """
@@ -56,11 +62,12 @@ def test_a_save_killed_at_any_moment_leaves_the_old_or_the_new_settings(tmp_path
         process.stdout.close()
         loaded = SettingsStore(path).load()
         assert loaded.problem is None, f"iteration {iteration}: {loaded.problem}"
-        roi = loaded.settings.roi_signal
-        assert isinstance(roi, Roi)
-        number = roi.offset_x
-        calibration = loaded.settings.edge_detection.calibration
-        assert calibration == (float(number),) * 1000, "one save's settings, complete"
+        assert isinstance(loaded.settings.roi_signal, Roi)
+        edge = loaded.settings.edge_detection
+        assert isinstance(edge.reference, ChannelClassifier)
+        number = int(edge.reference.threshold)
+        assert edge.calibration == (float(number),) * 8, "one save's settings, complete"
+        assert edge.reference.channel == str(number) * (256 // len(str(number)))
         assert number > (iteration + 1) * 1_000_000, "a completed save is never lost"
         assert number >= last, "never older than what was there before"
         saved_while_killed += number > (iteration + 1) * 1_000_000 + 1
@@ -101,3 +108,40 @@ def test_corrupt_settings_file_at_start_is_reported_kept_aside_and_defaults_used
         output, _ = process.communicate(timeout=30)
     assert process.returncode == 0
     assert "settings file could not be used" in output and str(aside[0]) in output
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"edge_detection": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"edge_detection": {"reference_length": ' + b"7" * 5000 + b"}}",
+        b'{"edge_detection": {"reference_length": 4611686018427387904}}',
+        b"\x00" * 3_000_000,
+    ],
+    ids=["100000-deep nesting", "5000-digit integer", "out of bounds", "3 MB of zeros"],
+)
+def test_any_unusable_settings_file_is_moved_aside_and_the_command_starts(
+    tmp_path: Path, content: bytes
+) -> None:
+    settings = tmp_path / "cam.json"
+    settings.write_bytes(content)
+    rest = free_port()
+    process = subprocess.Popen(
+        command_line("tcp://127.0.0.1:1", rest, settings),
+        env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "xdg")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_rest(rest, "stopped")
+        client = PsenProcessingClient(f"http://127.0.0.1:{rest}", timeout=5)
+        problem = client.get_statistics()["settings_problem"]
+        assert str(settings) in problem and "started with defaults" in problem
+        aside = [p for p in tmp_path.iterdir() if p.name.startswith("cam.json.corrupt-")]
+        assert len(aside) == 1 and aside[0].read_bytes() == content
+        assert not settings.exists()
+        assert client.get_edge_detection()["reference_length"] == 16
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+    assert process.returncode == 0

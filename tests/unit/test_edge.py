@@ -258,11 +258,13 @@ def test_default_parameters() -> None:
         ("filter_length", 60.5, "integer"),
         ("filter_length", True, "integer"),
         ("filter_length", "60", "integer"),
-        ("filter_width", -1.0, "negative"),
+        ("filter_width", -1.0, "between 0 and the filter_length"),
+        ("filter_width", 151.0, "between 0 and the filter_length"),
         ("filter_width", math.nan, "finite"),
         ("fit_fraction", 1.0, "between 0 and 1"),
         ("fit_fraction", 0.0, "between 0 and 1"),
-        ("min_amplitude", -0.1, "negative"),
+        ("min_amplitude", -0.1, "between 0 and 100"),
+        ("min_amplitude", 1e6, "between 0 and 100"),
         ("min_amplitude", "0.1", "number"),
         ("background_subtraction", 1, "true or false"),
         ("reference_threshold", 1.0, r"\[0, 1\)"),
@@ -382,9 +384,9 @@ def test_accumulator_skips_non_finite_profiles_and_returns_copies() -> None:
     assert np.allclose(again, 1.0)
 
 
-@pytest.mark.parametrize("length", [0, -1, True, 2.0])
+@pytest.mark.parametrize("length", [0, -1, True, 2.5, 1001, 2**62])
 def test_accumulator_rejects_bad_lengths(length: object) -> None:
-    with pytest.raises(InvalidEdgeSettings, match="reference length"):
+    with pytest.raises(InvalidEdgeSettings, match=r"reference_length=.*between 1 and 1000"):
         ReferenceAccumulator(length)  # type: ignore[arg-type]
 
 
@@ -439,3 +441,15 @@ def test_a_step_far_wider_than_the_filter_is_refused_not_a_nan_filter(width: flo
     """Found by fuzzing the REST API: such a width gave a filter of NaN (and a warning)."""
     with pytest.raises(InvalidEdgeSettings, match="filter_width"):
         EdgeParams(filter_width=width)
+
+
+def test_accumulator_at_its_largest_holds_what_its_bound_implies() -> None:
+    accumulator = ReferenceAccumulator(1000)
+    with pytest.raises(InvalidEdgeSettings):
+        accumulator.resize(1001)
+    for i in range(2500):
+        accumulator.add(np.full(2560, float(i)))
+    assert accumulator.count == 1000
+    buffer = accumulator._buffer  # the memory the reference holds
+    assert buffer is not None and buffer.nbytes == 1000 * 2560 * 8
+    assert accumulator.mean is not None and accumulator.mean[0] == pytest.approx(1999.5)

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from psen_processing import pipeline
 from psen_processing.channels import ChannelNames
 from psen_processing.codec import Decoder, Message, encode_message
 from psen_processing.errors import ProtocolError
@@ -280,3 +281,24 @@ def test_open_raises_for_a_message_to_skip(processor: FrameProcessor) -> None:
     with pytest.raises(ProtocolError) as caught:
         processor.open([b"{not json", b"{}"])
     assert skipped(caught.value).skip_reason == caught.value.reason
+
+
+def test_an_unforeseen_failure_of_the_profiles_costs_them_not_the_frame(
+    processor: FrameProcessor, image: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> object:
+        raise MemoryError("injected")
+
+    monkeypatch.setattr(pipeline, "process_image", broken)
+    edge = EdgeDetectionSettings(enabled=True)
+    chosen = ProcessingSettings(parse_roi([0, 64, 0, 48]), None, edge)
+    outcome = processor.process(frame(image, 9), chosen)
+    assert outcome.skip_reason is None
+    reasons = [reason for reason, _ in outcome.problems]
+    assert reasons == ["profile_processing_error", "edge_no_signal_profile"]
+    assert "MemoryError: injected" in outcome.problems[0][1]
+    assert outcome.error is not None and outcome.error[0] == "profile_processing_error"
+    out = decoded(outcome.parts)
+    assert out.value("CAM:INTENSITY") == 0.5 and out.value("CAM:DESCRIPTION") == "shot"
+    np.testing.assert_array_equal(out.array(IMAGE), image)
+    assert out.channel(SIGNAL) is None

@@ -16,6 +16,7 @@ PROFILE_PROBLEMS = {
     "roi_signal_outside_image", "roi_background_outside_image",
     "edge_reference_channel_missing", "edge_reference_channel_unreadable",
     "edge_no_signal_profile", "edge_no_reference",
+    "profile_processing_error", "edge_processing_error",
 }  # fmt: skip
 
 

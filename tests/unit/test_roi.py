@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from psen_processing.errors import InvalidRoi, PsenError
+from psen_processing.limits import MAX_ROI_OFFSET, MAX_ROI_SIZE
 from psen_processing.roi import (
     EMPTY_ROI,
     Roi,
@@ -240,7 +241,13 @@ def test_fits_and_profile_match_numpy(case: tuple[int, int, list[int]], dtype: s
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(
-        st.one_of(st.integers(-5, 5), st.floats(allow_nan=True), st.booleans(), st.text()),
+        st.one_of(
+            st.integers(-5, 5),
+            st.sampled_from([65535, 65536, 65537, 65536.0, 2**62, -(2**62)]),
+            st.floats(allow_nan=True),
+            st.booleans(),
+            st.text(),
+        ),
         min_size=4,
         max_size=4,
     )
@@ -256,7 +263,13 @@ def test_parse_roi_accepts_exactly_the_valid_quadruples(raw: list[object]) -> No
         )
 
     numeric = all(valid_number(v) for v in raw)
-    ok = numeric and raw[0] >= 0 and raw[2] >= 0 and raw[1] > 0 and raw[3] > 0  # type: ignore[operator]
+    ok = (
+        numeric
+        and 0 <= raw[0] <= MAX_ROI_OFFSET  # type: ignore[operator]
+        and 0 <= raw[2] <= MAX_ROI_OFFSET  # type: ignore[operator]
+        and 0 < raw[1] <= MAX_ROI_SIZE  # type: ignore[operator]
+        and 0 < raw[3] <= MAX_ROI_SIZE  # type: ignore[operator]
+    )
     if ok:
         assert roi_to_json(parse_roi(raw)) == [int(v) for v in raw]  # type: ignore[call-overload]
     else:

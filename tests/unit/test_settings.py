@@ -103,6 +103,11 @@ CORRUPT = {
     "float size": b'{"roi_signal": [1, 2.5, 3, 4]}',
     "bool value": b'{"roi_signal": [true, 2, 3, 4]}',
     "unknown key": b'{"roi_signal": null, "roi_sigal": [1, 2, 3, 4]}',
+    "nested too deep": b'{"roi_signal": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    "integer too long": b'{"roi_signal": [' + b"1" * 5000 + b", 1, 1, 1]}",
+    "roi out of bounds": b'{"roi_signal": [0, 1000000, 0, 1]}',
+    "reference_length out of bounds": b'{"edge_detection": {"reference_length": 1001}}',
+    "over 1 MiB": b'{"roi_signal": null' + b" " * (1024 * 1024) + b"}",
 }
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from psen_processing.channels import ChannelNames
 from psen_processing.codec import encode_message
+from psen_processing.edge import arrival_time
 from psen_processing.errors import InvalidEdgeSettings
 from psen_processing.pipeline import FrameProcessor
 from psen_processing.processing import ProcessingSettings
@@ -286,3 +287,42 @@ def test_tracker_reference_is_a_copy_the_caller_may_change() -> None:
     reference[:] = 1.0  # e.g. a live view scribbling on what it was given
     after = _update(tracker, settings, 12, signal=signal)
     assert before.edge.found and after.edge == before.edge
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (
+            {"reference_length": 1001},
+            "reference_length=1001: must be an integer between 1 and 1000",
+        ),
+        ({"reference_length": 2**62}, "between 1 and 1000"),
+        ({"reference_length": 2**200}, "an integer of 201 bits"),
+        ({"calibration": [0.0] * 9}, "at most 8"),
+        ({"calibration": [0.0, -2e12]}, r"calibration\[1\]=.*at most 1e\+12"),
+        ({"reference": {"mode": "pulse_id", "period": 1_000_001}}, "between 1 and 1000000"),
+        ({"reference": {"mode": "pulse_id", "period": 4, "signal_offset": 4}}, "smaller"),
+        ({"reference": {"mode": "channel", "channel": "C" * 257}}, "1 to 256 characters"),
+        ({"reference": {"mode": "channel", "channel": "C", "threshold": math.inf}}, "finite"),
+    ],
+)
+def test_every_setting_is_bounded(data: dict[str, Any], words: str) -> None:
+    with pytest.raises(InvalidEdgeSettings, match=words) as info:
+        EdgeDetectionSettings().updated(data)
+    assert len(str(info.value)) < 300
+
+
+def test_bounds_are_checked_however_settings_are_made() -> None:
+    with pytest.raises(InvalidEdgeSettings, match="reference_length"):
+        EdgeDetectionSettings(reference_length=2**62)
+    with pytest.raises(InvalidEdgeSettings, match="calibration"):
+        EdgeDetectionSettings(calibration=(1.0,) * 9)
+    largest = EdgeDetectionSettings().updated(
+        {
+            "reference_length": 1000,
+            "calibration": [1e12] * 8,
+            "reference": {"mode": "pulse_id", "period": 10**6, "signal_offset": 10**6 - 1},
+        }
+    )
+    assert largest.reference_length == 1000
+    assert math.isfinite(arrival_time(65535.0, largest.calibration))
