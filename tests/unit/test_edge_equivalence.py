@@ -49,7 +49,7 @@ def assert_same(result: EdgeResult, expected: tuple[float, float, float, bool]) 
 
 
 def random_params(rng: np.random.Generator, **fixed: Any) -> EdgeParams:
-    length = int(rng.integers(4, 300))
+    length = int(fixed.get("filter_length", rng.integers(4, 300)))
     values: dict[str, Any] = {
         "direction": str(rng.choice(["falling", "rising"])),
         "filter_length": length,
