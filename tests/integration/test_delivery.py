@@ -1,0 +1,125 @@
+"""Delivery faults of issue 14: consumers that come and go, stop and start, frames in flight.
+
+Processing never stops because of the network, and every frame received is counted once:
+``frames_received == frames_sent + frames_dropped_output + frames_skipped +
+frames_discarded_at_stop``.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+import zmq
+
+from psen_processing.codec import Decoder, encode_message
+from psen_processing.errors import ProtocolError
+
+from ..conftest import IMAGE, Running, Source
+
+
+def _accounted(statistics: dict[str, Any]) -> int:
+    return int(
+        statistics["frames_sent"]
+        + statistics["frames_dropped_output"]
+        + statistics["frames_skipped"]
+        + statistics.get("frames_discarded_at_stop", 0)
+    )
+
+
+def _many_channels(pulse_id: int, channels: int) -> list[bytes]:
+    image = np.zeros((8, 8), dtype=np.uint16)
+    values: list[tuple[str, object]] = [(IMAGE, image)]
+    values += [(f"CH{i:04d}", float(i)) for i in range(channels)]
+    return encode_message(pulse_id, values)
+
+
+class Feeder(threading.Thread):
+    """Sends the same frame, with new pulse ids, as fast as the service takes it."""
+
+    def __init__(self, source: Source, parts: list[bytes]) -> None:
+        super().__init__(name="feeder", daemon=True)
+        self.source, self.parts = source, parts
+        self.stop = threading.Event()
+        self.sent = 0
+
+    def run(self) -> None:
+        sock = self.source.socket
+        while not self.stop.is_set():
+            if sock.poll(50, zmq.POLLOUT):
+                sock.send_multipart(self.parts, copy=False)
+                self.sent += 1
+
+
+class Reconnector(threading.Thread):
+    """A consumer that drops its connection and connects again every few tens of ms, reading
+    (and so taking messages) in between."""
+
+    def __init__(self, context: zmq.Context[Any], address: str, seed: int) -> None:
+        super().__init__(name="reconnector", daemon=True)
+        self.context, self.address = context, address
+        self.rng = random.Random(seed)
+        self.stop = threading.Event()
+        self.reconnects = 0
+        self.torn = 0
+        """Messages that came out incomplete or mixed with another's parts."""
+
+    def run(self) -> None:
+        decoder = Decoder()
+        while not self.stop.is_set():
+            sock = self.context.socket(zmq.PULL)
+            sock.setsockopt(zmq.LINGER, 0)
+            sock.setsockopt(zmq.RCVHWM, 4)
+            sock.connect(self.address)
+            until = time.monotonic() + self.rng.uniform(0.01, 0.08)
+            while time.monotonic() < until:
+                if sock.poll(5):
+                    try:
+                        decoder.decode(sock.recv_multipart())
+                    except ProtocolError:
+                        self.torn += 1
+            sock.close(linger=0)
+            self.reconnects += 1
+
+
+@pytest.mark.parametrize("mode", ["block", "drop"])
+def test_consumers_disconnecting_mid_message_never_stop_processing(
+    make_service: Callable[..., Running],
+    source: Source,
+    zmq_context: zmq.Context[Any],
+    mode: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    run = make_service(source.address, output_mode=mode)
+    run.client.set_roi_signal([0, 8, 0, 8])
+    run.client.start()
+    feeder = Feeder(source, _many_channels(1, 1500))
+    storm = Reconnector(zmq_context, f"tcp://127.0.0.1:{run.output_port}", seed=14)
+    feeder.start()
+    storm.start()
+    try:
+        deadline = time.monotonic() + 6.0
+        while time.monotonic() < deadline and run.client.get_status() == "processing":
+            time.sleep(0.1)
+    finally:
+        storm.stop.set()
+        storm.join(5)
+    try:
+        assert "processing loop failed" not in caplog.text
+        assert run.client.get_status() == "processing", run.client.get_statistics()["last_error"]
+        # after the storm a steady consumer gets frames again
+        sink = run.sink(zmq_context)
+        assert sink.receive().pulse_id == 1
+    finally:
+        feeder.stop.set()
+        feeder.join(5)
+    received = run.client.get_statistics()["frames_received"]
+    assert received > 100 and storm.reconnects > 20
+    assert storm.torn == 0, "a message went out in part"
+    statistics = run.client.get_statistics()
+    assert _accounted(statistics) == statistics["frames_received"], statistics
