@@ -7,6 +7,8 @@ frames_discarded_at_stop``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 import threading
 import time
@@ -20,7 +22,7 @@ import zmq
 from psen_processing.codec import Decoder, encode_message
 from psen_processing.errors import ProtocolError
 
-from ..conftest import IMAGE, Running, Source
+from ..conftest import IMAGE, Running, Source, wait_until
 
 
 def _accounted(statistics: dict[str, Any]) -> int:
@@ -123,3 +125,54 @@ def test_consumers_disconnecting_mid_message_never_stop_processing(
     assert storm.torn == 0, "a message went out in part"
     statistics = run.client.get_statistics()
     assert _accounted(statistics) == statistics["frames_received"], statistics
+
+
+def _slow_frames(count: int, channels: int = 120_000) -> list[list[bytes]]:
+    """Frames whose data headers are all new to the service (each parsed and checked anew):
+    about a second of work each on the development machine, all within the bsread format."""
+    parts = _many_channels(0, channels)
+    frames = []
+    for k in range(count):
+        header = parts[1].replace(b'"CH0000"', f'"CX{k:04d}"'.encode(), 1)
+        main = json.loads(parts[0])
+        main.update(pulse_id=k, hash=hashlib.md5(header).hexdigest())
+        frames.append([json.dumps(main).encode(), header, *parts[2:]])
+    return frames
+
+
+def _timed(action: Callable[[], object]) -> float:
+    started = time.monotonic()
+    action()
+    return time.monotonic() - started
+
+
+def test_stop_is_prompt_during_a_slow_frame_and_start_right_after_works(
+    make_service: Callable[..., Running], source: Source, zmq_context: zmq.Context[Any]
+) -> None:
+    run = make_service(source.address, output_mode="drop")
+    run.client.start()
+    slow = _slow_frames(3)
+    for parts in slow:
+        source.send(parts)
+    wait_until(lambda: run.client.get_statistics()["frames_received"] >= 1, 30)
+    assert _timed(run.client.stop) < 1.0, "/stop waited for the frame being processed"
+    assert run.client.get_status() == "stopped"
+
+    def all_counted() -> bool:
+        statistics = run.client.get_statistics()
+        return statistics["frames_received"] == 3 == _accounted(statistics)
+
+    wait_until(all_counted, 30, "the frames in hand at the stop counted")
+    assert run.client.get_statistics()["frames_discarded_at_stop"] >= 1
+
+    run.client.start()  # again, and now start at once after the stop
+    for parts in _slow_frames(2):
+        source.send(parts)
+    wait_until(lambda: run.client.get_statistics()["frames_received"] >= 1, 30)
+    run.client.stop()
+    run.client.start()
+    assert run.client.get_status() == "processing"
+    sink = run.sink(zmq_context)
+    wait_until(lambda: run.client.get_statistics()["output_consumers"] == 1)
+    source.send(_many_channels(7, 3))
+    assert sink.receive().pulse_id == 7
