@@ -176,3 +176,36 @@ def test_stop_is_prompt_during_a_slow_frame_and_start_right_after_works(
     wait_until(lambda: run.client.get_statistics()["output_consumers"] == 1)
     source.send(_many_channels(7, 3))
     assert sink.receive().pulse_id == 7
+
+
+def test_output_consumers_are_shown_and_a_second_one_is_warned_about(
+    running: Running, zmq_context: zmq.Context[Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    running.client.start()
+    consumers = lambda: running.client.get_statistics()["output_consumers"]  # noqa: E731
+    assert consumers() == 0
+    first = running.sink(zmq_context)
+    wait_until(lambda: consumers() == 1, what="one consumer counted")
+    assert "consumers connected to the output stream" not in caplog.text
+    second = running.sink(zmq_context)
+    wait_until(lambda: consumers() == 2, what="two consumers counted")
+    wait_until(lambda: "2 consumers connected to the output stream" in caplog.text)
+    second.socket.close(linger=0)
+    wait_until(lambda: consumers() == 1, what="back to one consumer")
+    first.socket.close(linger=0)
+    wait_until(lambda: consumers() == 0, what="no consumer")
+    warnings = [r for r in caplog.records if "consumers connected" in r.getMessage()]
+    assert len(warnings) == 2, "one warning per change to a count other than 1"
+
+
+def test_frames_in_hand_at_stop_are_counted(running: Running, source: Source) -> None:
+    running.client.start()  # block mode and no consumer: frames pile up in the service
+    image = np.zeros((64, 64), dtype=np.uint16)
+    taken = 0
+    while source.socket.poll(300, zmq.POLLOUT):
+        source.socket.send_multipart(encode_message(taken, [(IMAGE, image)]))
+        taken += 1
+    running.client.stop()
+    wait_until(lambda: running.client.get_statistics()["frames_discarded_at_stop"] > 1)
+    statistics = running.client.get_statistics()
+    assert statistics["frames_received"] == _accounted(statistics) <= taken
