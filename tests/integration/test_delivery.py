@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import requests
 import zmq
 
 from psen_processing.codec import Decoder, encode_message
@@ -209,3 +210,23 @@ def test_frames_in_hand_at_stop_are_counted(running: Running, source: Source) ->
     wait_until(lambda: running.client.get_statistics()["frames_discarded_at_stop"] > 1)
     statistics = running.client.get_statistics()
     assert statistics["frames_received"] == _accounted(statistics) <= taken
+    metrics = requests.get(f"{running.url}/metrics", timeout=5).text
+    discarded = statistics["frames_discarded_at_stop"]
+    assert f'psen_frames_discarded_at_stop_total{{prefix="TEST-CAM"}} {discarded:.1f}' in metrics
+
+
+def test_start_while_the_stopped_run_still_holds_the_port_answers_503_saying_so(
+    make_service: Callable[..., Running], source: Source
+) -> None:
+    run = make_service(source.address, output_mode="drop", restart_wait_s=0.05)
+    run.client.start()
+    for parts in _slow_frames(2):
+        source.send(parts)
+    wait_until(lambda: run.client.get_statistics()["frames_received"] >= 1, 30)
+    run.client.stop()
+    reply = requests.post(f"{run.url}/start", timeout=10)
+    assert reply.status_code == 503
+    assert "still finishing a frame" in reply.json()["status"]
+    assert run.client.get_status() == "stopped"
+    wait_until(lambda: requests.post(f"{run.url}/start", timeout=10).ok, 30)
+    assert run.client.get_status() == "processing"
