@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -23,7 +25,7 @@ import zmq
 from psen_processing.codec import Decoder, encode_message
 from psen_processing.errors import ProtocolError
 
-from ..conftest import IMAGE, Running, Source, wait_until
+from ..conftest import IMAGE, Running, Source, free_port, wait_until
 
 
 def _accounted(statistics: dict[str, Any]) -> int:
@@ -230,3 +232,38 @@ def test_start_while_the_stopped_run_still_holds_the_port_answers_503_saying_so(
     assert run.client.get_status() == "stopped"
     wait_until(lambda: requests.post(f"{run.url}/start", timeout=10).ok, 30)
     assert run.client.get_status() == "processing"
+
+
+BURST = """
+import sys
+import numpy as np
+from bsread import Sender
+
+image = np.random.default_rng(0).integers(0, 1000, (1024, 1024)).astype(np.uint16)
+sender = Sender(port=int(sys.argv[1]), address="tcp://127.0.0.1", send_timeout=10000)
+sender.open()
+for pulse_id in range(5):
+    sender.send(data={sys.argv[2]: image}, pulse_id=pulse_id)
+sender.stream.socket.close()  # with the 1 s linger mflow gave it
+sender.stream.context.term()
+"""
+
+
+def test_a_sender_sending_a_burst_and_exiting_at_once_loses_nothing(
+    make_service: Callable[..., Running],
+) -> None:
+    """What reaches us once a sender exits is decided by its own socket: closed with a linger,
+    its queue is delivered and the service takes the burst whole (its input queue holds 32
+    frames). psi-bsread's ``Sender.close`` first calls ``disconnect`` on its bound address,
+    which ends the connections accepted there and discards what they still queue (2-4 of 5
+    frames of 2 MB arrive, at the service and at a plain PULL socket alike), so this sender
+    closes its socket directly."""
+    for _ in range(3):
+        port = free_port()
+        run = make_service(f"tcp://127.0.0.1:{port}", output_mode="drop")
+        run.client.start()
+        subprocess.run([sys.executable, "-c", BURST, str(port), IMAGE], check=True, timeout=60)
+        wait_until(lambda: run.client.get_statistics()["frames_received"] >= 5, 10)  # noqa: B023
+        statistics = run.client.get_statistics()
+        assert statistics["frames_received"] == 5 == statistics["frames_dropped_output"]
+        run.client.stop()
