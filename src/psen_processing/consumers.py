@@ -55,5 +55,7 @@ class ConsumerCount:
         return count
 
     def close(self) -> None:
+        """Stop following; with the socket closed, no consumer is connected."""
+        self._stats.output_consumers(0)
         self._socket.disable_monitor()
         self._monitor.close(linger=0)
