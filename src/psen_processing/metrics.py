@@ -77,6 +77,15 @@ class ServiceCollector(Collector):
             "Frames dropped because the output consumer was not ready (drop mode)",
             snapshot.frames_dropped_output,
         )
+        yield counter(
+            "frames_discarded_at_stop",
+            "Frames received but discarded because processing was stopped",
+            snapshot.frames_discarded_at_stop,
+        )
+        yield gauge(
+            "output_consumers", "Consumers connected to the output stream",
+            float(snapshot.output_consumers),
+        )  # fmt: skip
         yield by_reason(
             "profile_problems",
             "Frames sent without a profile or edge, by reason",

@@ -27,6 +27,8 @@ __all__ = ["PsenService", "Status"]
 log = logging.getLogger(__name__)
 
 Status = Literal["stopped", "processing"]
+_STOP_WAIT_S = 0.3
+"""How long /stop waits for the worker to close its sockets before it answers."""
 RoiName = Literal["roi_signal", "roi_background"]
 
 
@@ -70,6 +72,8 @@ class PsenService:
         self._lock = threading.RLock()
         self._context: zmq.Context[Any] = zmq.Context()
         self._worker: Worker | None = None
+        self._finishing: Worker | None = None
+        """A stopped worker that may still be finishing a frame (it holds the ports)."""
         self.statistics = Statistics()
         self.last_error: str | None = None
         self.settings_problem: str | None = None
@@ -164,6 +168,7 @@ class PsenService:
         with self._lock:
             if self.status == "processing":
                 return "processing"
+            self._wait_for_finishing()
             self._wanted = self._ever_started = True
             self.supervisor.cancel()  # a start on purpose: no restart pending any more
             self.statistics.reset(start_time=time.time())
@@ -230,13 +235,30 @@ class PsenService:
         """The most recent processed frame (for reports and live views)."""
         return self.live.latest
 
+    def _wait_for_finishing(self) -> None:
+        """A new worker binds the ports the last one holds until its frame in hand is done."""
+        worker = self._finishing
+        if worker is None:
+            return
+        worker.stop(self.config.restart_wait_s)
+        if worker.alive:
+            raise ServiceError(
+                f"the previous processing run is still finishing a frame after "
+                f"{self.config.restart_wait_s} s and holds the output port; it ends by itself "
+                "after that frame: try /start again"
+            )
+        self._finishing = None
+
     def stop(self) -> Status:
+        """Stop at once: a frame being processed is discarded (and counted) when it is done."""
         with self._lock:
             self._wanted = False
             self.supervisor.cancel()
             worker, self._worker = self._worker, None
             if worker is not None:
-                worker.stop()
+                worker.stop(_STOP_WAIT_S)
+                if worker.alive:
+                    self._finishing = worker
                 if worker.error is not None:
                     self.last_error = f"processing loop failed: {worker.error}"
             return "stopped"
@@ -244,6 +266,8 @@ class PsenService:
     def close(self) -> None:
         self.stop()
         self.supervisor.close()
+        if self._finishing is not None:
+            self._finishing.stop(self.config.restart_wait_s)
         self._context.term()
 
     def health(self) -> Health:

@@ -34,6 +34,8 @@ class StatisticsSnapshot:
     frames_skipped: int
     frames_skipped_by_reason: dict[str, int]
     frames_dropped_output: int
+    frames_discarded_at_stop: int
+    output_consumers: int
     profile_problems: dict[str, int]
     last_pulse_id: int | None
     last_sent_time: str | None
@@ -76,6 +78,8 @@ class Statistics:
             self._sent = 0
             self._skipped: Counter[str] = Counter()
             self._dropped = 0
+            self._discarded_at_stop = 0
+            self._consumers = 0
             self._problems: Counter[str] = Counter()
             self._last_pulse_id: int | None = None
             self._last_sent: float | None = None
@@ -128,6 +132,16 @@ class Statistics:
                 self._count_sent(pulse_id, received_at, now)
             else:
                 self._dropped += 1
+
+    def discarded_at_stop(self, count: int = 1) -> None:
+        """Frames received but neither sent nor dropped because processing was stopped."""
+        with self._lock:
+            self._received += count
+            self._discarded_at_stop += count
+
+    def output_consumers(self, count: int) -> None:
+        """The number of consumers connected to the output stream now."""
+        self._consumers = count
 
     def _count_timing(self, timing: ShotTiming) -> None:
         if timing.problem is not None:
@@ -199,6 +213,8 @@ class Statistics:
                 frames_skipped=sum(self._skipped.values()),
                 frames_skipped_by_reason=dict(self._skipped),
                 frames_dropped_output=self._dropped,
+                frames_discarded_at_stop=self._discarded_at_stop,
+                output_consumers=self._consumers,
                 profile_problems=dict(self._problems),
                 last_pulse_id=self._last_pulse_id,
                 last_sent_time=_iso(self._last_sent),

@@ -15,6 +15,7 @@ from threadpoolctl import threadpool_limits
 
 from .channels import ChannelNames
 from .codec.compression import Buffer
+from .consumers import ConsumerCount
 from .errors import ServiceError
 from .pipeline import FrameOutcome, FrameProcessor
 from .processing import ProcessingSettings
@@ -28,9 +29,39 @@ log = logging.getLogger(__name__)
 _MORE = int(zmq.SNDMORE) | int(zmq.NOBLOCK)
 _LAST = int(zmq.NOBLOCK)
 
+_CONSUMER_CHECK_S = 0.2
+"""How often a busy loop reads the output socket's connection events."""
+_DRAIN_S, _DRAIN_MAX = 0.2, 10_000
+"""Bounds of counting, at stop, the frames already queued for us."""
+
 # pyzmq's Socket adds a Python layer (routing ids, groups) over its compiled send; the loop sends
 # 20-30 parts per frame, so it calls the compiled method directly.
 _send_part: Callable[..., Any] = zmq.backend.Socket.send
+
+
+SENT, DROPPED, STOPPED = 0, 1, 2
+"""What became of an output message (``Worker._send``)."""
+
+
+def _discard_rest(sink: zmq.Socket[Any], parts: list[Any], failed: int) -> None:
+    """The parts after ``failed`` (whose send raised EAGAIN mid-message), to libzmq's PUSH,
+    which discards them up to the message's last part."""
+    last = len(parts) - 1
+    if failed >= last:
+        return
+    try:
+        for i in range(failed + 1, last):
+            _send_part(sink, parts[i], _MORE)
+        _send_part(sink, parts[last], _LAST)
+    except zmq.Again:  # already discarding: nothing was queued
+        pass
+
+
+def _receive_now(socket: zmq.Socket[Any]) -> None:
+    """Take one queued multipart message and let it go; zmq.Again if none is queued."""
+    frame = socket.recv(zmq.NOBLOCK, copy=False)
+    while frame.more:
+        frame = socket.recv(0, copy=False)
 
 
 def _receive(socket: zmq.Socket[Any]) -> list[zmq.Frame]:
@@ -85,6 +116,8 @@ class StreamConfig:
     input_queue: int = 32
     output_queue: int = 32
     bind_timeout_s: float = 3.0
+    restart_wait_s: float = 10.0
+    """How long a start waits for the previous run to finish the frame it was processing."""
     image_output_port: int | None = None
     """If set, the image alone is published (PUB) on this port for viewers, never waiting."""
     image_output_queue: int = 4
@@ -216,35 +249,50 @@ class Worker:
             raise
         return source, sink
 
-    def _send(self, sink: zmq.Socket[Any], parts: list[Any]) -> bool:
-        """Send one message; False if it was dropped (drop mode, or stopping).
+    def _send(self, sink: zmq.Socket[Any], parts: list[Any]) -> int:
+        """Send one message whole or not at all: SENT, DROPPED (drop mode) or STOPPED.
 
         Part by part with plain integer flags: pyzmq's send_multipart costs about three times
         as much for the 20-30 small parts of an output message. Received frames go out
-        zero-copy whatever ``copy`` says; the small parts the service adds are copied. Once the
-        first part is taken, ZeroMQ takes the rest of the message.
+        zero-copy whatever ``copy`` says; the small parts the service adds are copied.
+
+        Once the first part is taken, ZeroMQ takes the rest, unless the consumer's connection
+        ends within the message: then libzmq's PUSH discards the parts it took, answers EAGAIN
+        and discards every further part up to the message's last one. The rest of the message
+        is handed over for that, so the next message starts clean; in drop mode the frame
+        counts as dropped, in block mode the whole message goes again to whoever takes it.
         """
         send, last = _send_part, len(parts) - 1
         while True:
             try:
                 send(sink, parts[0], _MORE if last else _LAST)
-                break
             except zmq.Again:
-                if self._config.output_mode == "drop" or self._stop.is_set():
+                if self._stop.is_set():
                     self.output_wait_since = None
-                    return False
+                    return STOPPED
+                if self._config.output_mode == "drop":
+                    self.output_wait_since = None
+                    return DROPPED
                 now = time.monotonic()
                 if self.output_wait_since is None:
                     self.output_wait_since = now
                 if now >= self._next_beat:  # waiting for the consumer is not being stuck
                     self._beat(now)
                 sink.poll(self._config.receive_timeout_ms, zmq.POLLOUT)
-        self.output_wait_since = None
-        for i in range(1, last):
-            send(sink, parts[i], _MORE)
-        if last:
-            send(sink, parts[last], _LAST)
-        return True
+                continue
+            self.output_wait_since = None
+            i = 0
+            try:
+                for i in range(1, last):
+                    send(sink, parts[i], _MORE)
+                i = last
+                if last:
+                    send(sink, parts[last], _LAST)
+                return SENT
+            except zmq.Again:
+                _discard_rest(sink, parts, i)
+            if self._config.output_mode == "drop":
+                return DROPPED
 
     def _run(self) -> None:
         try:
@@ -253,6 +301,7 @@ class Worker:
             self.error = exc
             self._ready.set_exception(exc)
             return
+        consumers = ConsumerCount(sink, self._stats)
         self._ready.set_result(None)
         processor = FrameProcessor(
             ChannelNames(self._config.prefix),
@@ -262,6 +311,7 @@ class Worker:
         # One frame's work gains nothing from thread pools (bitshuffle's OpenMP, BLAS): they
         # only double the CPU spent. The limit applies to this thread alone.
         limits = threadpool_limits(limits=1)
+        check_consumers = 0.0
         try:
             while not self._stop.is_set():
                 try:  # RCVTIMEO bounds the wait: no poll call per frame
@@ -270,22 +320,44 @@ class Worker:
                     now = time.monotonic()
                     if now >= self._next_beat:
                         self._beat(now)
+                    consumers.update()
                     continue
                 received_at = time.monotonic()
                 if received_at >= self._next_beat:
                     self._beat(received_at)
                 self._handle(processor, sink, frames, received_at)
+                if received_at >= check_consumers:  # a busy stream: a few times a second
+                    consumers.update()
+                    check_consumers = received_at + _CONSUMER_CHECK_S
+            self._discard_queued(source)
         except Exception as exc:
             log.exception("processing loop failed")
             self.error = exc
         finally:
             limits.restore_original_limits()
+            consumers.close()
             source.close(linger=0)
             sink.close(linger=0)
             if self._viewers is not None:
                 self._viewers.close(linger=0)
             if self._on_exit is not None:
                 self._on_exit(self)
+
+    def _discard_queued(self, source: zmq.Socket[Any]) -> None:
+        """Count the frames ZeroMQ already took from the camera for us: stopping discards them.
+
+        Bounded in time and number, as the camera may go on sending while this runs."""
+        deadline = time.monotonic() + _DRAIN_S
+        count = 0
+        try:
+            while count < _DRAIN_MAX and time.monotonic() < deadline:
+                _receive_now(source)
+                count += 1
+        except zmq.Again:
+            pass
+        if count:
+            self._stats.discarded_at_stop(count)
+            log.info("stopped: %d received frames discarded", count)
 
     def _handle(
         self,
@@ -306,13 +378,19 @@ class Worker:
             reason = outcome.skip_reason or "unknown"
             stats.skipped(reason, outcome.problems[0][1] if outcome.problems else reason)
             return
-        delivered = self._send(sink, outcome.parts)
+        if self._stop.is_set():  # stopped while this frame was processed: it stays here
+            stats.discarded_at_stop()
+            return
+        result = self._send(sink, outcome.parts)
+        if result == STOPPED:
+            stats.discarded_at_stop()
+            return
         if self._on_frame is not None:  # after the send: it adds nothing to the latency
             self._on_frame(outcome)
         stats.frame(
             outcome.pulse_id,
             received_at,
-            delivered=delivered,
+            delivered=result == SENT,
             problems=outcome.problems,
             image=(outcome.image_shape, outcome.image_dtype) if outcome.image_dtype else None,
             timing=outcome.timing,

@@ -51,6 +51,8 @@ def test_fresh_snapshot_is_empty(stats: Statistics) -> None:
         "frames_skipped": 0,
         "frames_skipped_by_reason": {},
         "frames_dropped_output": 0,
+        "frames_discarded_at_stop": 0,
+        "output_consumers": 0,
         "profile_problems": {},
         "last_pulse_id": None,
         "last_sent_time": None,
