@@ -18,7 +18,7 @@ from .codec.compression import Buffer
 from .errors import ServiceError
 from .pipeline import FrameOutcome, FrameProcessor
 from .processing import ProcessingSettings
-from .statistics import Statistics
+from .statistics import Statistics, bounded_text
 from .timing import EdgeTracker
 
 __all__ = ["StreamConfig", "Worker"]
@@ -31,6 +31,9 @@ _LAST = int(zmq.NOBLOCK)
 # pyzmq's Socket adds a Python layer (routing ids, groups) over its compiled send; the loop sends
 # 20-30 parts per frame, so it calls the compiled method directly.
 _send_part: Callable[..., Any] = zmq.backend.Socket.send
+
+TRACEBACK_INTERVAL_S = 60.0
+"""At most one traceback per kind of unforeseen error in this time; the rest are counted."""
 
 
 def _receive(socket: zmq.Socket[Any]) -> list[zmq.Frame]:
@@ -98,6 +101,8 @@ class Worker:
         self._thread = threading.Thread(target=self._run, name="psen-worker", daemon=True)
         self.error: BaseException | None = None
         self._viewers: zmq.Socket[Any] | None = None
+        self._tracebacks: dict[str, float] = {}
+        """When a traceback of each kind of unforeseen error was last logged."""
 
     def start(self, timeout: float = 10.0) -> None:
         self._thread.start()
@@ -234,8 +239,8 @@ class Worker:
             # zmq frames expose their bytes (buffer protocol): they are the parts as received
             outcome = processor.process(cast(list[Buffer], frames), self._settings(), frames)
         except Exception as exc:  # a bug must cost one frame, not the service
-            log.exception("frame could not be processed")
-            stats.skipped("processing_error", f"{type(exc).__name__}: {exc}")
+            self._log_unforeseen(exc)
+            stats.skipped("processing_error", bounded_text(f"{type(exc).__name__}: {exc}"))
             return
         if outcome.parts is None or outcome.pulse_id is None:
             reason = outcome.skip_reason or "unknown"
@@ -254,6 +259,22 @@ class Worker:
         )
         if outcome.image_parts is not None and self._viewers is not None:
             self._publish_image(self._viewers, outcome.image_parts)
+
+    def _log_unforeseen(self, exc: Exception) -> None:
+        """A traceback for the first error of its kind in ``TRACEBACK_INTERVAL_S``, so that a
+        stream of bad frames cannot flood the log (every frame is counted all the same)."""
+        kind = type(exc).__name__
+        now = time.monotonic()
+        last = self._tracebacks.get(kind)
+        if last is not None and now - last < TRACEBACK_INTERVAL_S:
+            return
+        self._tracebacks[kind] = now
+        log.error(
+            "frame could not be processed (further %s within %.0f s are only counted)",
+            kind,
+            TRACEBACK_INTERVAL_S,
+            exc_info=exc,
+        )
 
     def _publish_image(self, viewers: zmq.Socket[Any], parts: list[Any]) -> None:
         try:
