@@ -19,6 +19,9 @@ import zmq
 
 from psen_processing.codec import encode_message
 from psen_processing.codec.compression import compress
+from psen_processing.processing import ProcessingSettings
+from psen_processing.statistics import Statistics
+from psen_processing.worker import StreamConfig, Worker
 
 from ..conftest import (
     IMAGE,
@@ -177,6 +180,7 @@ ABSURD_MAIN_HEADERS: dict[str, tuple[bytes, str]] = {
     "pulse_id_2_64": (_main(2**64), "bad_main_header"),
     "pulse_id_negative": (_main(-5), "bad_main_header"),
     "pulse_id_float": (_main(1.5), "missing_pulse_id"),
+    "dh_compression_an_object": (_main(dh_compression={"a": 1}), "unknown_compression"),
     "main_header_over_64_kib": (_main(extra="x" * 70_000), "header_too_large"),
 }
 
@@ -238,6 +242,8 @@ def test_live_answers_after_the_largest_pulse_id(
     sink = running.sink(zmq_context)
     for pulse_id in (2**64 - 1, 2**64, 2**70):
         source.send(encode_message(pulse_id, [(IMAGE, np.ones((4, 4), np.uint16))]))
+    wait_until(lambda: running.client.get_statistics()["frames_received"] == 3)
+    assert requests.get(f"{running.url}/live", timeout=10).status_code == 200
     source.send(_frame(5))
     assert sink.receive().pulse_id == 2**64 - 1
     assert sink.receive().pulse_id == 5
@@ -261,14 +267,16 @@ def test_huge_strings_are_not_echoed_back(
         {"name": "A", "type": "uint16", "shape": [10**4000, 2]}]}).encode()  # fmt: skip
     source.send([*_two_part_message(3, shape), b"", b""])
     source.send(_two_part_message(4, b'{"channels": ' + _deep(5000).encode() + b"}"))
+    listed = json.dumps({"channels": [{"name": "A", "compression": ["lz4"]}]}).encode()
+    source.send([*_two_part_message(5, listed), b"", b""])
     source.send(_frame(9))
     assert sink.receive().pulse_id == 9
-    wait_until(lambda: running.client.get_statistics()["frames_received"] == 5)
+    wait_until(lambda: running.client.get_statistics()["frames_received"] == 6)
     reply = requests.get(f"{running.url}/statistics", timeout=10)
     assert len(reply.content) < 10_000
     assert reply.json()["statistics"]["frames_skipped_by_reason"] == {
         "bad_data_header": 3,
-        "unknown_compression": 1,
+        "unknown_compression": 2,
     }
 
 
@@ -293,3 +301,28 @@ def test_64_bit_column_sums_do_not_wrap(
     wait_until(lambda: running.client.get_statistics()["frames_sent"] == 1)
     problems = running.client.get_statistics()["profile_problems"]
     assert problems == {"profile_sum_inexact": 1}
+
+
+def test_unforeseen_errors_are_counted_with_one_traceback_a_minute(
+    source: Source, zmq_context: zmq.Context[Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    # a worker whose settings cannot be read: every frame raises in the processing call
+    def broken_settings() -> ProcessingSettings:
+        raise LookupError("settings gone")
+
+    statistics = Statistics()
+    config = StreamConfig(source.address, "TEST-CAM", free_port(), "127.0.0.1")
+    worker = Worker(config, zmq_context, broken_settings, statistics)
+    caplog.set_level(logging.INFO)
+    worker.start()
+    try:
+        for pulse_id in range(50):
+            source.send(_frame(pulse_id))
+        wait_until(lambda: statistics.snapshot().frames_received == 50)
+    finally:
+        worker.stop()
+    snapshot = statistics.snapshot()
+    assert snapshot.frames_skipped_by_reason == {"processing_error": 50}
+    assert snapshot.last_problem == "LookupError: settings gone"
+    assert len([r for r in caplog.records if r.exc_info]) == 1
+    assert worker.alive is False

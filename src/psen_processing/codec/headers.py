@@ -219,7 +219,9 @@ def parse_main_header(raw: Buffer) -> MainHeader:
             raise ProtocolError("bad_main_header", "global_timestamp is not an object")
         sec, ns = _check_stamp(stamp)
     dh_compression = header.get("dh_compression")
-    if dh_compression is not None and dh_compression not in COMPRESSIONS:
+    if dh_compression is not None and (
+        not isinstance(dh_compression, str) or dh_compression not in COMPRESSIONS
+    ):
         raise ProtocolError(
             "unknown_compression", f"unknown dh_compression {shown(dh_compression)}"
         )
@@ -255,7 +257,7 @@ def parse_channel(entry: object) -> ChannelSpec:
             "bad_data_header", f"channel {shown(name)} has unknown encoding {shown(encoding)}"
         )
     compression = entry.get("compression") or "none"
-    if compression not in COMPRESSIONS:
+    if not isinstance(compression, str) or compression not in COMPRESSIONS:
         raise ProtocolError(
             "unknown_compression",
             f"channel {shown(name)} has unknown compression {shown(compression)}",
