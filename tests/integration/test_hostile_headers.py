@@ -129,6 +129,7 @@ def test_memory_per_message_is_bounded_by_bytes(
             send(_frame(pulse_id))
         wait_until(lambda: received() == sent, 120, "every frame")
         after = _rss_mb(process.pid)
+        print(f"service RSS {before:.0f} MB before, {after:.0f} MB after")
         assert after - before < 100, f"RSS grew from {before:.0f} MB to {after:.0f} MB"
         statistics = requests.get(f"{url}/statistics", timeout=10).json()["statistics"]
         assert statistics["frames_skipped_by_reason"] == {

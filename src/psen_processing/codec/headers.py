@@ -266,10 +266,15 @@ def parse_channel(entry: object) -> ChannelSpec:
 
 
 def parse_data_header(
-    raw: Buffer, dh_compression: str | None, max_bytes: int = MAX_DATA_HEADER_BYTES
+    raw: Buffer,
+    dh_compression: str | None,
+    max_bytes: int = MAX_DATA_HEADER_BYTES,
+    part_count: int | None = None,
 ) -> DataHeader:
     """A data header; one over ``max_bytes`` (for a compressed one: the size it declares,
-    checked before anything is decompressed) is refused as ``header_too_large``."""
+    checked before anything is decompressed) is refused as ``header_too_large``. Given the
+    ``part_count`` of its message, a header that does not match it is refused as
+    ``wrong_part_count`` before its channels are read."""
     if dh_compression in ("lz4", "bitshuffle_lz4"):
         try:
             size = compressed_size(raw, dh_compression, big_endian=False)
@@ -295,6 +300,12 @@ def parse_data_header(
     header = _json(raw, "bad_data_header", "data header")
     if not isinstance(header, dict) or not isinstance(header.get("channels"), list):
         raise ProtocolError("bad_data_header", "data header has no 'channels' list")
+    if part_count is not None and part_count != 2 + 2 * len(header["channels"]):
+        raise ProtocolError(
+            "wrong_part_count",
+            f"message has {part_count} parts, its data header with "
+            f"{len(header['channels'])} channels needs {2 + 2 * len(header['channels'])}",
+        )
     channels = tuple(parse_channel(entry) for entry in header["channels"])
     parsed = DataHeader(channels, header)
     if len(parsed.positions) != len(channels):

@@ -149,14 +149,14 @@ class Decoder:
         self._max_data = max_data_header_bytes
         self._max_decompressed = max_decompressed_header_bytes
 
-    def _parse_data_header(self, main: MainHeader, raw: Buffer) -> DataHeader:
+    def _parse_data_header(self, main: MainHeader, raw: Buffer, part_count: int) -> DataHeader:
         size = len(raw)
         if size > self._max_data:
             raise ProtocolError(
                 "header_too_large",
                 f"data header has {size} bytes, over the limit of {self._max_data}",
             )
-        return parse_data_header(raw, main.dh_compression, self._max_decompressed)
+        return parse_data_header(raw, main.dh_compression, self._max_decompressed, part_count)
 
     def _cache(self, key: str, header: DataHeader, size: int) -> None:
         headers = self._headers
@@ -183,7 +183,7 @@ class Decoder:
             self._headers.move_to_end(main.hash)
             header = cached[0]
         else:
-            header = self._parse_data_header(main, parts[1])
+            header = self._parse_data_header(main, parts[1], len(parts))
         expected = 2 + 2 * len(header.channels)
         if len(parts) != expected:
             raise ProtocolError(
