@@ -165,6 +165,10 @@ ABSURD_MAIN_HEADERS: dict[str, tuple[bytes, str]] = {
         b'{"pulse_id": 1, "hash": "x", "global_timestamp": {"sec": 1, "ns": 2, "x": -Infinity}}',
         "bad_main_header",
     ),
+    "overflowing_float_in_timestamp": (
+        b'{"pulse_id": 1, "hash": "x", "global_timestamp": {"sec": 1, "ns": 2, "x": 1e400}}',
+        "bad_main_header",
+    ),
     "deep_nesting": (
         b'{"pulse_id": 1, "hash": "x", "extra": ' + _deep(5000).encode() + b"}",
         "bad_main_header",

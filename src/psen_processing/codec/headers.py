@@ -138,7 +138,14 @@ def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON (bsread headers are strict JSON)")
 
 
-_strict_decoder = json.JSONDecoder(parse_constant=_refuse_constant)
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # e.g. 1e400: it would go out as Infinity
+        raise ValueError(f"number {text[:40]} is too large for a float64")
+    return value
+
+
+_strict_decoder = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
 
 # typeshed does not know the attribute the decoder sets up
 _scan_value: Callable[[str, int], tuple[Any, int]] = _strict_decoder.scan_once  # type: ignore[attr-defined]
@@ -158,7 +165,7 @@ def _json(raw: Buffer, reason: str, what: str) -> Any:
     except (UnicodeDecodeError, StopIteration, ValueError, RecursionError):
         pass
     try:
-        return json.loads(bytes(raw), parse_constant=_refuse_constant)
+        return json.loads(bytes(raw), parse_constant=_refuse_constant, parse_float=_finite_float)
     except RecursionError as exc:
         raise ProtocolError(reason, f"{what} is nested too deeply") from exc
     except (UnicodeDecodeError, ValueError) as exc:  # ValueError: also integers over 4300 digits
