@@ -600,3 +600,45 @@ def test_output_main_header_is_what_json_dumps_writes(stamp: dict[str, Any] | No
     if stamp is not None:
         main["global_timestamp"] = stamp
     assert out[0] == json.dumps(main).encode()
+
+
+# --- memory per message bounded by bytes (issue 14) ----------------------------------------------
+
+
+def test_a_header_its_message_does_not_match_is_not_cached() -> None:
+    decoder = Decoder()
+    parts = encode_message(1, [("a", 1.0), ("b", 2.0)])
+    with pytest.raises(ProtocolError) as caught:
+        decoder.decode(parts[:2])
+    assert caught.value.reason == "wrong_part_count"
+    # the same hash with garbage: parsed again (not taken from a cache), so refused
+    with pytest.raises(ProtocolError) as caught:
+        decoder.decode([parts[0], b"{garbage", *parts[2:]])
+    assert caught.value.reason == "bad_data_header"
+    assert decoder.decode(parts).value("b") == 2.0
+
+
+def test_header_cache_is_bounded_by_bytes() -> None:
+    decoder = Decoder(cache_size=1000, cache_bytes=10_000)
+    first = encode_message(0, [("A" * 3000, 1.0)])
+    for i in range(20):  # distinct headers of about 3 kB
+        decoder.decode(encode_message(i, [(f"{i}" + "A" * 3000, 1.0)]))
+    with pytest.raises(ProtocolError):  # long evicted: read again, and found garbage
+        decoder.decode([first[0], b"{garbage", *first[2:]])
+
+
+@pytest.mark.parametrize("dh_compression", [None, "lz4", "bitshuffle_lz4"])
+def test_oversize_data_header_is_refused_before_it_is_read(dh_compression: str | None) -> None:
+    decoder = Decoder(max_data_header_bytes=1000, max_decompressed_header_bytes=2000)
+    parts = encode_message(1, [(f"C{i}", 1.0) for i in range(40)], dh_compression=dh_compression)
+    with pytest.raises(ProtocolError) as caught:
+        decoder.decode(parts)
+    assert caught.value.reason == "header_too_large"
+    assert Decoder().decode(parts).value("C3") == 1.0
+
+
+def test_oversize_main_header_is_refused() -> None:
+    parts = encode_message(1, [("a", 1.0)])
+    with pytest.raises(ProtocolError) as caught:
+        Decoder(max_main_header_bytes=20).decode(parts)
+    assert caught.value.reason == "header_too_large"
