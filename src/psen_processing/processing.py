@@ -10,7 +10,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from .roi import Roi, RoiSetting, column_sums, roi_to_json
+from .roi import Roi, RoiSetting, exact_column_sums, roi_to_json
 from .timing import EdgeDetectionSettings
 
 __all__ = [
@@ -88,6 +88,11 @@ class ArrayRows:
         return self.array[list(rows)]
 
 
+SUM_INEXACT = "profile_sum_inexact"
+"""A profile holds a column sum (of a 64-bit integer image) that float64 cannot hold exactly:
+the nearest float64 is sent."""
+
+
 def _profile(
     image: ImageRows, roi: RoiSetting, name: str, problems: list[str]
 ) -> npt.NDArray[np.float64] | None:
@@ -98,7 +103,10 @@ def _profile(
         problems.append(f"{name}_outside_image")
         return None
     rows = image.rows(roi.offset_y, roi.offset_y + roi.size_y)
-    return column_sums(rows[:, roi.offset_x : roi.offset_x + roi.size_x])
+    profile, exact = exact_column_sums(rows[:, roi.offset_x : roi.offset_x + roi.size_x])
+    if not exact and SUM_INEXACT not in problems:
+        problems.append(SUM_INEXACT)
+    return profile
 
 
 def process_image(

@@ -17,6 +17,7 @@ __all__ = [
     "RoiSetting",
     "check_roi_fits",
     "column_sums",
+    "exact_column_sums",
     "parse_roi",
     "roi_to_json",
     "roi_x_profile",
@@ -128,15 +129,66 @@ def roi_to_json(roi: RoiSetting) -> list[int] | None:
     return []
 
 
-def column_sums(window: npt.NDArray[np.generic]) -> npt.NDArray[np.float64]:
-    """Sum over the rows of a 2-D window, as float64, without overflow.
+_LOW_32 = np.uint64(0xFFFFFFFF)
+_EXACT_IN_FLOAT64 = 2**53
+"""Every integer of at most this size is a float64."""
 
-    8- and 16-bit integers are accumulated in 32-bit integers (exact for any window of fewer
-    than 65536 rows, and twice as fast as float64); wider integers in 64 bits; floats in
-    float64. Every integer result is exact as long as a column sum stays below 2**53.
+
+_CHUNK_ROWS = 2**30
+"""Rows of 64-bit values summed at once: 32-bit halves of fewer rows cannot overflow."""
+
+
+def _wide_integer_sums(window: npt.NDArray[np.generic]) -> list[int] | npt.NDArray[np.int64]:
+    """Exact column sums of a 64-bit integer window: as int64 when they fit, else Python ints.
+
+    The high and low 32 bits of the values are summed apart (neither sum can overflow for
+    fewer than 2**30 rows) and put together exactly.
+    """
+    rows = window.shape[0]
+    if rows > _CHUNK_ROWS:
+        total = [0] * window.shape[1]
+        for start in range(0, rows, _CHUNK_ROWS):
+            part = _wide_integer_sums(window[start : start + _CHUNK_ROWS])
+            total = [t + int(p) for t, p in zip(total, list(part), strict=True)]
+        return total
+    native = window.astype(window.dtype.newbyteorder("="), copy=False)
+    low = np.add.reduce(native.view(np.uint64) & _LOW_32, axis=0, dtype=np.uint64)
+    low = low.astype(np.int64)  # each below rows * 2**32 <= 2**62
+    if native.dtype.kind == "u":
+        high = np.add.reduce(native >> np.uint64(32), axis=0, dtype=np.uint64).astype(np.int64)
+    else:  # arithmetic shift: value == high * 2**32 + low
+        high = np.add.reduce(native >> np.int64(32), axis=0, dtype=np.int64)
+    if high.size == 0 or int(np.abs(high).max()) < 2**30:  # then the sum fits in int64
+        sums: npt.NDArray[np.int64] = (high << np.int64(32)) + low
+        return sums
+    return [(h << 32) + lo for h, lo in zip(high.tolist(), low.tolist(), strict=True)]
+
+
+def exact_column_sums(
+    window: npt.NDArray[np.generic],
+) -> tuple[npt.NDArray[np.float64], bool]:
+    """Sum over the rows of a 2-D window, as float64 correctly rounded from the exact sums;
+    and whether every one of them is exact (an integer over 2**53 may not be a float64).
+
+    8- and 16-bit integers are accumulated in 32-bit integers (exact for fewer than 65536
+    rows, and twice as fast as float64); 32-bit ones in 64 bits; 64-bit ones exactly (see
+    :func:`_wide_integer_sums`); floats in float64 (reported exact: rounding is theirs).
     """
     kind, itemsize, rows = window.dtype.kind, window.dtype.itemsize, window.shape[0]
     accumulator: type[np.generic]
+    if kind in "iu" and itemsize == 8:
+        sums = _wide_integer_sums(window)
+        if isinstance(sums, np.ndarray):
+            profile: npt.NDArray[np.float64] = sums.astype(np.float64)
+            exact = sums.size == 0 or int(np.abs(sums).max()) <= _EXACT_IN_FLOAT64
+            if not exact:  # the large ones may still be floats exactly
+                exact = all(
+                    int(f) == v for f, v in zip(profile.tolist(), sums.tolist(), strict=True)
+                )
+            return profile, exact
+        floats = [float(v) for v in sums]
+        exact = all(int(f) == v for f, v in zip(floats, sums, strict=True))
+        return np.array(floats, dtype=np.float64), exact
     if kind in "ub" and itemsize <= 2 and rows < 65536:
         accumulator = np.uint32
     elif kind == "i" and itemsize <= 2 and rows < 65536:
@@ -147,9 +199,18 @@ def column_sums(window: npt.NDArray[np.generic]) -> npt.NDArray[np.float64]:
         accumulator = np.int64
     else:
         accumulator = np.float64
-    sums = np.add.reduce(window, axis=0, dtype=accumulator)
-    profile: npt.NDArray[np.float64] = sums.astype(np.float64, copy=False)
-    return profile
+    summed = np.add.reduce(window, axis=0, dtype=accumulator)
+    profile = summed.astype(np.float64, copy=False)
+    # values of up to 32 bits: a sum over fewer than 2**21 rows is below 2**53
+    if kind == "f" or rows < 2**21 or summed.size == 0:
+        return profile, True
+    return profile, int(np.abs(summed).max()) <= _EXACT_IN_FLOAT64
+
+
+def column_sums(window: npt.NDArray[np.generic]) -> npt.NDArray[np.float64]:
+    """Sum over the rows of a 2-D window, as float64, without overflow (see
+    :func:`exact_column_sums`, which also says whether each is exact)."""
+    return exact_column_sums(window)[0]
 
 
 def roi_x_profile(image: npt.NDArray[np.generic], roi: Roi) -> npt.NDArray[np.float64]:

@@ -14,10 +14,28 @@ import numpy as np
 
 from .timing import ShotTiming
 
-__all__ = ["LATENCY_BUCKETS_MS", "LatencyHistogram", "Statistics", "StatisticsSnapshot"]
+__all__ = [
+    "LATENCY_BUCKETS_MS",
+    "MAX_PROBLEM_TEXT",
+    "LatencyHistogram",
+    "Statistics",
+    "StatisticsSnapshot",
+    "bounded_text",
+]
 
 LATENCY_BUCKETS_MS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
 """Upper bounds (ms) of the receive-to-send latency histogram; one more bucket holds the rest."""
+
+
+MAX_PROBLEM_TEXT = 300
+"""Characters of a problem's text kept (received names and values can be megabytes long)."""
+
+
+def bounded_text(text: str, limit: int = MAX_PROBLEM_TEXT) -> str:
+    """``text``, or its first ``limit`` characters and how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} chars)"
 
 
 def _iso(timestamp: float | None) -> str | None:
@@ -104,7 +122,7 @@ class Statistics:
             self._received += 1
             self._last_received = now
             self._skipped[reason] += 1
-            self._last_problem = detail
+            self._last_problem = bounded_text(detail)
 
     def frame(
         self,
@@ -222,7 +240,9 @@ class Statistics:
                 latency_ms=latency,
                 image_shape=list(self._image_shape) if self._image_shape else None,
                 image_dtype=self._image_dtype,
-                last_problem=self._last_problem,
+                last_problem=None
+                if self._last_problem is None
+                else bounded_text(self._last_problem),
                 edge_detection=self._edge_summary(),
                 image_output={
                     "frames_published": self.image_frames_published,

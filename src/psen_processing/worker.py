@@ -19,7 +19,7 @@ from .consumers import ConsumerCount
 from .errors import ServiceError
 from .pipeline import FrameOutcome, FrameProcessor
 from .processing import ProcessingSettings
-from .statistics import Statistics
+from .statistics import Statistics, bounded_text
 from .timing import EdgeTracker
 
 __all__ = ["StreamConfig", "Worker"]
@@ -371,8 +371,11 @@ class Worker:
             # zmq frames expose their bytes (buffer protocol): they are the parts as received
             outcome = processor.process(cast(list[Buffer], frames), self._settings(), frames)
         except Exception as exc:  # a bug must cost one frame, not the service
-            self._errors.exception("processing_error", "frame could not be processed", exc)
-            stats.skipped("processing_error", f"{type(exc).__name__}: {exc}")
+            # one traceback a minute per kind of error: a fault on every frame fills no disk
+            self._errors.exception(
+                f"processing_error, {type(exc).__name__}", "frame could not be processed", exc
+            )
+            stats.skipped("processing_error", bounded_text(f"{type(exc).__name__}: {exc}"))
             return
         if outcome.parts is None or outcome.pulse_id is None:
             reason = outcome.skip_reason or "unknown"

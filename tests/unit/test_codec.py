@@ -200,9 +200,9 @@ def test_same_hash_does_not_reparse(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[object] = []
     real = message_module.parse_data_header
 
-    def counting(raw: Any, dh: Any) -> Any:
+    def counting(raw: Any, *args: Any) -> Any:
         calls.append(raw)
-        return real(raw, dh)
+        return real(raw, *args)
 
     monkeypatch.setattr(message_module, "parse_data_header", counting)
     decoder = Decoder()
@@ -269,7 +269,13 @@ MALFORMED: list[tuple[str, list[Any], str]] = [
     ("timestamp not an object", _with_main(GOOD, global_timestamp=5), "bad_main_header"),
     ("timestamp without sec", _with_main(GOOD, global_timestamp={"ns": 1}), "bad_main_header"),
     ("unknown dh_compression", _with_main(GOOD, dh_compression="zip"), "unknown_compression"),
-    ("corrupt compressed header", _with_main(GOOD, dh_compression="lz4"), "bad_data_header"),
+    (
+        "corrupt compressed header",
+        [_with_main(GOOD, dh_compression="lz4")[0], b"\x10\x00\x00\x00garbage", *GOOD[2:]],
+        "bad_data_header",
+    ),
+    # JSON read as lz4: its first 4 bytes declare a size over the limit
+    ("compressed header too large", _with_main(GOOD, dh_compression="lz4"), "header_too_large"),
     ("data header not JSON", [GOOD[0], b"{channels", *GOOD[2:]], "bad_data_header"),
     ("data header no channels", [GOOD[0], b'{"htype": "bsr_d-1.1"}'], "bad_data_header"),
     ("channel without name", build([{"type": "uint8"}], [b"\x01"]), "bad_data_header"),
@@ -542,7 +548,6 @@ def test_psi_bsread_handler_parses_encoder_output(compression: str) -> None:
         '{"pulse_id": 1, "hash": "h"}',
         '  {"pulse_id": 1, "hash": "h"}',  # leading white space: json.loads reads it
         '{"pulse_id": 1, "hash": "h"}\n  ',  # trailing white space
-        '{"pulse_id": 1, "hash": "h", "x": NaN}',
         '{"pulse_id": 1, "hash": "h", "name": "\u00e9\u00e8"}',
     ],
 )
@@ -556,7 +561,15 @@ def test_main_header_read_like_json_loads(text: str, encoding: str) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    [b'{"pulse_id": 1, "hash": "h"} {}', b'{"pulse_id": 1, "hash": "h"', b"", b"\xff\xfe{", b"[1]"],
+    [
+        b'{"pulse_id": 1, "hash": "h"} {}',
+        b'{"pulse_id": 1, "hash": "h"',
+        b"",
+        b"\xff\xfe{",
+        b"[1]",
+        b'{"pulse_id": 1, "hash": "h", "x": NaN}',
+        b'{"pulse_id": 1, "hash": "h", "x": -Infinity}',
+    ],
 )
 def test_main_header_that_json_loads_refuses_is_refused(raw: bytes) -> None:
     with pytest.raises(ProtocolError) as caught:
@@ -571,7 +584,7 @@ def test_main_header_that_json_loads_refuses_is_refused(raw: bytes) -> None:
         {"sec": 1, "ns": 2},
         {"ns": 2, "sec": 1},
         {"epoch": 1, "ns": 2},
-        {"sec": -1, "ns": 2**70},
+        {"sec": 2**63 - 1, "ns": 999_999_999},
         {"sec": 1, "ns": 2, "note": "\u00e9"},
     ],
 )
@@ -587,3 +600,45 @@ def test_output_main_header_is_what_json_dumps_writes(stamp: dict[str, Any] | No
     if stamp is not None:
         main["global_timestamp"] = stamp
     assert out[0] == json.dumps(main).encode()
+
+
+# --- memory per message bounded by bytes (issue 14) ----------------------------------------------
+
+
+def test_a_header_its_message_does_not_match_is_not_cached() -> None:
+    decoder = Decoder()
+    parts = encode_message(1, [("a", 1.0), ("b", 2.0)])
+    with pytest.raises(ProtocolError) as caught:
+        decoder.decode(parts[:2])
+    assert caught.value.reason == "wrong_part_count"
+    # the same hash with garbage: parsed again (not taken from a cache), so refused
+    with pytest.raises(ProtocolError) as caught:
+        decoder.decode([parts[0], b"{garbage", *parts[2:]])
+    assert caught.value.reason == "bad_data_header"
+    assert decoder.decode(parts).value("b") == 2.0
+
+
+def test_header_cache_is_bounded_by_bytes() -> None:
+    decoder = Decoder(cache_size=1000, cache_bytes=10_000)
+    first = encode_message(0, [("A" * 3000, 1.0)])
+    for i in range(20):  # distinct headers of about 3 kB
+        decoder.decode(encode_message(i, [(f"{i}" + "A" * 3000, 1.0)]))
+    with pytest.raises(ProtocolError):  # long evicted: read again, and found garbage
+        decoder.decode([first[0], b"{garbage", *first[2:]])
+
+
+@pytest.mark.parametrize("dh_compression", [None, "lz4", "bitshuffle_lz4"])
+def test_oversize_data_header_is_refused_before_it_is_read(dh_compression: str | None) -> None:
+    decoder = Decoder(max_data_header_bytes=1000, max_decompressed_header_bytes=2000)
+    parts = encode_message(1, [(f"C{i}", 1.0) for i in range(40)], dh_compression=dh_compression)
+    with pytest.raises(ProtocolError) as caught:
+        decoder.decode(parts)
+    assert caught.value.reason == "header_too_large"
+    assert Decoder().decode(parts).value("C3") == 1.0
+
+
+def test_oversize_main_header_is_refused() -> None:
+    parts = encode_message(1, [("a", 1.0)])
+    with pytest.raises(ProtocolError) as caught:
+        Decoder(max_main_header_bytes=20).decode(parts)
+    assert caught.value.reason == "header_too_large"

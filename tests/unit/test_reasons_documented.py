@@ -15,7 +15,7 @@ PROFILE_PROBLEMS = {
     "image_missing", "image_empty", "image_unusable_type", "image_not_2d",
     "roi_signal_outside_image", "roi_background_outside_image",
     "edge_reference_channel_missing", "edge_reference_channel_unreadable",
-    "edge_no_signal_profile", "edge_no_reference",
+    "edge_no_signal_profile", "edge_no_reference", "profile_sum_inexact",
     "profile_processing_error", "edge_processing_error",
 }  # fmt: skip
 

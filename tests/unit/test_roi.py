@@ -13,6 +13,7 @@ from psen_processing.roi import (
     EMPTY_ROI,
     Roi,
     check_roi_fits,
+    exact_column_sums,
     parse_roi,
     roi_to_json,
     roi_x_profile,
@@ -275,3 +276,56 @@ def test_parse_roi_accepts_exactly_the_valid_quadruples(raw: list[object]) -> No
     else:
         with pytest.raises(InvalidRoi):
             parse_roi(raw)
+
+
+# --- exact column sums: 64-bit integers never wrap -----------------------------------------------
+
+_INT64 = st.integers(-(2**63), 2**63 - 1)
+_UINT64 = st.integers(0, 2**64 - 1)
+
+
+@st.composite
+def _wide_windows(draw: st.DrawFn) -> tuple[np.ndarray, list[list[int]]]:
+    signed = draw(st.booleans())
+    rows, cols = draw(st.integers(1, 6)), draw(st.integers(1, 4))
+    # values near the ends of the range as well as small ones
+    value = _INT64 if signed else _UINT64
+    values = draw(st.lists(st.lists(value, min_size=cols, max_size=cols), min_size=rows,
+                           max_size=rows))  # fmt: skip
+    order = draw(st.sampled_from("<>"))
+    return np.array(values, dtype=f"{order}{'i8' if signed else 'u8'}"), values
+
+
+@given(_wide_windows())
+@settings(max_examples=300, deadline=None)
+def test_64_bit_column_sums_are_the_exact_sums_correctly_rounded(
+    case: tuple[np.ndarray, list[list[int]]],
+) -> None:
+    window, values = case
+    exact = [sum(column) for column in zip(*values, strict=True)]
+    profile, is_exact = exact_column_sums(window)
+    assert profile.tolist() == [float(v) for v in exact]  # Python rounds ints correctly
+    assert is_exact == all(int(float(v)) == v for v in exact)
+
+
+@pytest.mark.parametrize("dtype", ["<i8", "<u8", ">i8", ">u8"])
+def test_four_rows_of_2_to_the_62_do_not_wrap(dtype: str) -> None:
+    profile, is_exact = exact_column_sums(np.full((4, 2), 2**62, dtype=dtype))
+    assert profile.tolist() == [2.0**64, 2.0**64]
+    assert is_exact
+
+
+@given(
+    st.sampled_from(["u1", "i1", "u2", "i2", "u4", "i4", "?"]),
+    st.integers(1, 5),
+    st.integers(0, 2**32),
+)
+@settings(max_examples=100, deadline=None)
+def test_narrow_column_sums_are_exact(dtype: str, cols: int, seed: int) -> None:
+    info = np.iinfo(dtype) if dtype != "?" else None
+    rng = np.random.default_rng(seed)
+    low, high = (0, 2) if info is None else (int(info.min), int(info.max) + 1)
+    window = rng.integers(low, high, size=(7, cols), dtype=np.int64).astype(dtype)
+    profile, is_exact = exact_column_sums(window)
+    assert profile.tolist() == [float(sum(int(v) for v in c)) for c in window.T.tolist()]
+    assert is_exact

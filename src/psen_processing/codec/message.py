@@ -17,7 +17,15 @@ import numpy.typing as npt
 
 from ..errors import ProtocolError
 from .compression import Buffer, compressed_size, decompress
-from .headers import ChannelSpec, DataHeader, MainHeader, parse_data_header, parse_main_header
+from .headers import (
+    MAX_DATA_HEADER_BYTES,
+    MAX_MAIN_HEADER_BYTES,
+    ChannelSpec,
+    DataHeader,
+    MainHeader,
+    parse_data_header,
+    parse_main_header,
+)
 from .image import LazyImage
 
 __all__ = ["Decoder", "Message"]
@@ -113,31 +121,69 @@ class Decoder:
 
     ``validate_sizes`` checks, without decompressing anything, that every value is exactly as
     long as its type and shape say (for compressed values, the size their header declares).
+
+    Memory is bounded by bytes: a main header over ``max_main_header_bytes``, a data header over
+    ``max_data_header_bytes`` as received or (compressed) declaring more than
+    ``max_decompressed_header_bytes`` is refused as ``header_too_large`` before it is parsed.
+    Parsed data headers are cached by hash, at most ``cache_size`` of them and
+    ``cache_bytes`` of their received bytes; only a header that the message's part count
+    matches is cached.
     """
 
-    def __init__(self, *, cache_size: int = 8, validate_sizes: bool = True) -> None:
-        self._headers: OrderedDict[str, DataHeader] = OrderedDict()
+    def __init__(
+        self,
+        *,
+        cache_size: int = 8,
+        cache_bytes: int = 16 * 1024 * 1024,
+        validate_sizes: bool = True,
+        max_main_header_bytes: int = MAX_MAIN_HEADER_BYTES,
+        max_data_header_bytes: int = 4 * 1024 * 1024,
+        max_decompressed_header_bytes: int = MAX_DATA_HEADER_BYTES,
+    ) -> None:
+        self._headers: OrderedDict[str, tuple[DataHeader, int]] = OrderedDict()
+        self._cached_bytes = 0
         self._cache_size = cache_size
+        self._cache_bytes = cache_bytes
         self._validate_sizes = validate_sizes
+        self._max_main = max_main_header_bytes
+        self._max_data = max_data_header_bytes
+        self._max_decompressed = max_decompressed_header_bytes
 
-    def data_header(self, main: MainHeader, raw: Buffer) -> DataHeader:
-        header = self._headers.get(main.hash)
-        if header is not None:
-            self._headers.move_to_end(main.hash)
-            return header
-        header = parse_data_header(raw, main.dh_compression)
-        self._headers[main.hash] = header
-        while len(self._headers) > self._cache_size:
-            self._headers.popitem(last=False)
-        return header
+    def _parse_data_header(self, main: MainHeader, raw: Buffer, part_count: int) -> DataHeader:
+        size = len(raw)
+        if size > self._max_data:
+            raise ProtocolError(
+                "header_too_large",
+                f"data header has {size} bytes, over the limit of {self._max_data}",
+            )
+        return parse_data_header(raw, main.dh_compression, self._max_decompressed, part_count)
+
+    def _cache(self, key: str, header: DataHeader, size: int) -> None:
+        headers = self._headers
+        if size > self._cache_bytes or key in headers:
+            return
+        headers[key] = (header, size)
+        self._cached_bytes += size
+        while len(headers) > self._cache_size or self._cached_bytes > self._cache_bytes:
+            self._cached_bytes -= headers.popitem(last=False)[1][1]
 
     def decode(self, parts: Sequence[Buffer]) -> Message:
         if len(parts) < 2:
             raise ProtocolError(
                 "wrong_part_count", f"message has {len(parts)} parts, need at least 2"
             )
+        if len(parts[0]) > self._max_main:
+            raise ProtocolError(
+                "header_too_large",
+                f"main header has {len(parts[0])} bytes, over the limit of {self._max_main}",
+            )
         main = parse_main_header(parts[0])
-        header = self.data_header(main, parts[1])
+        cached = self._headers.get(main.hash)
+        if cached is not None:
+            self._headers.move_to_end(main.hash)
+            header = cached[0]
+        else:
+            header = self._parse_data_header(main, parts[1], len(parts))
         expected = 2 + 2 * len(header.channels)
         if len(parts) != expected:
             raise ProtocolError(
@@ -145,6 +191,8 @@ class Decoder:
                 f"message has {len(parts)} parts, its data header with "
                 f"{len(header.channels)} channels needs {expected}",
             )
+        if cached is None:  # cached only once the message's part count matches it
+            self._cache(main.hash, header, len(parts[1]))
         if self._validate_sizes:
             # The usual message, every value and timestamp present at its full size, passes one
             # comparison of all lengths; anything else is checked part by part.
