@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import re
+import resource
 import signal
 import sys
 import threading
@@ -23,6 +24,7 @@ from .camera import CameraConfig, CameraSender, SimulatedCamera
 from .channels import ChannelNames
 from .client import TOKEN_ENVIRONMENT_VARIABLE
 from .errors import PsenError
+from .log_limit import flush_repeat_limit, install_repeat_limit
 from .monitor import OutputMonitor
 from .rest import build_app
 from .server import ServerThread
@@ -157,6 +159,19 @@ def live_page_address(interface: str, port: int) -> str:
     return f"http://{host}:{port}/"
 
 
+MAX_OPEN_FILES = 65536
+"""The soft limit of open files is raised to the hard limit, up to this."""
+
+
+def _raise_open_file_limit() -> None:
+    """More descriptors to spare for the streams' reconnections (REST's share is bounded)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = MAX_OPEN_FILES if hard == resource.RLIM_INFINITY else min(hard, MAX_OPEN_FILES)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        log.debug("open file limit raised from %d to %d", soft, wanted)
+
+
 def _wait(stop: threading.Event, duration: float | None, report: float, emit: object) -> None:
     deadline = None if duration is None else time.monotonic() + duration
     while not stop.is_set():
@@ -174,6 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    install_repeat_limit(logging.getLogger())  # a flood of one message: a few, then a count
+    _raise_open_file_limit()
     # The REST thread (live page, statistics) shares the interpreter with the processing loop:
     # a waiting loop gets the interpreter back within this interval (Python's default is 5 ms).
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
@@ -272,6 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.stop()
         if sender is not None:
             sender.stop()
+        flush_repeat_limit(logging.getLogger())
     return 0
 
 
