@@ -16,14 +16,15 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
 from .camera import CameraConfig, CameraSender, SimulatedCamera
 from .channels import ChannelNames
 from .client import TOKEN_ENVIRONMENT_VARIABLE
-from .errors import PsenError
+from .errors import InvalidOption, PsenError
+from .http_guards import MAX_LISTED, HttpGuards, parse_host, parse_origin
 from .log_limit import flush_repeat_limit, install_repeat_limit
 from .monitor import OutputMonitor
 from .rest import build_app
@@ -57,6 +58,18 @@ def _port(value: str) -> int:
     return int(value)
 
 
+def _listed(parse: Callable[[str], str]) -> Callable[[str], list[str]]:
+    """An option value that is a comma-separated list, each item checked by ``parse``."""
+
+    def convert(value: str) -> list[str]:
+        try:
+            return [parse(item) for item in value.split(",") if item.strip()]
+        except InvalidOption as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from exc
+
+    return convert
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="psen_processing",
@@ -80,6 +93,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="require 'Authorization: Bearer TOKEN' on every request that changes something "
         f"(default: ${TOKEN_ENVIRONMENT_VARIABLE}, which keeps it out of the process list; "
         "unset: no token needed)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--allowed_origins", action="append", type=_listed(parse_origin), default=[],
+        metavar="ORIGIN[,ORIGIN...]",
+        help="origins (scheme://host[:port]) whose web pages may call the API (CORS); may be "
+        "repeated (default: none, only the service's own live page)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--allowed_hosts", action="append", type=_listed(parse_host), default=[],
+        metavar="HOST[,HOST...]",
+        help="answer only requests whose Host header names one of these (default: any host; "
+        "the live page writes only from an IP address, localhost or this machine's name)",
     )  # fmt: skip
     parser.add_argument("--output_stream_interface", default="*")
     parser.add_argument(
@@ -121,6 +146,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             f"two different prefixes given: {args.prefix_positional!r} and {args.prefix!r}"
         )
     args.prefix = args.prefix or args.prefix_positional
+    for name in ("allowed_origins", "allowed_hosts"):
+        values = list(dict.fromkeys(item for items in getattr(args, name) for item in items))
+        if len(values) > MAX_LISTED:
+            parser.error(f"--{name}: at most {MAX_LISTED} entries, not {len(values)}")
+        setattr(args, name, values)
     if args.input_stream is not None and not args.prefix:
         parser.error("PREFIX is required with INPUT_STREAM (positional or --prefix)")
     if args.input_stream is None and args.prefix_positional:
@@ -220,8 +250,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     store = SettingsStore(args.settings_file or default_settings_path(prefix))
     service = PsenService(config, store)
+    guards = HttpGuards(tuple(args.allowed_origins), tuple(args.allowed_hosts))
     server = ServerThread(
-        build_app(service, api_token=args.api_token), args.rest_api_interface, args.rest_api_port
+        build_app(service, api_token=args.api_token, guards=guards),
+        args.rest_api_interface,
+        args.rest_api_port,
     )
     stop = threading.Event()
 

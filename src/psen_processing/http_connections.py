@@ -21,6 +21,8 @@ from typing import Any, ClassVar
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from .errors import InvalidOption
+
 __all__ = ["ConnectionLimits", "guarded_protocol"]
 
 log = logging.getLogger("psen_processing.http")
@@ -49,11 +51,11 @@ class ConnectionLimits:
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_connections <= 4096:
-            raise ValueError(f"max_connections must be 1..4096, not {self.max_connections}")
+            raise InvalidOption(f"max_connections must be 1..4096, not {self.max_connections}")
         if not 0.1 <= self.request_timeout_s <= 300:
-            raise ValueError(f"request_timeout_s must be 0.1..300, not {self.request_timeout_s}")
+            raise InvalidOption(f"request_timeout_s must be 0.1..300, not {self.request_timeout_s}")
         if not 1 <= self.accept_batch <= 4096:
-            raise ValueError(f"accept_batch must be 1..4096, not {self.accept_batch}")
+            raise InvalidOption(f"accept_batch must be 1..4096, not {self.accept_batch}")
 
 
 class _Registry:
