@@ -139,6 +139,7 @@ def make_service(tmp_path: Path) -> Iterator[Callable[..., Running]]:
         output_port = options.pop("output_port", None) or free_port()
         api_token = options.pop("api_token", None)
         service_options = options.pop("service_options", {})
+        guards = options.pop("guards", None)  # HttpGuards: allowed origins and hosts
         path = settings_path or tmp_path / "settings.json"
         config = StreamConfig(
             input_stream=input_stream,
@@ -149,7 +150,9 @@ def make_service(tmp_path: Path) -> Iterator[Callable[..., Running]]:
         )
         service = PsenService(config, SettingsStore(path), **service_options)
         rest_port = free_port()
-        server = ServerThread(build_app(service, api_token=api_token), "127.0.0.1", rest_port)
+        server = ServerThread(
+            build_app(service, api_token=api_token, guards=guards), "127.0.0.1", rest_port
+        )
         server.start()
         started.append((service, server))
         url = f"http://127.0.0.1:{rest_port}"

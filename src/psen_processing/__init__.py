@@ -6,6 +6,7 @@ The public surface: :class:`PsenProcessingClient` for the REST API, and the exce
 from .client import PsenProcessingClient
 from .errors import (
     InvalidEdgeSettings,
+    InvalidOption,
     InvalidRequest,
     InvalidRoi,
     InvalidSpectrumModel,
@@ -20,6 +21,7 @@ __version__ = "2.0.0"
 
 __all__ = [
     "InvalidEdgeSettings",
+    "InvalidOption",
     "InvalidRequest",
     "InvalidRoi",
     "InvalidSpectrumModel",

@@ -11,18 +11,21 @@ import argparse
 import logging
 import os
 import re
+import resource
 import signal
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
 from .camera import CameraConfig, CameraSender, SimulatedCamera
 from .channels import ChannelNames
 from .client import TOKEN_ENVIRONMENT_VARIABLE
-from .errors import PsenError
+from .errors import InvalidOption, PsenError
+from .http_guards import MAX_LISTED, HttpGuards, parse_host, parse_origin
+from .log_limit import flush_repeat_limit, install_repeat_limit
 from .monitor import OutputMonitor
 from .rest import build_app
 from .server import ServerThread
@@ -71,6 +74,18 @@ def _health_timeout(value: str) -> float:
     return seconds
 
 
+def _listed(parse: Callable[[str], str]) -> Callable[[str], list[str]]:
+    """An option value that is a comma-separated list, each item checked by ``parse``."""
+
+    def convert(value: str) -> list[str]:
+        try:
+            return [parse(item) for item in value.split(",") if item.strip()]
+        except InvalidOption as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from exc
+
+    return convert
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="psen_processing",
@@ -94,6 +109,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="require 'Authorization: Bearer TOKEN' on every request that changes something "
         f"(default: ${TOKEN_ENVIRONMENT_VARIABLE}, which keeps it out of the process list; "
         "unset: no token needed)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--allowed_origins", action="append", type=_listed(parse_origin), default=[],
+        metavar="ORIGIN[,ORIGIN...]",
+        help="origins (scheme://host[:port]) whose web pages may call the API (CORS); may be "
+        "repeated (default: none, only the service's own live page)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--allowed_hosts", action="append", type=_listed(parse_host), default=[],
+        metavar="HOST[,HOST...]",
+        help="answer only requests whose Host header names one of these (default: any host; "
+        "the live page writes only from an IP address, localhost or this machine's name)",
     )  # fmt: skip
     parser.add_argument("--output_stream_interface", default="*")
     parser.add_argument(
@@ -141,6 +168,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             f"two different prefixes given: {args.prefix_positional!r} and {args.prefix!r}"
         )
     args.prefix = args.prefix or args.prefix_positional
+    for name in ("allowed_origins", "allowed_hosts"):
+        values = list(dict.fromkeys(item for items in getattr(args, name) for item in items))
+        if len(values) > MAX_LISTED:
+            parser.error(f"--{name}: at most {MAX_LISTED} entries, not {len(values)}")
+        setattr(args, name, values)
     if args.input_stream is not None and not args.prefix:
         parser.error("PREFIX is required with INPUT_STREAM (positional or --prefix)")
     if args.input_stream is None and args.prefix_positional:
@@ -179,6 +211,19 @@ def live_page_address(interface: str, port: int) -> str:
     return f"http://{host}:{port}/"
 
 
+MAX_OPEN_FILES = 65536
+"""The soft limit of open files is raised to the hard limit, up to this."""
+
+
+def _raise_open_file_limit() -> None:
+    """More descriptors to spare for the streams' reconnections (REST's share is bounded)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = MAX_OPEN_FILES if hard == resource.RLIM_INFINITY else min(hard, MAX_OPEN_FILES)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        log.debug("open file limit raised from %d to %d", soft, wanted)
+
+
 def _wait(stop: threading.Event, duration: float | None, report: float, emit: object) -> None:
     deadline = None if duration is None else time.monotonic() + duration
     while not stop.is_set():
@@ -196,6 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    install_repeat_limit(logging.getLogger())  # a flood of one message: a few, then a count
+    _raise_open_file_limit()
     # The REST thread (live page, statistics) shares the interpreter with the processing loop:
     # a waiting loop gets the interpreter back within this interval (Python's default is 5 ms).
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
@@ -234,6 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stop.set()
 
     watchdog = notifier.watchdog_interval_s
+    guards = HttpGuards(tuple(args.allowed_origins), tuple(args.allowed_hosts))
     service = PsenService(
         config,
         store,
@@ -243,7 +291,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         health_timeout_s=args.health_timeout,
     )
     server = ServerThread(
-        build_app(service, api_token=args.api_token), args.rest_api_interface, args.rest_api_port
+        build_app(service, api_token=args.api_token, guards=guards),
+        args.rest_api_interface,
+        args.rest_api_port,
     )
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -319,6 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if sender is not None:
             sender.stop()
         notifier.close()
+        flush_repeat_limit(logging.getLogger())
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "InvalidEdgeSettings",
+    "InvalidOption",
     "InvalidRequest",
     "InvalidRoi",
     "InvalidSpectrumModel",
@@ -29,6 +30,10 @@ class InvalidEdgeSettings(ValueError, PsenError):
 
 class InvalidSpectrumModel(ValueError, PsenError):
     """Parameters of the synthetic spectrum model (simulated camera) that cannot be used."""
+
+
+class InvalidOption(ValueError, PsenError):
+    """A setting of the service itself (a command-line option) out of its bounds or malformed."""
 
 
 class InvalidRequest(ValueError, PsenError):

@@ -24,6 +24,7 @@ from .errors import (
     ServiceError,
     SettingsFileError,
 )
+from .http_guards import GuardMiddleware, HttpGuards
 from .limits import (
     MAX_CALIBRATION_COEFFICIENTS,
     MAX_CALIBRATION_MAGNITUDE,
@@ -211,11 +212,14 @@ async def _json_body(request: Request) -> Any:
         ) from exc
 
 
-def build_app(service: PsenService, *, api_token: str | None = None) -> FastAPI:
+def build_app(
+    service: PsenService, *, api_token: str | None = None, guards: HttpGuards | None = None
+) -> FastAPI:
     """The ASGI app for ``service``; everything it needs comes in as arguments.
 
     With ``api_token``, every request that can change something (any method but GET, HEAD and
     OPTIONS, on any path) needs ``Authorization: Bearer <api_token>``; reads stay open.
+    ``guards`` (default: :class:`HttpGuards` with no lists) are checked first, on every request.
     """
     token = api_token.encode("utf-8") if api_token else None
     app = FastAPI(
@@ -363,4 +367,6 @@ def build_app(service: PsenService, *, api_token: str | None = None) -> FastAPI:
 
     install_live_view(app, service)
     install_metrics(app, service)
+    # added last, so it is the outermost: Host, Origin and Content-Type before anything else
+    app.add_middleware(GuardMiddleware, guards=guards or HttpGuards())
     return app

@@ -9,15 +9,36 @@ import uvicorn
 from fastapi import FastAPI
 
 from .errors import ServiceError
+from .http_connections import ConnectionLimits, guarded_protocol
 
 __all__ = ["ServerThread"]
 
 
 class ServerThread:
-    """uvicorn on a daemon thread; ``start`` returns once it accepts connections."""
+    """uvicorn on a daemon thread; ``start`` returns once it accepts connections.
 
-    def __init__(self, app: FastAPI, host: str, port: int, log_level: str = "warning") -> None:
-        config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="off")
+    Its connections are bounded by ``limits`` (see :mod:`.http_connections`).
+    """
+
+    def __init__(
+        self,
+        app: FastAPI,
+        host: str,
+        port: int,
+        log_level: str = "warning",
+        limits: ConnectionLimits = ConnectionLimits(),  # noqa: B008 - frozen
+    ) -> None:
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level=log_level,
+            lifespan="off",
+            http=guarded_protocol(limits),
+            ws="none",
+            backlog=limits.accept_batch,
+            timeout_keep_alive=max(1, round(limits.request_timeout_s)),
+        )
         self.server = uvicorn.Server(config)
         self.host, self.port = host, port
         self._thread = threading.Thread(target=self.server.run, name="psen-rest", daemon=True)

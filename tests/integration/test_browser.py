@@ -7,9 +7,13 @@ a missing browser fails the test.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +23,9 @@ import zmq
 from playwright.sync_api import sync_playwright
 
 from psen_processing.camera import CameraConfig, CameraSender, SimulatedCamera
+from psen_processing.http_guards import HttpGuards
 
-from ..conftest import Running, Sink
+from ..conftest import Running, Sink, Source
 
 CHROMIUM = Path(os.environ.get("PSEN_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -212,3 +217,156 @@ def test_writes_from_the_page_need_the_token_when_one_is_set(
         assert "s3cret" not in page.url
     finally:
         sender.stop()
+
+
+# --- pages of another origin -----------------------------------------------------------------
+
+OTHER_HOST = "127.0.0.2"  # another origin (and site) than the service's 127.0.0.1, same machine
+
+
+@dataclass
+class OtherOrigin:
+    """A web server of another origin, serving ``page.html`` with an iframe to post into."""
+
+    origin: str
+
+    @property
+    def page(self) -> str:
+        return f"{self.origin}/page.html"
+
+
+@pytest.fixture
+def other_origin(tmp_path: Path) -> Iterator[OtherOrigin]:
+    site = tmp_path / "other_site"
+    site.mkdir()
+    (site / "page.html").write_text(
+        "<!doctype html><title>another site</title><iframe name=sink></iframe>", encoding="utf-8"
+    )
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    server = ThreadingHTTPServer((OTHER_HOST, 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield OtherOrigin(f"http://{OTHER_HOST}:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+_FETCH = """async ([url, options]) => {
+    try {
+        const response = await fetch(url, options);
+        return options.mode === "no-cors" ? "sent" : await response.text();
+    } catch (error) {
+        return "blocked: " + error;
+    }
+}"""
+
+_FORM = """([url, enctype, fields]) => {
+    const frame = document.createElement("iframe");  // a new one each time: a frame the service
+    frame.name = "post-" + document.forms.length;    // refused to be shown in stays blank
+    document.body.appendChild(frame);
+    const form = document.createElement("form");
+    form.method = "POST"; form.action = url; form.enctype = enctype; form.target = frame.name;
+    for (const [name, value] of fields) {
+        const input = document.createElement("input");
+        input.type = "hidden"; input.name = name; input.value = value;
+        form.appendChild(input);
+    }
+    document.body.appendChild(form);
+    form.submit();
+}"""
+
+
+_FRAME = """url => new Promise(loaded => {
+    const frame = document.createElement("iframe");
+    frame.name = "live";
+    frame.onload = () => loaded();
+    frame.src = url;
+    document.body.appendChild(frame);
+})"""
+
+
+def _answered(page: Any, url: str, script: str, argument: object) -> int:
+    """Run ``script`` in the page and return the status of the service's answer to its POST."""
+    with page.expect_response(
+        lambda r: r.url == url and r.request.method == "POST", timeout=10000
+    ) as answer:
+        page.evaluate(script, argument)
+    return int(answer.value.status)
+
+
+def test_a_page_of_another_origin_can_neither_stop_nor_reconfigure_the_service(
+    page: Any, camera_service: Running, other_origin: OtherOrigin
+) -> None:
+    running = camera_service
+    before = running.settings_path.read_text()
+    page.goto(other_origin.page)
+    stop, roi = f"{running.url}/stop", f"{running.url}/roi_signal"
+    simple = [  # requests a page may send anywhere without asking (no CORS preflight)
+        (stop, {"method": "POST", "mode": "no-cors", "body": "{}",
+                "headers": {"Content-Type": "text/plain"}}),
+        (roi, {"method": "POST", "mode": "no-cors", "body": "[1, 2, 3, 4]",
+               "headers": {"Content-Type": "text/plain"}}),
+        (stop, {"method": "POST", "mode": "no-cors"}),
+    ]  # fmt: skip
+    for url, options in simple:
+        status = _answered(page, url, _FETCH, [url, options])
+        assert status == 403, (url, options)
+    # a Blob without a type: a body with no Content-Type at all
+    blob = "url => fetch(url, {method: 'POST', mode: 'no-cors', body: new Blob(['[1,2,3,4]'])})"
+    assert _answered(page, roi, blob, roi) == 403
+    forms = [
+        (stop, "application/x-www-form-urlencoded", [["x", "1"]]),
+        (roi, "text/plain", [["[1,2,3,", "4]"]]),
+        (roi, "multipart/form-data", [["roi", "[1,2,3,4]"]]),
+    ]
+    for url, enctype, fields in forms:
+        status = _answered(page, url, _FORM, [url, enctype, fields])
+        assert status == 403, (url, enctype)
+    # JSON needs a CORS preflight, which the service refuses: the request itself is never sent
+    for url, body in ((stop, "null"), (roi, "[1, 2, 3, 4]")):
+        options = {"method": "POST", "body": body, "headers": {"Content-Type": "application/json"}}
+        result = page.evaluate(_FETCH, [url, options])
+        assert result.startswith("blocked: TypeError"), result
+    assert running.client.get_status() == "processing"
+    assert running.client.get_roi_signal() == [0, WIDTH, 24, 16]
+    assert running.settings_path.read_text() == before
+    # nor can it show the live page in a frame (to trick a click into it)
+    page.evaluate(_FRAME, f"{running.url}/")
+    framed = page.frame(name="live")
+    assert framed is not None
+    assert framed.url.startswith("chrome-error://"), framed.url  # Chromium's "refused" page
+    assert framed.query_selector("#pulse-id") is None
+    assert running.client.get_status() == "processing"
+
+
+def test_a_page_of_an_allowed_origin_calls_the_api_with_json(
+    page: Any,
+    make_service: Callable[..., Running],
+    source: Source,
+    other_origin: OtherOrigin,
+) -> None:
+    running = make_service(
+        source.address, guards=HttpGuards(allowed_origins=(other_origin.origin,))
+    )
+    page.goto(other_origin.page)
+    roi = f"{running.url}/roi_signal"
+    options = {"method": "POST", "body": "[0, 8, 0, 4]",
+               "headers": {"Content-Type": "application/json"}}  # fmt: skip
+    answer = json.loads(page.evaluate(_FETCH, [roi, options]))
+    assert answer["state"] == "ok" and answer["roi_signal"] == [0, 8, 0, 4]
+    status = json.loads(page.evaluate(_FETCH, [f"{running.url}/status", {"method": "GET"}]))
+    assert status["status"] == "stopped"
+    # still JSON only: a text/plain write from the allowed origin is refused, and readable
+    options = {"method": "POST", "body": "[0, 1, 0, 1]",
+               "headers": {"Content-Type": "text/plain"}}  # fmt: skip
+    refused = json.loads(page.evaluate(_FETCH, [roi, options]))
+    assert refused["state"] == "error" and "application/json" in refused["status"]
+    assert running.client.get_roi_signal() == [0, 8, 0, 4]

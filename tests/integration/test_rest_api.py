@@ -118,7 +118,10 @@ def test_malformed_json_and_unknown_endpoints(running: Running) -> None:
     assert response.status_code == 405
     assert response.json()["state"] == "error"
     huge = b"[" + b"1," * MAX_BODY_BYTES + b"1]"
-    response = requests.post(f"{running.url}/roi_signal", data=huge, timeout=5)
+    response = requests.post(
+        f"{running.url}/roi_signal", data=huge, headers={"Content-Type": "application/json"},
+        timeout=5,
+    )  # fmt: skip
     assert response.status_code == 413
     assert response.json()["state"] == "error"
     assert running.client.get_roi_background() is None

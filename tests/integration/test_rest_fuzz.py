@@ -138,7 +138,8 @@ def test_a_body_just_under_the_limit_is_read(running: Running) -> None:
     body = b"[0, 1, 0, 2" + b" " * (MAX_BODY_BYTES - 20) + b"]"
     assert len(body) <= MAX_BODY_BYTES
     assert running.client.set_roi_signal([0, 1, 0, 1]) == [0, 1, 0, 1]
-    answer = requests.post(f"{running.url}/roi_signal", data=body, timeout=5)
+    headers = {"Content-Type": "application/json"}
+    answer = requests.post(f"{running.url}/roi_signal", data=body, headers=headers, timeout=5)
     assert answer.status_code == 200 and answer.json()["roi_signal"] == [0, 1, 0, 2]
 
 

@@ -235,6 +235,7 @@ def test_no_request_loads_code_pickles_or_files_outside_the_settings_directory(
     settings_dir = tmp_path / "conf"
     run = make_service(source.address, settings_path=settings_dir / "cam.json")
     session = requests.Session()
+    session.headers["Content-Type"] = "application/json"  # past the 415 for other types
     requests_ = _hostile_requests()
     for method, path, body in requests_[:40]:  # warm up: lazy imports of the web stack
         session.request(method, run.url + path, data=body, timeout=5)

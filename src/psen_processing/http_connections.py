@@ -1,0 +1,167 @@
+"""Bounds on the REST server's TCP connections: how many, and how long one may wait idle.
+
+uvicorn's h11 protocol, with two additions, so that clients that connect and send nothing (or
+send a request a byte at a time) cannot use up the process's file descriptors or the server:
+
+- at most ``max_connections`` connections are open. A new one past the limit closes the
+  connection that has waited longest for its client (no request, or a request not yet complete);
+  when every open connection is busy with a request, the new one is answered ``503`` and closed.
+  Either way its descriptor is freed at once.
+- a connection must deliver a complete request within ``request_timeout_s`` of being opened or
+  of its previous response; slow or partial data does not extend that time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from .errors import InvalidOption
+
+__all__ = ["ConnectionLimits", "guarded_protocol"]
+
+log = logging.getLogger("psen_processing.http")
+
+_BUSY_BODY = b'{"state":"error","status":"too many connections: try again later"}'
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
+    b"connection: close\r\ncontent-length: %d\r\n\r\n%s" % (len(_BUSY_BODY), _BUSY_BODY)
+)
+
+_WAITING_FOR_CLIENT = (h11.IDLE, h11.SEND_BODY)
+"""h11 states of the client in which the server waits for it: request head or body to come."""
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """Bounds of the REST server's connections (kept far below the 1024 descriptors systemd
+    gives a service by default, so that the stream side always has descriptors left)."""
+
+    max_connections: int = 64
+    """Connections open at once."""
+    request_timeout_s: float = 5.0
+    """Time a connection has to send a complete request (also the keep-alive idle time)."""
+    accept_batch: int = 128
+    """Listen backlog, which is also how many connections one event-loop turn accepts."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_connections <= 4096:
+            raise InvalidOption(f"max_connections must be 1..4096, not {self.max_connections}")
+        if not 0.1 <= self.request_timeout_s <= 300:
+            raise InvalidOption(f"request_timeout_s must be 0.1..300, not {self.request_timeout_s}")
+        if not 1 <= self.accept_batch <= 4096:
+            raise InvalidOption(f"accept_batch must be 1..4096, not {self.accept_batch}")
+
+
+class _Registry:
+    """The open connections of one server, and those waiting for their client, oldest first."""
+
+    def __init__(self) -> None:
+        self.open: set[GuardedH11Protocol] = set()
+        self.waiting: dict[GuardedH11Protocol, None] = {}
+
+    def close_longest_waiting(self) -> GuardedH11Protocol | None:
+        for protocol in self.waiting:
+            protocol.close_idle()
+            return protocol
+        return None
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol under :class:`ConnectionLimits` (see the module's description)."""
+
+    limits: ClassVar[ConnectionLimits]
+    registry: ClassVar[_Registry]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        registry = self.registry
+        if len(registry.open) >= self.limits.max_connections:
+            closed = registry.close_longest_waiting()
+            if closed is None:
+                log.warning(
+                    "REST: all %d connections are busy with requests: a new one is refused",
+                    self.limits.max_connections,
+                )
+                transport.write(_BUSY)
+                transport.close()
+                return
+            log.warning(
+                "REST: %d connections open (the limit): closed the one that waited longest "
+                "without a complete request",
+                self.limits.max_connections,
+            )
+        super().connection_made(transport)
+        registry.open.add(self)
+        self._track()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.transport is None:  # refused in connection_made: uvicorn never knew of it
+            return
+        self._forget()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self._track()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._track()
+
+    def close_idle(self) -> None:
+        """Close this connection, which waits for its client; its descriptor is freed at once."""
+        self._forget()
+        if not self.transport.is_closing():
+            self.transport.close()
+
+    def _track(self) -> None:
+        """Start the request clock when the server begins to wait for the client; stop it when
+        a complete request is in. Data arriving in between does not restart it."""
+        if self.transport.is_closing():
+            self._forget()
+        elif self.conn.their_state in _WAITING_FOR_CLIENT:
+            if self not in self.registry.waiting:
+                self.registry.waiting[self] = None
+                self._deadline = self.loop.call_later(
+                    self.limits.request_timeout_s, self._timed_out
+                )
+        else:
+            self._stop_waiting()
+
+    def _timed_out(self) -> None:
+        self._deadline = None
+        if self.conn.their_state in _WAITING_FOR_CLIENT and not self.transport.is_closing():
+            log.debug(
+                "REST: closed a connection from %s: no complete request within %g s",
+                self.client,
+                self.limits.request_timeout_s,
+            )
+            self.close_idle()
+
+    def _stop_waiting(self) -> None:
+        self.registry.waiting.pop(self, None)
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _forget(self) -> None:
+        self._stop_waiting()
+        self.registry.open.discard(self)
+
+
+def guarded_protocol(limits: ConnectionLimits) -> type[GuardedH11Protocol]:
+    """A protocol class for one uvicorn server (``Config(http=...)``), with its own registry."""
+    return type(
+        "GuardedH11Protocol",
+        (GuardedH11Protocol,),
+        {"limits": limits, "registry": _Registry()},
+    )
