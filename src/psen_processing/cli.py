@@ -281,12 +281,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         stop.set()
 
     watchdog = notifier.watchdog_interval_s
+    ready = threading.Event()
+
+    def feed_watchdog() -> None:  # from the processing loop; READY=1 always comes first
+        if ready.is_set():
+            notifier.watchdog()
+
     guards = HttpGuards(tuple(args.allowed_origins), tuple(args.allowed_hosts))
     service = PsenService(
         config,
         store,
         on_fatal=on_fatal,
-        heartbeat=notifier.watchdog if watchdog is not None else None,
+        heartbeat=feed_watchdog if watchdog is not None else None,
         heartbeat_interval_s=0.5 if watchdog is None else max(0.01, min(0.5, watchdog / 2)),
         health_timeout_s=args.health_timeout,
     )
@@ -334,6 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{service.status}: input {input_stream}, output port {args.output_stream_port}, "
             f"REST API {page}"
         )
+        ready.set()
         if camera is not None:
             output = f"tcp://127.0.0.1:{args.output_stream_port}"
             viewer = OutputMonitor(output, ChannelNames(prefix), camera.config.truth_channel)
