@@ -111,9 +111,12 @@ def test_consumers_disconnecting_mid_message_never_stop_processing(
         # at least 6 s of storm, longer on a loaded machine until enough frames went through it
         least, deadline = time.monotonic() + 6.0, time.monotonic() + 40.0
         while time.monotonic() < deadline and run.client.get_status() == "processing":
-            if time.monotonic() > least and storm.reconnects > 20:
-                if run.client.get_statistics()["frames_received"] > 100:
-                    break
+            if (
+                time.monotonic() > least
+                and storm.reconnects > 20
+                and run.client.get_statistics()["frames_received"] > 100
+            ):
+                break
             time.sleep(0.1)
     finally:
         storm.stop.set()
