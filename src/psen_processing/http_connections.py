@@ -4,9 +4,12 @@ uvicorn's h11 protocol, with two additions, so that clients that connect and sen
 send a request a byte at a time) cannot use up the process's file descriptors or the server:
 
 - at most ``max_connections`` connections are open. A new one past the limit closes the
-  connection that has waited longest for its client (no request, or a request not yet complete);
-  when every open connection is busy with a request, the new one is answered ``503`` and closed.
-  Either way its descriptor is freed at once.
+  connection that has waited longest for its client (no request, or a request not yet complete,
+  and no bytes from it waiting to be read);
+  a connection that waited less than ``min_idle_s`` is closed for that only when ``overflow``
+  more are open already; one whose bytes wait unread never is. When every open connection is
+  busy with a request, a new one is answered ``503`` and closed, so its descriptor is freed at
+  once.
 - a connection must deliver a complete request within ``request_timeout_s`` of being opened or
   of its previous response; slow or partial data does not extend that time.
 """
@@ -14,7 +17,10 @@ send a request a byte at a time) cannot use up the process's file descriptors or
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
+import struct
+import termios
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -48,6 +54,13 @@ class ConnectionLimits:
     """Time a connection has to send a complete request (also the keep-alive idle time)."""
     accept_batch: int = 128
     """Listen backlog, which is also how many connections one event-loop turn accepts."""
+    min_idle_s: float = 0.5
+    """A connection is closed to make room only once it has waited this long: a client's bytes
+    can arrive a moment after its connection is accepted (a retransmission after a full
+    backlog), and then it has not been idle."""
+    overflow: int = 192
+    """Connections open beyond ``max_connections`` while none has waited ``min_idle_s``; past
+    that the longest waiting is closed however short its wait."""
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_connections <= 4096:
@@ -56,6 +69,10 @@ class ConnectionLimits:
             raise InvalidOption(f"request_timeout_s must be 0.1..300, not {self.request_timeout_s}")
         if not 1 <= self.accept_batch <= 4096:
             raise InvalidOption(f"accept_batch must be 1..4096, not {self.accept_batch}")
+        if not 0 <= self.min_idle_s <= self.request_timeout_s:
+            raise InvalidOption(f"min_idle_s must be 0..request_timeout_s, not {self.min_idle_s}")
+        if not 0 <= self.overflow <= 4096:
+            raise InvalidOption(f"overflow must be 0..4096, not {self.overflow}")
 
 
 class _Registry:
@@ -63,12 +80,19 @@ class _Registry:
 
     def __init__(self) -> None:
         self.open: set[GuardedH11Protocol] = set()
-        self.waiting: dict[GuardedH11Protocol, None] = {}
+        self.waiting: dict[GuardedH11Protocol, float] = {}
+        """Connections waiting for their client, oldest first, with when they began to wait."""
 
-    def close_longest_waiting(self) -> GuardedH11Protocol | None:
-        for protocol in self.waiting:
-            protocol.close_idle()
-            return protocol
+    def close_longest_waiting(self, now: float, min_idle_s: float) -> GuardedH11Protocol | None:
+        """Close the connection that has waited longest, at least ``min_idle_s``, and sent
+        nothing since: one whose bytes are already in but not yet read (accepted in the same
+        turn of the event loop as a burst of others) is about to be served and is passed over."""
+        for protocol, since in self.waiting.items():
+            if now - since < min_idle_s:
+                return None  # the rest waited less still
+            if not protocol.has_unread_data():
+                protocol.close_idle()
+                return protocol
         return None
 
 
@@ -83,22 +107,27 @@ class GuardedH11Protocol(H11Protocol):
         self._deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        registry = self.registry
-        if len(registry.open) >= self.limits.max_connections:
-            closed = registry.close_longest_waiting()
-            if closed is None:
+        registry, limits = self.registry, self.limits
+        count = len(registry.open)
+        if count >= limits.max_connections:
+            now = self.loop.time()
+            closed = registry.close_longest_waiting(now, limits.min_idle_s)
+            if closed is None and count >= limits.max_connections + limits.overflow:
+                closed = registry.close_longest_waiting(now, 0.0)  # the overflow is full too
+            if closed is not None:
                 log.warning(
-                    "REST: all %d connections are busy with requests: a new one is refused",
-                    self.limits.max_connections,
+                    "REST: %d connections open (the limit): closed the one that waited longest "
+                    "without a complete request",
+                    limits.max_connections,
+                )
+            elif not registry.waiting or count >= limits.max_connections + limits.overflow:
+                log.warning(
+                    "REST: %d connections open, all busy with requests: a new one is refused",
+                    count,
                 )
                 transport.write(_BUSY)
                 transport.close()
                 return
-            log.warning(
-                "REST: %d connections open (the limit): closed the one that waited longest "
-                "without a complete request",
-                self.limits.max_connections,
-            )
         super().connection_made(transport)
         registry.open.add(self)
         self._track()
@@ -117,6 +146,17 @@ class GuardedH11Protocol(H11Protocol):
         super().on_response_complete()
         self._track()
 
+    def has_unread_data(self) -> bool:
+        """Whether the client's bytes wait in the socket, not yet read (FIONREAD)."""
+        sock = self.transport.get_extra_info("socket")
+        if sock is None or sock.fileno() < 0:
+            return False
+        try:
+            pending = fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0\0\0\0")
+        except OSError:
+            return False
+        return bool(struct.unpack("i", pending)[0])
+
     def close_idle(self) -> None:
         """Close this connection, which waits for its client; its descriptor is freed at once."""
         self._forget()
@@ -130,7 +170,7 @@ class GuardedH11Protocol(H11Protocol):
             self._forget()
         elif self.conn.their_state in _WAITING_FOR_CLIENT:
             if self not in self.registry.waiting:
-                self.registry.waiting[self] = None
+                self.registry.waiting[self] = self.loop.time()
                 self._deadline = self.loop.call_later(
                     self.limits.request_timeout_s, self._timed_out
                 )

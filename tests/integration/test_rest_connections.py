@@ -132,6 +132,39 @@ def test_when_every_connection_is_busy_a_new_one_is_answered_503(served: Served)
     assert requests.get(f"{served.url}/ping", timeout=5).ok
 
 
+def test_a_request_that_arrives_inside_a_burst_of_idle_connections_is_answered(
+    served: Served,
+) -> None:
+    """A client whose request is already there is never the one closed to make room, even when
+    many idle connections are accepted in the same turn of the event loop as it."""
+    burst: list[socket.socket] = []
+
+    def connect_idle(count: int) -> None:
+        for _ in range(count):
+            sock = socket.socket()
+            burst.append(sock)
+            sock.setblocking(False)
+            sock.connect_ex(("127.0.0.1", served.port))
+
+    try:
+        for _ in range(5):
+            connect_idle(4 * LIMITS.accept_batch)
+            client = served.connect()  # connected behind the first part of the burst ...
+            client.sendall(b"GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            connect_idle(4 * LIMITS.accept_batch)  # ... and before the rest
+            client.settimeout(5)
+            answer = b""
+            try:
+                while chunk := client.recv(4096):
+                    answer += chunk
+            except ConnectionResetError:
+                pass
+            assert answer.startswith(b"HTTP/1.1 200"), answer or "closed without an answer"
+    finally:
+        for sock in burst:
+            sock.close()
+
+
 def test_limits_have_bounds() -> None:
     with pytest.raises(ValueError, match="max_connections"):
         ConnectionLimits(max_connections=0)
