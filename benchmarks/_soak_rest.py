@@ -105,8 +105,11 @@ class StatusPoller:
     answer other than ``processing`` is counted apart.
     """
 
-    def __init__(self, rest: Rest, period: float = 0.5) -> None:
+    def __init__(
+        self, rest: Rest, period: float = 0.5, on_failure: Callable[[str], None] | None = None
+    ) -> None:
         self._rest = rest
+        self._on_failure = on_failure
         self._period = period
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -135,6 +138,8 @@ class StatusPoller:
                 if code != 200:
                     self.failures += 1
                     self.last_failure = f"status {code} after {ms:.0f} ms"
+                    if self._on_failure is not None:
+                        self._on_failure(self.last_failure)
                 elif status_of(answer) != "processing":
                     self.not_processing += 1
 

@@ -586,12 +586,24 @@ class Soak:
         self.injected: Counter[str] = Counter()
         self.observed: dict[str, Counter[str]] = {kind: Counter() for kind in KINDS}
         self.violations: list[str] = []
+        self.started = time.monotonic()
         self.offsets: dict[str, Any] = {key: 0 for key in TOTALS}
         self.offsets.update({group: Counter() for group in BY_REASON})
         self.service_restarts = 0
         self.roi_index = 0
         self.stall_statistics_ms = 0.0
         self.received: dict[str, int] = {}
+
+    def violate(self, violation: str) -> None:
+        """Record a violation and print it at once (a run stopped early still says what)."""
+        self.violations.append(violation)
+        at = time.monotonic() - self.started
+        print(f"[{at:7.0f} s] VIOLATION {violation}", flush=True)
+
+    def note_status_failure(self, failure: str) -> None:
+        """Print a failed ``GET /status`` of the poller at once (counted at the end)."""
+        at = time.monotonic() - self.started
+        print(f"[{at:7.0f} s] GET /status failed: {failure}", flush=True)
 
     # -- processes ------------------------------------------------------------------------
 
@@ -698,9 +710,9 @@ class Soak:
                 ok = ok and answer.get("state") == "error"
                 observed["rejected_4xx" if ok else f"answered_{code}"] += 1
                 if not ok:
-                    self.violations.append(f"rest_invalid: POST /roi_signal {body!r} -> {code}")
+                    self.violate(f"rest_invalid: POST /roi_signal {body!r} -> {code}")
             if settings_view(self.rest) != before:
-                self.violations.append("rest_invalid: the settings changed")
+                self.violate("rest_invalid: the settings changed")
         elif kind == "roi_change":
             self.roi_index += 1
             roi = ROI_ALTERNATIVES[self.roi_index % 2]
@@ -728,7 +740,8 @@ class Soak:
                 observed[name] = max(observed[name], round(value))
             else:
                 observed[name] += round(value)
-        self.violations += outcome.violations
+        for violation in outcome.violations:
+            self.violate(violation)
         if outcome.service_stopped:
             self.restart_service()
 
@@ -746,7 +759,7 @@ class Soak:
         while self.frames_out() <= before and time.monotonic() < deadline:
             time.sleep(0.1)
         if self.frames_out() <= before:
-            self.violations.append("consumer_reconnect_storm: no frame came out within 5 s after")
+            self.violate("consumer_reconnect_storm: no frame came out within 5 s after")
         self.check_processing("consumer_reconnect_storm")
 
     def sender_ack(self, kind: str) -> None:
@@ -763,7 +776,7 @@ class Soak:
         status = status_of(answer)
         if status == "processing":
             return True
-        self.violations.append(f"service stopped processing: /status {code} {status} ({after})")
+        self.violate(f"service stopped processing: /status {code} {status} ({after})")
         if status == "stopped":
             self.restart_service()
         return False
@@ -781,7 +794,7 @@ class Soak:
             f"{args.service_nofile or 'unchanged'} open files",
             flush=True,
         )
-        poller = StatusPoller(self.rest)
+        poller = StatusPoller(self.rest, on_failure=self.note_status_failure)
         poller.start()
         start = time.monotonic()
         rss = RssSampler(self.service.pid, min(60.0, args.duration / 10))
@@ -809,7 +822,7 @@ class Soak:
         rss.stop()
         if exited or not self.alive():
             tail = self.log_path.read_text(errors="replace")[-3000:]
-            self.violations.append(f"the service exited:\n{tail}")
+            self.violate(f"the service exited:\n{tail}")
             return self.report(
                 elapsed, statistics=None, sent_good=0, received={}, poller=poller, rss=rss
             )
@@ -916,7 +929,7 @@ class Soak:
         print(f"\nskipped by reason: {stats.get('frames_skipped_by_reason')}")
         print(f"profile problems: {stats.get('profile_problems')}")
         if poller.failures:
-            self.violations.append(
+            self.violate(
                 f"GET /status failed or took over 2 s {poller.failures} times "
                 f"(last: {poller.last_failure})"
             )
