@@ -53,7 +53,12 @@ class ConnectionLimits:
     request_timeout_s: float = 5.0
     """Time a connection has to send a complete request (also the keep-alive idle time)."""
     accept_batch: int = 128
-    """Listen backlog, which is also how many connections one event-loop turn accepts."""
+    """How many connections one event-loop turn accepts (asyncio also makes it the listen
+    backlog; :attr:`listen_backlog` then replaces that)."""
+    listen_backlog: int = 4096
+    """Connections the kernel completes and queues for accepting (capped by
+    ``net.core.somaxconn``). A queue too short for a burst of connections drops the SYN of a
+    request that comes in with them, which its client sends again only 1 s, then 3 s later."""
     min_idle_s: float = 0.5
     """A connection is closed to make room only once it has waited this long: a client's bytes
     can arrive a moment after its connection is accepted (a retransmission after a full
@@ -69,6 +74,8 @@ class ConnectionLimits:
             raise InvalidOption(f"request_timeout_s must be 0.1..300, not {self.request_timeout_s}")
         if not 1 <= self.accept_batch <= 4096:
             raise InvalidOption(f"accept_batch must be 1..4096, not {self.accept_batch}")
+        if not 1 <= self.listen_backlog <= 65535:
+            raise InvalidOption(f"listen_backlog must be 1..65535, not {self.listen_backlog}")
         if not 0 <= self.min_idle_s <= self.request_timeout_s:
             raise InvalidOption(f"min_idle_s must be 0..request_timeout_s, not {self.min_idle_s}")
         if not 0 <= self.overflow <= 4096:

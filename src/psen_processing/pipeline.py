@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,11 +100,12 @@ class FrameProcessor:
         tracker: EdgeTracker | None = None,
         *,
         forward_image: bool = False,
+        header_part: Callable[[bytes], Any] | None = None,
     ) -> None:
         self.names = names
         self.image_forwarder = ChannelForwarder(names.image) if forward_image else None
         self.decoder = Decoder()
-        self.encoder = OutputEncoder()
+        self.encoder = OutputEncoder(header_part=header_part)
         self.tracker = tracker if tracker is not None else EdgeTracker()
         self._parameters: tuple[ProcessingSettings, dict[str, Any], bytes] | None = None
         self._channels: _ChannelSet | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 import time
 
@@ -40,6 +42,7 @@ class ServerThread:
             timeout_keep_alive=max(1, round(limits.request_timeout_s)),
         )
         self.server = uvicorn.Server(config)
+        self.limits = limits
         self.host, self.port = host, port
         self._thread = threading.Thread(target=self.server.run, name="psen-rest", daemon=True)
 
@@ -50,6 +53,16 @@ class ServerThread:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise ServiceError(f"REST API did not start on {self.host}:{self.port}")
             time.sleep(0.01)
+        self._deepen_listen_queues()
+
+    def _deepen_listen_queues(self) -> None:
+        """Listen again with ``limits.listen_backlog``: asyncio listens with the accept batch,
+        which a burst of connections fills. The queue belongs to the socket, so a duplicate of
+        its descriptor sets it."""
+        for server in self.server.servers:
+            for listening in server.sockets:
+                with socket.socket(fileno=os.dup(listening.fileno())) as duplicate:
+                    duplicate.listen(self.limits.listen_backlog)
 
     def stop(self, timeout: float = 5.0) -> None:
         self.server.should_exit = True

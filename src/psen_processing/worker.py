@@ -307,6 +307,9 @@ class Worker:
             ChannelNames(self._config.prefix),
             self._tracker,
             forward_image=self._viewers is not None,
+            # one frame per data header that every message shares: no copy per message, and
+            # nothing new left behind when a consumer leaves within a message (encoder.py)
+            header_part=zmq.Frame,
         )
         # One frame's work gains nothing from thread pools (bitshuffle's OpenMP, BLAS): they
         # only double the CPU spent. The limit applies to this thread alone.

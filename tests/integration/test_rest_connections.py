@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -20,8 +23,8 @@ LIMITS = ConnectionLimits(max_connections=8, request_timeout_s=1.0, accept_batch
 
 
 class Served:
-    def __init__(self, url: str, port: int, release: threading.Event) -> None:
-        self.url, self.port, self.release = url, port, release
+    def __init__(self, url: str, port: int, release: threading.Event, server: ServerThread) -> None:
+        self.url, self.port, self.release, self.server = url, port, release, server
         self.slow_requests: list[int] = []
         self.sockets: list[socket.socket] = []
 
@@ -51,7 +54,7 @@ def served() -> Iterator[Served]:
     port = free_port()
     server = ServerThread(app, "127.0.0.1", port, limits=LIMITS)
     server.start()
-    running = Served(f"http://127.0.0.1:{port}", port, release)
+    running = Served(f"http://127.0.0.1:{port}", port, release, server)
     try:
         yield running
     finally:
@@ -165,8 +168,32 @@ def test_a_request_that_arrives_inside_a_burst_of_idle_connections_is_answered(
             sock.close()
 
 
+def _listen_queue_size(listening: socket.socket) -> int:
+    """The listen backlog of a listening TCP socket: Linux reports it in TCP_INFO's
+    ``tcpi_sacked`` (a u32 at byte 28) for sockets in the LISTEN state."""
+    info = listening.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    assert info[0] == 10  # TCP_LISTEN
+    return int(struct.unpack_from("I", info, 28)[0])
+
+
+def test_the_listen_queue_holds_a_burst_of_connections(served: Served) -> None:
+    """asyncio listens with the accept batch (16 here): a burst of connections fills such a
+    queue, and the kernel then drops the SYN of a request that comes with them (its client
+    tries again only 1 s later). The server listens again with ``listen_backlog``."""
+    somaxconn = int(Path("/proc/sys/net/core/somaxconn").read_text())
+    sizes = []
+    for server in served.server.server.servers:
+        for listening in server.sockets:
+            with socket.socket(fileno=os.dup(listening.fileno())) as duplicate:
+                sizes.append(_listen_queue_size(duplicate))
+    assert sizes == [min(LIMITS.listen_backlog, somaxconn)]
+    assert sizes[0] > 4 * LIMITS.accept_batch
+
+
 def test_limits_have_bounds() -> None:
     with pytest.raises(ValueError, match="max_connections"):
         ConnectionLimits(max_connections=0)
     with pytest.raises(ValueError, match="request_timeout_s"):
         ConnectionLimits(request_timeout_s=0)
+    with pytest.raises(ValueError, match="listen_backlog"):
+        ConnectionLimits(listen_backlog=0)

@@ -496,6 +496,47 @@ def test_input_channel_with_an_extra_name_is_replaced() -> None:
     assert (decoded.value("a"), decoded.value("b")) == (1.0, 2.0)
 
 
+@pytest.mark.parametrize("compression", ["none", "bitshuffle_lz4"])
+def test_large_values_go_out_last(compression: str) -> None:
+    """A consumer leaving within a message makes libzmq keep the parts already queued for it
+    for good: the image and other large values go out last, after the added channels."""
+    image = np.arange(256 * 512, dtype=np.uint16).reshape(256, 512)  # 256 KiB
+    wave = np.linspace(0.0, 1.0, 8192)  # exactly LARGE_VALUE_BYTES
+    small = np.arange(8191, dtype=np.float64)  # one value short of it
+    values: list[tuple[str, object]] = [
+        ("CAM:FPICTURE", image), ("a", 1.0), ("wave", wave), ("small", small), ("b", 2.0)
+    ]  # fmt: skip
+    received = encode_message(9, values, compression=compression)
+    message = Decoder().decode(received)
+    extras = _extras()
+    out = OutputEncoder().encode(message, extras)
+    names = [c["name"] for c in json.loads(out[1])["channels"]]
+    assert names == ["a", "small", "b", *(e.entry["name"] for e in extras), "CAM:FPICTURE", "wave"]
+    assert out[-4] is received[2] and out[-3] is received[3]  # the image's value and timestamp
+    assert out[-2] is received[6] and out[-1] is received[7]
+    assert len(out) == len(received) + 2 * len(extras)
+    decoded = Decoder().decode(out)
+    np.testing.assert_array_equal(decoded.array("CAM:FPICTURE"), image)
+    np.testing.assert_array_equal(decoded.array("wave"), wave)
+    np.testing.assert_array_equal(decoded.array("small"), small)
+    assert (decoded.value("a"), decoded.value("b")) == (1.0, 2.0)
+
+
+def test_header_part_is_made_once_per_data_header() -> None:
+    made: list[bytes] = []
+
+    def header_part(header: bytes) -> object:
+        made.append(header)
+        return ("frame", header)
+
+    decoder, encoder = Decoder(), OutputEncoder(header_part=header_part)
+    first = encoder.encode(decoder.decode(encode_message(1, [("a", 1.0)])), _extras())
+    second = encoder.encode(decoder.decode(encode_message(2, [("a", 2.0)])), _extras())
+    assert len(made) == 1
+    assert first[1] is second[1] == ("frame", made[0])
+    assert json.loads(first[0])["hash"] == hashlib.md5(made[0]).hexdigest()
+
+
 class FakeReceiver:
     """What mflow gives psi-bsread's handler: the parts of one message, one at a time."""
 

@@ -1,8 +1,9 @@
 """Building bsread messages (pure, no I/O).
 
-:class:`OutputEncoder` re-emits a received message with extra channels appended: the received
-value and timestamp parts are passed through as the very objects that came in, and the output
-data header is rebuilt only when the input header or the set of extra channels changes.
+:class:`OutputEncoder` re-emits a received message with extra channels added (before the
+received channels with large values, which go last): the received value and timestamp parts
+are passed through as the very objects that came in, and the output data header is rebuilt
+only when the input header or the set of extra channels changes.
 :func:`encode_message` builds a complete message from values, for senders and tests.
 """
 
@@ -12,7 +13,7 @@ import hashlib
 import json
 import struct
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -20,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .compression import compress
+from .headers import ChannelSpec
 from .message import Message
 
 __all__ = [
@@ -146,26 +148,63 @@ class ExtraChannels:
         return cls(tuple(e.entry for e in extras), "\n".join(e.key for e in extras))
 
 
+LARGE_VALUE_BYTES = 64 * 1024
+"""A received channel whose value holds at least this many bytes (uncompressed, as its data
+header declares) goes out after all the others, the added channels included. libzmq (4.3.5)
+never frees the parts of a message already queued to a consumer whose connection ends before
+the message's last part: with the image last, such a torn message leaves small parts behind,
+not the image."""
+
+
 @dataclass(frozen=True, slots=True)
 class _OutputLayout:
-    header_bytes: bytes
+    header: Any
+    """The data header part: its bytes, or what ``header_part`` made of them."""
     header_hash: str
-    keep: tuple[int, ...]
-    """Indices of the input channels that are passed on (all but those the service replaces)."""
-    keep_all: bool
-    """Whether every input channel is passed on (the parts after the headers go out as a whole)."""
+    before: tuple[slice, ...]
+    """Runs of received parts (value and timestamp of each channel) that go out before the added
+    channels: every channel but the large ones (:data:`LARGE_VALUE_BYTES`) and those the service
+    replaces."""
+    after: tuple[slice, ...]
+    """Runs of received parts that go out after the added channels: the large ones."""
     quoted_hash: str = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "quoted_hash", json.dumps(self.header_hash))
 
 
-class OutputEncoder:
-    """Appends extra channels to received messages, caching the output data headers."""
+def _runs(channels: Sequence[int]) -> tuple[slice, ...]:
+    """The received parts of ``channels`` (ascending indices) as slices of adjacent parts."""
+    runs: list[slice] = []
+    start = end = -1
+    for i in channels:
+        if i != end:
+            if start >= 0:
+                runs.append(slice(2 + 2 * start, 2 + 2 * end))
+            start = i
+        end = i + 1
+    if start >= 0:
+        runs.append(slice(2 + 2 * start, 2 + 2 * end))
+    return tuple(runs)
 
-    def __init__(self, cache_size: int = 8) -> None:
+
+def _is_large(spec: ChannelSpec) -> bool:
+    return spec.expected_nbytes is not None and spec.expected_nbytes >= LARGE_VALUE_BYTES
+
+
+class OutputEncoder:
+    """Appends extra channels to received messages, caching the output data headers.
+
+    ``header_part`` turns a data header's bytes, once per header, into the part that is sent
+    (e.g. a ZeroMQ frame that every message then shares instead of copying the bytes).
+    """
+
+    def __init__(
+        self, cache_size: int = 8, header_part: Callable[[bytes], Any] | None = None
+    ) -> None:
         self._layouts: OrderedDict[tuple[str, str], _OutputLayout] = OrderedDict()
         self._cache_size = cache_size
+        self._header_part = header_part
         self.headers_built = 0
 
     def _layout(self, message: Message, extras: ExtraChannels) -> _OutputLayout:
@@ -176,11 +215,17 @@ class OutputEncoder:
             return layout
         replaced = {entry["name"] for entry in extras.entries}
         channels = message.data_header.channels
-        keep = tuple(i for i, spec in enumerate(channels) if spec.name not in replaced)
+        keep = [i for i, spec in enumerate(channels) if spec.name not in replaced]
+        small = [i for i in keep if not _is_large(channels[i])]
+        large = [i for i in keep if _is_large(channels[i])]
         header_bytes, header_hash = output_data_header(
-            message, [channels[i].raw for i in keep] + list(extras.entries)
+            message,
+            [channels[i].raw for i in small]
+            + list(extras.entries)
+            + [channels[i].raw for i in large],
         )
-        layout = _OutputLayout(header_bytes, header_hash, keep, len(keep) == len(channels))
+        header = header_bytes if self._header_part is None else self._header_part(header_bytes)
+        layout = _OutputLayout(header, header_hash, _runs(small), _runs(large))
         self._layouts[key] = layout
         self.headers_built += 1
         while len(self._layouts) > self._cache_size:
@@ -193,7 +238,8 @@ class OutputEncoder:
         extras: Sequence[ExtraChannel],
         passthrough: Sequence[P] | None = None,
     ) -> list[P | bytes | npt.NDArray[np.generic]]:
-        """The output parts: new headers, the received channel parts, then the extras.
+        """The output parts: new headers, the received channel parts, the extras, and last the
+        received channels with large values (:data:`LARGE_VALUE_BYTES`).
 
         ``passthrough`` are the received parts as the I/O layer holds them (e.g. zmq frames), in
         the same order as ``message.parts``; by default ``message.parts`` themselves.
@@ -217,19 +263,17 @@ class OutputEncoder:
         head = message.main
         out: list[Any] = [
             main_header(head.pulse_id, layout.quoted_hash, head.global_timestamp),
-            layout.header_bytes,
+            layout.header,
         ]
-        if layout.keep_all:
-            out += source[2:]
-        else:
-            for i in layout.keep:
-                out.append(source[2 + 2 * i])
-                out.append(source[3 + 2 * i])
+        for run in layout.before:
+            out += source[run]
         if values:
             stamp = timestamp_bytes(head.sec, head.ns)
             for value in values:
                 out.append(value)
                 out.append(stamp)
+        for run in layout.after:
+            out += source[run]
         return out
 
 
