@@ -1,0 +1,403 @@
+"""The PSEN benchmark family (benchmarks/psen_family): determinism, ranges, the edge's truth, the
+image/ROI agreement, the Cramér-Rao bound against a Monte-Carlo fit, and the held-out members."""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import fields, is_dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+if str(BENCHMARKS) not in sys.path:
+    sys.path.insert(0, str(BENCHMARKS))
+
+from psen_family import spectrum  # noqa: E402
+from psen_family.baseline import StepCorrelation  # noqa: E402
+from psen_family.camera import render  # noqa: E402
+from psen_family.cramer_rao import aggregate_bound, position_variance_bound  # noqa: E402
+from psen_family.generator import EDGE_MARGIN, Run, Shot  # noqa: E402
+from psen_family.heldout import HELDOUT_MEMBERS  # noqa: E402
+from psen_family.members import CAMERA_2048, TUNING_MEMBERS  # noqa: E402
+from psen_family.scoring import score  # noqa: E402
+from psen_family.spec import (  # noqa: E402
+    JITTER_CUT,
+    Change,
+    CountSpan,
+    Direction,
+    EdgeShape,
+    EdgeSpec,
+    Member,
+    SourceSpec,
+    Span,
+    still,
+)
+from psen_processing.roi import Roi, roi_x_profile  # noqa: E402
+
+ALL_MEMBERS = (*TUNING_MEMBERS, *HELDOUT_MEMBERS)
+
+SIMPLE = Member(
+    name="simple",
+    description="A Gaussian spectrum, no structure, no stuck columns: for the bound's check.",
+    camera=replace(CAMERA_2048, dead_columns=CountSpan(0, 0), hot_columns=CountSpan(0, 0)),
+    source=SourceSpec(
+        centre=Span(1000.0, 1050.0), half_width=Span(550.0, 600.0), photon_level=Span(0.5, 0.5)
+    ),
+    edge=EdgeSpec(direction="falling", width=Span(10.0, 10.0), floor=Span(0.3, 0.3)),
+)
+
+
+def _xray(run: Run, start: int = 0) -> Shot:
+    index = start
+    while not run.shot(index).is_xray:
+        index += 1
+    return run.shot(index)
+
+
+def test_a_seed_gives_one_run_and_shots_are_random_access() -> None:
+    member = TUNING_MEMBERS[4]
+    first, second = Run(member, 0.05, seed=7), Run(member, 0.05, seed=7)
+    shots = list(first.shots(6))
+    for shot in reversed(shots):  # another order, another run object: the same shots
+        again = second.shot(shot.index)
+        assert again.truth == shot.truth
+        assert np.array_equal(again.roi_pixels().signal, shot.roi_pixels().signal)
+        assert np.array_equal(again.roi_pixels().background, shot.roi_pixels().background)
+    other = Run(member, 0.05, seed=8)
+    assert other.shot(1).truth != shots[1].truth
+    assert not np.array_equal(other.shot(0).roi_pixels().signal, shots[0].roi_pixels().signal)
+    assert [s.is_xray for s in shots] == [False, True] * 3
+    assert all(s.pulse_id % 2 == (0 if s.is_xray else 1) for s in shots)
+    assert all(math.isnan(s.truth.position) for s in shots if not s.is_xray)
+
+
+def test_depth_only_scales_the_edge() -> None:
+    member = TUNING_MEMBERS[0]
+    shallow, deep = _xray(Run(member, 0.05, seed=3)), _xray(Run(member, 0.2, seed=3))
+    assert shallow.truth.position == deep.truth.position
+    assert deep.truth.depth == pytest.approx(4 * shallow.truth.depth)
+
+
+@pytest.mark.parametrize("member", ALL_MEMBERS, ids=lambda m: m.name)
+def test_drawn_values_stay_inside_the_declared_ranges(member: Member) -> None:
+    cam, src, edge = member.camera, member.source, member.edge
+    depth = 0.1
+    for seed in (1, 2):
+        run = Run(member, depth, seed=seed)
+        c, s, e = run.camera, run.source, run.edge
+        for span, value in (
+            (cam.light_row, c.light_row),
+            (cam.light_sigma, c.light_sigma),
+            (cam.smile, c.smile),
+            (cam.pointing_jitter, c.pointing_jitter),
+            (cam.gain, c.gain),
+            (cam.pedestal_jitter, c.pedestal_jitter),
+            (cam.read_noise, c.read_noise),
+            (src.centre, s.centre),
+            (src.half_width, s.half_width),
+            (src.order, s.order),
+            (src.asymmetry, s.asymmetry),
+            (src.lobe_height, s.lobe[0]),
+            (src.photon_level, s.level),
+            (src.smooth_amplitude, s.smooth_amplitude),
+            (src.centre_jitter, s.centre_jitter),
+            (src.width_jitter, s.width_jitter),
+            (src.intensity_jitter, s.intensity_jitter),
+            (src.dark_probability, s.dark_probability),
+            (src.centre_drift, s.drift[0]),
+            (src.width_drift, s.drift[1]),
+            (src.intensity_drift, s.drift[2]),
+            (src.drift_period, s.drift_period),
+            (edge.width, e.width),
+            (edge.width_jitter, e.width_jitter),
+            (edge.depth_jitter, e.depth_jitter),
+            (edge.overshoot, e.overshoot),
+            (edge.ringing, e.ringing),
+            (edge.floor, e.floor),
+        ):
+            assert span.holds(value), (span, value)
+        assert cam.dead_columns.holds(len(c.dead)) and cam.hot_columns.holds(len(c.hot))
+        assert all(cam.hot_level.holds(v) for v in c.hot_values)
+        assert e.shape in edge.shapes and e.direction == edge.direction
+        for k, fringe in enumerate(src.fringes):
+            assert fringe.period.holds(s.fringe_periods[k])
+            assert fringe.amplitude.holds(s.fringe_amplitudes[k])
+            assert fringe.phase_jitter.holds(s.fringe_phase_jitter[k])
+            assert fringe.amplitude_jitter.holds(s.fringe_amplitude_jitter[k])
+        size_x = member.signal_roi[1]
+        envelope_at_edges = []
+        for shot in run.shots(120):
+            d, t = shot.draw, shot.truth
+            cut = JITTER_CUT
+            assert abs(d.centre - s.centre) <= s.drift[0] + cut * s.centre_jitter + 1e-9
+            assert src.smooth_scale.holds(float(d.smooth_periods.min()))
+            assert src.smooth_scale.holds(float(d.smooth_periods.max()))
+            assert np.all(np.abs(d.smooth_amplitudes) <= cut * s.smooth_amplitude + 1e-12)
+            assert np.all(
+                np.abs(d.fringe_amplitudes - s.fringe_amplitudes)
+                <= cut * s.fringe_amplitudes * s.fringe_amplitude_jitter + 1e-12
+            )
+            assert np.all(
+                np.abs(d.fringe_phases - s.fringe_phases) <= cut * s.fringe_phase_jitter + 1e-12
+            )
+            normal = s.level * (1 + abs(s.drift[2])) * (1 + cut * s.intensity_jitter)
+            assert 0 < t.intensity <= normal + 1e-12
+            if not t.is_xray:
+                continue
+            assert edge.width.holds(t.width)
+            assert abs(t.depth / depth - 1) <= cut * e.depth_jitter + 1e-9
+            assert EDGE_MARGIN <= t.position <= size_x - 1 - EDGE_MARGIN
+            nominal = spectrum.envelope(
+                np.array([member.signal_roi[0] + t.position]),
+                s.centre,
+                s.half_width,
+                s.order,
+                s.asymmetry,
+                lobe=s.lobe,
+            )
+            assert nominal[0] / s.peak >= e.floor - 1e-3
+            envelope_at_edges.append(nominal[0] / s.peak)
+        # edges reach out into the dim wings (unless the ROI's margin stops them first)
+        assert min(envelope_at_edges) < e.floor + 0.25
+
+
+def test_the_family_covers_the_required_ranges() -> None:
+    def spans(getter: str) -> list[Span]:
+        result = []
+        for m in ALL_MEMBERS:
+            obj: object = m
+            for part in getter.split("."):
+                obj = getattr(obj, part)
+            assert isinstance(obj, Span)
+            result.append(obj)
+        return result
+
+    periods = [f.period for m in ALL_MEMBERS for f in m.source.fringes]
+    assert min(p.low for p in periods) <= 15 and max(p.high for p in periods) >= 250
+    assert max(f.amplitude.high for m in ALL_MEMBERS for f in m.source.fringes) >= 0.08
+    assert max(f.phase_jitter.high for m in ALL_MEMBERS for f in m.source.fringes) >= 0.8
+    assert min(s.low for s in spans("edge.width")) <= 2
+    assert max(s.high for s in spans("edge.width")) >= 40
+    assert min(s.low for s in spans("source.photon_level")) <= 0.1
+    assert max(s.high for s in spans("source.photon_level")) >= 1.0
+    assert min(s.low for s in spans("camera.pedestal")) <= 0
+    assert max(s.high for s in spans("camera.pedestal")) >= 300
+    assert max(s.high for s in spans("source.dark_probability")) >= 0.0015
+    assert max(s.high for s in spans("edge.overshoot")) > 0
+    assert min(s.low for s in spans("edge.floor")) <= 0.15
+    assert {shape for m in ALL_MEMBERS for shape in m.edge.shapes} == {"erf", "logistic"}
+    assert {m.edge.direction for m in TUNING_MEMBERS} == {"rising", "falling"}
+    assert {m.edge.direction for m in HELDOUT_MEMBERS} == {"rising", "falling"}
+    assert all(
+        m.source.smooth_scale.low >= 150 and m.source.smooth_scale.high <= 1200 for m in ALL_MEMBERS
+    )
+    assert all(1024 <= m.camera.width <= 2048 for m in ALL_MEMBERS)
+
+
+@pytest.mark.parametrize("shape", ["erf", "logistic"])
+@pytest.mark.parametrize(
+    ("direction", "change"),
+    [
+        ("falling", "absorption"),
+        ("rising", "absorption"),
+        ("falling", "bleaching"),
+        ("rising", "bleaching"),
+    ],
+)
+@pytest.mark.parametrize("overshoot", [0.0, 0.25])
+def test_without_noise_and_jitter_the_ratio_is_half_way_at_the_true_position(
+    shape: EdgeShape, direction: Direction, change: Change, overshoot: float
+) -> None:
+    edge = replace(
+        TUNING_MEMBERS[0].edge,
+        direction=direction,
+        change=change,
+        shapes=(shape,),
+        width=Span(6.0, 6.0),
+        overshoot=Span(overshoot, overshoot),
+        ringing=Span(2.0, 2.0),
+    )
+    member = still(replace(TUNING_MEMBERS[0], edge=edge))
+    depth = 0.2
+    run = Run(member, depth, seed=5)
+    for start in (0, 10, 20):
+        xray = _xray(run, start)
+        reference = run.shot(xray.index + 1)
+        assert not reference.is_xray
+        light = xray.expected_light()
+        ratio = light / np.where(light > 0, reference.expected_light(), 1.0)
+        ratio[light == 0] = np.nan  # dead and hot columns
+        position = xray.truth.position
+        sign = -1.0 if change == "absorption" else 1.0
+        half = 1.0 + sign * depth / 2
+        below = math.floor(position)
+        # the crossing of the half-way level by the cubic through the 4 nearest columns
+        around = np.arange(below - 1, below + 3)
+        cubic = np.polyfit(around - below, ratio[around] - half, 3)
+        roots = [r.real for r in np.roots(cubic) if abs(r.imag) < 1e-9 and 0 <= r.real <= 1]
+        assert len(roots) == 1
+        crossing = below + roots[0]
+        assert crossing == pytest.approx(position, abs=0.02)
+        left, right = (
+            np.nanmean(ratio[below - 80 : below - 50]),
+            np.nanmean(ratio[below + 50 : below + 80]),
+        )
+        # the profile drops (falling) or climbs (rising) towards higher columns
+        assert (right < left) == (direction == "falling")
+        levels = sorted([float(left), float(right)])
+        assert levels == pytest.approx(sorted([1.0, 1.0 + sign * depth]), abs=1e-4)
+
+
+@pytest.mark.parametrize("member", [TUNING_MEMBERS[0], HELDOUT_MEMBERS[0]], ids=lambda m: m.name)
+def test_the_full_image_holds_the_roi_pixels(member: Member) -> None:
+    run = Run(member, 0.1, seed=11)
+    for shot in (run.shot(0), run.shot(1)):
+        image = shot.image()
+        geometry = run.geometry
+        assert image.dtype == np.uint16 and image.shape == (geometry.height, geometry.width)
+        pixels = shot.roi_pixels()
+        signal = roi_x_profile(image, Roi(*geometry.signal))
+        background = roi_x_profile(image, Roi(*geometry.background))
+        assert np.array_equal(signal, pixels.signal_profile())
+        assert np.array_equal(background, pixels.background_profile())
+        assert np.array_equal(signal, pixels.signal.sum(axis=0, dtype=np.int64))
+        # the light is in the signal rows and not in the background rows
+        assert signal.mean() > background.mean() * geometry.signal[3] / geometry.background[3]
+        dark = pixels.background.astype(np.float64)
+        live = np.ones(dark.shape[1], dtype=bool)
+        live[run.dead_or_hot[0]] = False
+        assert abs(dark[:, live].std() - run.camera.read_noise) < 0.1 * run.camera.read_noise + 0.3
+
+
+def test_exact_poisson_and_its_gaussian_approximation_agree_on_profiles() -> None:
+    photons = np.outer(
+        np.exp(-0.5 * ((np.arange(16) - 7.5) / 4.0) ** 2), np.linspace(0.2, 60.0, 256)
+    ).astype(np.float32)
+    pedestal = np.full(256, 20.0, dtype=np.float32)
+    profiles = {}
+    for exact_below in (0.0, math.inf):
+        rng = np.random.default_rng(3)
+        profiles[exact_below] = np.array(
+            [
+                render(
+                    photons,
+                    pedestal,
+                    gain=1.5,
+                    read_noise=2.0,
+                    rng=rng,
+                    shape=photons.shape,
+                    exact_below=exact_below,
+                ).sum(axis=0, dtype=np.int64)
+                for _ in range(400)
+            ],
+            dtype=np.float64,
+        )
+    gauss, exact = profiles[0.0], profiles[math.inf]
+    expected = 1.5 * photons.sum(axis=0) + 16 * (20.0 - 0.5)
+    variance = 1.5**2 * photons.sum(axis=0) + 16 * (2.0**2 + 1 / 12)
+    for sample in (gauss, exact):
+        z = (sample.mean(axis=0) - expected) / np.sqrt(variance / sample.shape[0])
+        assert abs(float(z.mean())) < 0.3 and float(np.abs(z).max()) < 4.5
+        assert float(np.mean(sample.var(axis=0) / variance)) == pytest.approx(1.0, abs=0.05)
+
+
+def _fit(shot: Shot, profile: np.ndarray, start: float) -> float:
+    """Weighted least squares of the edge position, every other parameter known."""
+    variance = shot.profile_variance()
+    used = variance > 0
+    position = start
+    for _ in range(8):
+        residual = profile - shot.expected_profile(position)
+        upper, lower = shot.expected_light(position + 0.05), shot.expected_light(position - 0.05)
+        slope = (upper - lower) / 0.1
+        step = float(np.sum((residual * slope / variance)[used])) / float(
+            np.sum((slope**2 / variance)[used])
+        )
+        position += step
+        if abs(step) < 1e-4:
+            break
+    return position
+
+
+def test_the_cramer_rao_bound_matches_a_least_squares_fit() -> None:
+    run = Run(still(SIMPLE), 0.2, seed=2)  # high enough a signal for the fit to be efficient
+    errors, bounds = [], []
+    for shot in run.shots(400):
+        if not shot.is_xray:
+            continue
+        profile = shot.roi_pixels().signal_profile()
+        errors.append(_fit(shot, profile, shot.truth.position + 0.3) - shot.truth.position)
+        bounds.append(position_variance_bound(shot))
+    rms = math.sqrt(float(np.mean(np.square(errors))))
+    crb = aggregate_bound(bounds)
+    assert abs(float(np.mean(errors))) < 3 * rms / math.sqrt(len(errors))
+    assert rms / crb == pytest.approx(1.0, abs=0.2)
+    # and the bound scales with the depth as it should
+    deep = _xray(Run(still(SIMPLE), 0.2, seed=2))
+    shallow = _xray(Run(still(SIMPLE), 0.1, seed=2))
+    ratio = position_variance_bound(shallow) / position_variance_bound(deep)
+    assert 3.5 < ratio < 4.5
+
+
+def _leaves(spec: object, prefix: str = "") -> dict[str, object]:
+    if not is_dataclass(spec):
+        return {prefix: spec}
+    result: dict[str, object] = {}
+    for f in fields(spec):
+        if f.name not in ("name", "description"):
+            result.update(_leaves(getattr(spec, f.name), f"{prefix}.{f.name}"))
+    return result
+
+
+def test_held_out_members_exist_and_differ_from_the_tuning_ones() -> None:
+    assert len(HELDOUT_MEMBERS) >= 3 and len(TUNING_MEMBERS) >= 7
+    names = [m.name for m in ALL_MEMBERS]
+    assert len(set(names)) == len(names)
+    for held in HELDOUT_MEMBERS:
+        mine = _leaves(held)
+        for tuning in TUNING_MEMBERS:
+            theirs = _leaves(tuning)
+            differing = [k for k in mine if mine[k] != theirs.get(k)]
+            assert len(differing) >= 8, (held.name, tuning.name, differing)
+
+
+def test_a_member_with_lit_background_rows_is_refused() -> None:
+    camera = replace(SIMPLE.camera, background_rows=(60, 8))  # inside the light band
+    with pytest.raises(ValueError, match="background rows are not dark"):
+        replace(SIMPLE, camera=camera)
+
+
+@pytest.mark.parametrize("direction", ["falling", "rising"])
+def test_the_baseline_finds_a_strong_edge(direction: Direction) -> None:
+    member = still(replace(SIMPLE, edge=replace(SIMPLE.edge, direction=direction)))
+    run = Run(member, 0.3, seed=4)
+    method = StepCorrelation(run.direction, run.geometry)
+    method.reset()
+    errors = []
+    for shot in run.shots(80):
+        pixels = shot.roi_pixels()
+        signal, background = pixels.signal_profile(), pixels.background_profile()
+        if shot.is_xray:
+            result = method.xray(signal, background)
+            assert result.confident
+            errors.append(result.position - shot.truth.position)
+        else:
+            method.reference(signal, background)
+    assert abs(float(np.mean(errors))) < 0.6 and float(np.mean(np.abs(errors))) < 2.0
+    assert float(np.max(np.abs(errors))) < 6.0
+
+
+def test_scoring_counts_missing_edges_as_off() -> None:
+    truth = np.array([100.0, 200.0, 300.0, 400.0])
+    reported = np.array([101.0, 197.0, 350.0, np.nan])
+    result = score(truth, reported, np.array([True, True, True, False]), crb=0.5)
+    assert result.shots == 4
+    assert result.rms_within == pytest.approx(math.sqrt((1 + 9) / 2))
+    assert result.off == pytest.approx(0.5)
+    assert result.confident == pytest.approx(0.75)
+    assert result.confident_off == pytest.approx(1 / 3)
+    assert result.median_abs == pytest.approx((3 + 50) / 2)
+    assert result.rms_over_crb == pytest.approx(result.rms_within / 0.5)
