@@ -30,6 +30,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from family_methods import CurrentMethod, CurrentWithBackground
+from family_prototype import LearnedNoise
 from psen_family.baseline import StepCorrelation
 from psen_family.camera import EXACT_POISSON_BELOW
 from psen_family.cramer_rao import aggregate_bound, position_variance_bound
@@ -42,6 +44,9 @@ from psen_family.spec import PEAK_PHOTONS, Member
 
 METHODS: dict[str, MethodFactory] = {
     "baseline": StepCorrelation,
+    "current": CurrentMethod,
+    "current_bg": CurrentWithBackground,
+    "prototype": LearnedNoise,
 }
 """The methods by name (one line each)."""
 
