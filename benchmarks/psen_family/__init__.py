@@ -18,7 +18,7 @@ Modules:
 - :mod:`.method`: the interface of an edge finder; :mod:`.baseline`: the step correlation;
 - :mod:`.scoring`: the scores and the table of ``benchmarks/family_benchmark.py``.
 
-Photon scale: 2,500 photons per column at the spectrum's peak summed over the light band's rows
+Photon scale: 25,000 photons per column at the spectrum's peak summed over the light band's rows
 at photon level 1 (members draw levels of 0.1-1), gain 1-2 counts per photon, pedestal 0-300
 counts, read noise 1-10 counts per pixel, uint16 pixels.
 """

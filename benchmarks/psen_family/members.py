@@ -2,7 +2,7 @@
 
 Each member is a PSEN set-up described by ranges (see :mod:`.spec`); its ``description`` says
 what it represents physically. Photon levels are fractions of :data:`.spec.PEAK_PHOTONS`
-(2,500 photons per column at the spectrum's peak, summed over the light band's rows).
+(25,000 photons per column at the spectrum's peak, summed over the light band's rows).
 """
 
 from __future__ import annotations

@@ -34,11 +34,14 @@ __all__ = [
     "still",
 ]
 
-PEAK_PHOTONS = 2500.0
+PEAK_PHOTONS = 25000.0
 """Nominal full scale: photons per camera column at the spectrum's peak, summed over the light
 band's rows (the signal ROI holds 95-99 % of them), at photon level 1 and before fringes and
-modulations. With a gain of 1-2 counts per photon that is 2,500-5,000 counts per column above
-the pedestal, 100-250 photons in the brightest pixel of a column."""
+modulations: 1,000-2,500 photons in the brightest pixel of a column, 2,000-5,000 counts at a
+gain of 1-2 counts per photon, a quarter to half of a 12-bit camera's range. Photon levels of
+0.1-1 span 2,500-25,000 photons per column: a real PSEN camera near its full well collects
+10 to 100 times more than the dimmest level (first set at 2,500 for level 1, raised before any
+method was tuned on the family, as far below what the cameras collect)."""
 
 JITTER_CUT = 3.0
 """Every normal shot-to-shot draw is cut at this many standard deviations."""
