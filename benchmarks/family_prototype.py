@@ -106,7 +106,7 @@ def _smooth_basis(n: int, min_period: float) -> F64:
 class LearnedNoise:
     """Reference mean of the last 16; model from up to 128 reference ratios, rebuilt every 8."""
 
-    WIDTHS = (2.0, 5.0, 10.0, 20.0, 40.0)
+    WIDTHS = (2.0, 3.0, 5.0, 7.0, 10.0, 14.0, 20.0, 28.0, 40.0)
     REFS = 16
     KEEP = 128
     EVERY = 8
@@ -116,6 +116,7 @@ class LearnedNoise:
     Z_MIN = 6.0
     RATIO_MIN = 1.5
     SMOOTH_SCALE = 1.0
+    LOG = 1
     NO_PCS = 0
 
     def __init__(self, direction: str, geometry: object, pedestal: bool = True) -> None:
@@ -146,6 +147,8 @@ class LearnedNoise:
         x = np.zeros_like(s)
         if alpha > 0:
             x[usable] = s[usable] / (alpha * ref[usable]) - 1.0
+            if self.LOG:
+                x[usable] = np.log(np.maximum(x[usable] + 1.0, 0.05))
         return x
 
     def _usable(self, ref: F64) -> F64:
@@ -225,13 +228,13 @@ class LearnedNoise:
                 best = (float(z[p]), p, width)
         zbest, p, width = best
         z = zs[width]
-        # runner-up: best outside +-max(10, width) px of p, any width
-        guard = int(max(10, width))
-        second = -math.inf
-        for zz in zs.values():
-            a = zz.copy()
-            a[max(0, p - guard) : p + guard + 1] = -np.inf
-            second = max(second, float(a.max()))
+        # runner-up: the highest separate peak (a local maximum of the best response over
+        # widths) more than 10 px away; a wide template's shoulder is no peak
+        top = np.max(np.stack(list(zs.values())), axis=0)
+        inner = top[1:-1]
+        peaks = np.flatnonzero((inner > top[:-2]) & (inner >= top[2:])) + 1
+        far = peaks[np.abs(peaks - p) > 10]
+        second = float(top[far].max()) if far.size else -math.inf
         # sub-pixel: parabola on z around p
         off = 0.0
         if 0 < p < z.size - 1 and np.isfinite(z[p - 1]) and np.isfinite(z[p + 1]):
