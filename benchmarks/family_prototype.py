@@ -117,6 +117,7 @@ class LearnedNoise:
     RATIO_MIN = 1.5
     SMOOTH_SCALE = 1.0
     LOG = 1
+    PED_TERM = 0
     NO_PCS = 0
 
     def __init__(self, direction: str, geometry: object, pedestal: bool = True) -> None:
@@ -134,7 +135,8 @@ class LearnedNoise:
         self.model: Model | None = None
         self.since = 0
         self.mean: F64 | None = None
-        self.last = (math.nan, math.nan, math.nan, math.nan)
+        self.last = (math.nan, math.nan, math.nan, math.nan, math.nan)
+        self.alpha = math.nan
 
     def _pedestal(self, background: F64) -> F64:
         self.bg.append(np.asarray(background, dtype=np.float64))
@@ -144,6 +146,7 @@ class LearnedNoise:
 
     def _ratio(self, s: F64, ref: F64, usable: F64) -> F64:
         alpha = s[usable].sum() / ref[usable].sum()
+        self.alpha = alpha
         x = np.zeros_like(s)
         if alpha > 0:
             x[usable] = s[usable] / (alpha * ref[usable]) - 1.0
@@ -174,7 +177,10 @@ class LearnedNoise:
         usable = self._usable(ref)
         q = np.stack(self.ratios) * usable[None, :]
         k = q.shape[0]
-        s = _smooth_basis(n, self.MIN_PERIOD) * usable[:, None]
+        s = _smooth_basis(n, self.MIN_PERIOD)
+        if self.PED_TERM:  # a pedestal error makes the ratio go as 1/reference
+            s = np.concatenate([s, (1.0 / np.where(usable, ref, np.inf))[:, None]], axis=1)
+        s = s * usable[:, None]
         s, _ = np.linalg.qr(s)
         c = q @ s
         lam_s = np.mean(c * c, axis=0)
@@ -244,7 +250,7 @@ class LearnedNoise:
         # template H(i - p) = cumsum(phi)[i - p + half]: half point at i - p = -0.5
         position = p + off - 0.5
         ratio = zbest / second if second > 0 else math.inf
-        self.last = (zbest, ratio, width, position)
+        self.last = (zbest, ratio, width, position, self.alpha)
         if not zbest > 0:
             return NO_EDGE
         return Result(position, zbest >= self.Z_MIN and ratio >= self.RATIO_MIN)
