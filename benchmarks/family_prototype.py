@@ -118,6 +118,10 @@ class LearnedNoise:
     SMOOTH_SCALE = 1.0
     LOG = 1
     PED_TERM = 0
+    EMP_FLOOR = 0
+    FREE_PCS = 0
+    CALIBRATE = 0
+    FREE_SCALE = 100.0
     NO_PCS = 0
 
     def __init__(self, direction: str, geometry: object, pedestal: bool = True) -> None:
@@ -137,6 +141,7 @@ class LearnedNoise:
         self.mean: F64 | None = None
         self.last = (math.nan, math.nan, math.nan, math.nan, math.nan)
         self.alpha = math.nan
+        self.null_sq: dict[float, deque[float]] = {w: deque(maxlen=256) for w in self.WIDTHS}
 
     def _pedestal(self, background: F64) -> F64:
         self.bg.append(np.asarray(background, dtype=np.float64))
@@ -157,8 +162,26 @@ class LearnedNoise:
     def _usable(self, ref: F64) -> F64:
         return ref > self.THRESHOLD * ref.max()
 
+    def _responses(self, x: F64) -> dict[float, F64]:
+        model = self.model
+        assert model is not None
+        y = model.whiten(x)
+        return {
+            width: self.sign * model.numerators(y, width) / np.sqrt(model.denominators(width))
+            for width in self.WIDTHS
+        }
+
     def reference(self, signal: F64, background: F64) -> None:
         s = signal - self._pedestal(background)
+        if (
+            self.CALIBRATE
+            and self.model is not None
+            and self.mean is not None
+            and self.mean.size == s.size
+        ):
+            idx = np.flatnonzero(self.usable)
+            for width, z in self._responses(self._ratio(s, self.mean, self.usable)).items():
+                self.null_sq[width].append(float(np.mean(z[idx[0] : idx[-1]] ** 2)))
         if self.mean is not None and self.mean.size == s.size:
             usable = self._usable(self.mean)
             self.ratios.append(self._ratio(s, self.mean, usable))
@@ -202,12 +225,17 @@ class LearnedNoise:
         coef, *_ = np.linalg.lstsq(a_cols, emp[usable], rcond=None)
         coef = np.maximum(coef, [1e-12, 0.0])
         d = coef[0] / refu + coef[1] / refu**2
+        if self.EMP_FLOOR:  # where the residual varies more than photons and read noise say
+            kernel = np.ones(15) / 15
+            d = np.maximum(d, np.convolve(emp, kernel, mode="same"))
         w = np.where(usable, 1.0 / d, 0.0)
         lam_s = np.maximum(lam_s * self.SMOOTH_SCALE, 1e-8)
         if self.NO_PCS:
             v = v[:, :0]
             lam_v = lam_v[:0]
         lam_s[:2] = 1e2  # constant and linear: free (normalisation, tilt)
+        lam_v = np.array(lam_v, dtype=np.float64)
+        lam_v[: self.FREE_PCS] *= self.FREE_SCALE  # leading ones: heavy-tailed, nearly free
         basis = np.concatenate([s, v], axis=1)
         variances = np.concatenate([lam_s, np.maximum(lam_v, 1e-10)])
         self.model = Model(n, w, basis, variances)
@@ -226,6 +254,9 @@ class LearnedNoise:
         zs = {}
         for width in self.WIDTHS:
             z = self.sign * model.numerators(y, width) / np.sqrt(model.denominators(width))
+            null = self.null_sq[width]
+            if self.CALIBRATE and len(null) >= 8:
+                z = z / math.sqrt(max(1.0, float(np.mean(null))))
             z[:lo] = -np.inf
             z[hi:] = -np.inf
             zs[width] = z
