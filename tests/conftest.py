@@ -33,6 +33,22 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def bind_push(context: zmq.Context[Any], address: str) -> zmq.Socket[Any]:
+    """A PUSH socket bound to ``address``, retrying while the port is being released."""
+    deadline = time.monotonic() + 10
+    while True:
+        sock = context.socket(zmq.PUSH)
+        sock.setsockopt(zmq.LINGER, 0)
+        try:
+            sock.bind(address)
+            return sock
+        except zmq.ZMQError:
+            sock.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def wait_until(predicate: Callable[[], object], timeout: float = 10.0, what: str = "") -> None:
     """Poll ``predicate`` until it is true; fail the test after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout

@@ -22,7 +22,7 @@ import zmq
 
 from psen_processing.codec import encode_message
 
-from ..conftest import IMAGE, Running, Source, wait_until
+from ..conftest import IMAGE, Running, Source, bind_push, wait_until
 
 SIGNAL = f"{IMAGE}.roi_signal_x_profile"
 BACKGROUND = f"{IMAGE}.roi_background_x_profile"
@@ -263,22 +263,6 @@ def test_image_size_and_dtype_changes_mid_stream(
     assert statistics["frames_sent"] == len(sequence) and statistics["frames_skipped"] == 0
 
 
-def _bind(context: zmq.Context[Any], address: str) -> zmq.Socket[Any]:
-    """A PUSH socket bound to ``address``, retrying while the port is being released."""
-    deadline = time.monotonic() + 10
-    while True:
-        sock = context.socket(zmq.PUSH)
-        sock.setsockopt(zmq.LINGER, 0)
-        try:
-            sock.bind(address)
-            return sock
-        except zmq.ZMQError:
-            sock.close()
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
-
-
 def test_upstream_restart_on_the_same_address_resumes_by_itself(
     running: Running, source: Source, zmq_context: zmq.Context[Any]
 ) -> None:
@@ -291,7 +275,7 @@ def test_upstream_restart_on_the_same_address_resumes_by_itself(
         assert sink.receive().pulse_id == pulse_id
     for restart in range(2):  # the camera IOC restarts: its socket goes, a new one binds
         source.socket.close(linger=0)
-        source.socket = _bind(zmq_context, source.address)
+        source.socket = bind_push(zmq_context, source.address)
         for pulse_id in range(10 * (restart + 1), 10 * (restart + 1) + 3):
             source.send(encode_message(pulse_id, [(IMAGE, image)]), timeout_ms=10_000)
             message = sink.receive()

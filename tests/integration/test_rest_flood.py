@@ -26,7 +26,7 @@ import zmq
 
 from psen_processing.codec import Decoder, encode_message
 
-from ..conftest import IMAGE, Source, command_line, free_port, wait_until
+from ..conftest import IMAGE, Source, bind_push, command_line, free_port, wait_until
 
 FD_LIMIT = 1024
 """The soft and hard RLIMIT_NOFILE of the service process (systemd's default soft limit)."""
@@ -108,21 +108,6 @@ def _status(rest: int, timeout: float) -> str:
     return str(requests.get(f"http://127.0.0.1:{rest}/status", timeout=timeout).json()["status"])
 
 
-def _rebind(context: zmq.Context[Any], address: str) -> zmq.Socket[Any]:
-    deadline = time.monotonic() + 10
-    while True:
-        sock = context.socket(zmq.PUSH)
-        sock.setsockopt(zmq.LINGER, 0)
-        try:
-            sock.bind(address)
-            return sock
-        except zmq.ZMQError:
-            sock.close()
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
-
-
 def _frames_flow(source: Source, sink: zmq.Socket[Any], pulse_ids: range) -> None:
     image = np.ones((2, 5), dtype=np.uint16)
     decoder = Decoder()
@@ -162,7 +147,7 @@ def test_idle_connections_from_the_start_cannot_take_rest_the_log_or_the_stream_
             _frames_flow(source, sink, range(1, 4))
             # the camera restarts: its socket goes and a new one binds the same port
             source.socket.close(linger=0)
-            source.socket = _rebind(zmq_context, source.address)
+            source.socket = bind_push(zmq_context, source.address)
             _frames_flow(source, sink, range(10, 13))
             assert _status(rest, 5) == "processing"
             assert process.poll() is None
