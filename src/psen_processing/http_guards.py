@@ -222,12 +222,16 @@ class HttpGuards:
                     )
                 )
             content_type = headers.get("content-type")
-            if _has_body(headers) and _media_type(content_type) != "application/json":
+            # a declared type other than JSON is refused even without a body: a form posted
+            # from another site, body empty, carries no Origin in some browsers and contexts
+            declared = content_type is not None and content_type.strip() != ""
+            if (declared or _has_body(headers)) and _media_type(content_type) != "application/json":
                 got = repr(content_type) if content_type else "none"
                 return Decision(
                     refuse=(
                         415,
-                        "a request body must be JSON sent with 'Content-Type: application/json' "
+                        "a request that changes something must send its body, if any, as JSON "
+                        "with 'Content-Type: application/json' and declare no other type "
                         f"(Content-Type given: {got})",
                     ),
                     cors_origin=cors,

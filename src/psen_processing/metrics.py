@@ -86,6 +86,11 @@ class ServiceCollector(Collector):
             "output_consumers", "Consumers connected to the output stream",
             float(snapshot.output_consumers),
         )  # fmt: skip
+        yield counter(
+            "output_messages_interrupted",
+            "Messages a consumer's connection ended within (sent again, or dropped in drop mode)",
+            snapshot.output_messages_interrupted,
+        )
         yield by_reason(
             "profile_problems",
             "Frames sent without a profile or edge, by reason",

@@ -185,8 +185,11 @@ class FrameProcessor:
         passthrough: Sequence[Any] | None = None,
     ) -> FrameOutcome:
         failure: BaseException | None = None
-        try:
+        try:  # anything else raised here (a bug) is the caller's: there is no frame to send
             opened = self.open(buffers)
+        except ProtocolError as exc:
+            return skipped(exc)
+        try:
             image = opened.image
             # image rows are decoded here, as the ROIs read them: corrupt data surfaces now
             result = None if image is None else process_image(image, settings)

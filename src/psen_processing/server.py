@@ -35,6 +35,9 @@ class ServerThread:
             host=host,
             port=port,
             log_level=log_level,
+            # uvicorn's records go to the root logger's handlers, as the service's own do: one
+            # format, and the same limit on a repeated message (a flood of bad requests)
+            log_config=None,
             lifespan="off",
             http=guarded_protocol(limits),
             ws="none",

@@ -86,8 +86,14 @@ class PsenService:
             loaded = store.load()
             settings = loaded.settings
             if loaded.problem is not None:
+                started_with = (
+                    "defaults"
+                    if settings == ProcessingSettings()
+                    else "the valid settings it holds and defaults for the rest"
+                )
                 self.settings_problem = (
-                    f"settings file could not be used ({loaded.problem}); started with defaults"
+                    f"settings file could not be used ({loaded.problem}); started with "
+                    + started_with
                     + (f", the bad file was kept as {loaded.moved_to}" if loaded.moved_to else "")
                 )
                 log.error("%s", self.settings_problem)
@@ -324,6 +330,21 @@ class PsenService:
                 f"({self.config.input_mode})",
                 age,
             )
+        delivered = self.statistics.last_delivered
+        out_since = max(delivered or 0.0, self._started_at)
+        if now - out_since > bound:  # frames come in, none goes out
+            if self.statistics.last_undelivered == "dropped":
+                why = (
+                    f"every frame is dropped: no consumer reads the output stream "
+                    f"{self.config.output_address} (--output_mode drop)"
+                )
+            else:
+                problem = self.statistics.snapshot().last_problem
+                why = (
+                    f"every input frame is {self.statistics.last_undelivered or 'skipped'} "
+                    f"({problem}); see frames_skipped_by_reason in /statistics"
+                )
+            return Health(False, f"no frame sent for {now - out_since:.0f} s: {why}", age)
         return Health(True, "processing", age)
 
     def statistics_json(self) -> dict[str, object]:

@@ -17,7 +17,13 @@ from .processing import ProcessingSettings
 from .roi import parse_roi
 from .timing import EdgeDetectionSettings
 
-__all__ = ["LoadResult", "SettingsStore", "default_settings_path", "settings_from_json"]
+__all__ = [
+    "LoadResult",
+    "SettingsStore",
+    "default_settings_path",
+    "salvage_settings",
+    "settings_from_json",
+]
 
 FORMAT_VERSION = 1
 
@@ -48,11 +54,47 @@ def settings_from_json(data: object) -> ProcessingSettings:
         raise SettingsFileError(f"settings file holds an invalid value: {exc}") from exc
 
 
+def salvage_settings(data: object) -> tuple[ProcessingSettings, tuple[str, ...]]:
+    """The usable part of a settings file that :func:`settings_from_json` refuses.
+
+    Each ROI and each edge detection setting that is valid on its own is kept; the others
+    (a value beyond a bound this version tightened, say) are left at their defaults and named
+    in the returned problems. Raises :class:`SettingsFileError` if nothing can be used: not a
+    JSON object, or unknown keys (not a file this service wrote).
+    """
+    if not isinstance(data, dict):
+        raise SettingsFileError("settings file does not hold a JSON object")
+    unknown = set(data) - {"version", "roi_signal", "roi_background", "edge_detection"}
+    if unknown:
+        raise SettingsFileError(f"settings file has unknown keys {sorted(unknown)}")
+    problems: list[str] = []
+    rois = {}
+    for name in ("roi_signal", "roi_background"):
+        try:
+            rois[name] = parse_roi(data.get(name), name)
+        except PsenError as exc:
+            rois[name] = None
+            problems.append(f"{name}: {exc}")
+    edge = EdgeDetectionSettings()
+    stored = data.get("edge_detection") or {}
+    if isinstance(stored, dict):
+        for key, value in stored.items():
+            try:
+                edge = edge.updated({key: value})
+            except PsenError as exc:
+                problems.append(f"edge_detection.{key}: {exc}")
+    else:
+        problems.append("edge_detection: not a JSON object")
+    settings = ProcessingSettings(rois["roi_signal"], rois["roi_background"], edge)
+    return settings, tuple(problems)
+
+
 @dataclass(frozen=True, slots=True)
 class LoadResult:
     settings: ProcessingSettings
     problem: str | None = None
-    """Why the file could not be used (then ``settings`` are the defaults)."""
+    """Why the file could not be used, or not all of it (then ``settings`` hold the defaults
+    in place of what was not usable)."""
     moved_to: Path | None = None
 
 
@@ -68,13 +110,24 @@ class SettingsStore:
         A file that cannot be read as settings, for whatever reason (not JSON, JSON nested too
         deep or with an integer too long to parse, larger than :data:`MAX_FILE_BYTES`, a value
         out of its bounds), is renamed aside (``<name>.corrupt-<time>``) so that it is kept for
-        inspection and not overwritten, and defaults are used.
+        inspection and not overwritten, and defaults are used. Of a file that is a settings
+        file but holds values out of their bounds, the settings that are valid on their own
+        are kept (the file is still renamed aside): one value a newer version bounds more
+        tightly does not cost the ROIs.
         """
         self._remove_stale_temporaries()
         if not self.path.exists():
             return LoadResult(ProcessingSettings())
         try:
-            return LoadResult(settings_from_json(self._read()))
+            data = self._read()
+            try:
+                return LoadResult(settings_from_json(data))
+            except SettingsFileError as exc:
+                settings, problems = salvage_settings(data)
+                if not problems:  # pragma: no cover - the strict reading names a problem
+                    raise
+                problem = f"{exc}; kept the rest, at defaults: {'; '.join(problems)}"
+                return LoadResult(settings, f"{self.path}: {problem}", self._move_aside())
         except Exception as exc:  # nothing in a file may stop a start
             if isinstance(exc, SettingsFileError | OSError | json.JSONDecodeError):
                 problem = str(exc)

@@ -54,6 +54,7 @@ class StatisticsSnapshot:
     frames_dropped_output: int
     frames_discarded_at_stop: int
     output_consumers: int
+    output_messages_interrupted: int
     profile_problems: dict[str, int]
     last_pulse_id: int | None
     last_sent_time: str | None
@@ -98,9 +99,12 @@ class Statistics:
             self._dropped = 0
             self._discarded_at_stop = 0
             self._consumers = 0
+            self._interrupted = 0
             self._problems: Counter[str] = Counter()
             self._last_pulse_id: int | None = None
             self._last_sent: float | None = None
+            self._last_delivered: float | None = None
+            self._last_undelivered = ""
             self._send_times: deque[float] = deque()
             self._latencies: deque[float] = deque(maxlen=self._latency_window)
             self._image_shape: tuple[int, ...] | None = None
@@ -123,6 +127,7 @@ class Statistics:
             self._last_received = now
             self._skipped[reason] += 1
             self._last_problem = bounded_text(detail)
+            self._last_undelivered = f"skipped as {reason}"
 
     def frame(
         self,
@@ -150,12 +155,18 @@ class Statistics:
                 self._count_sent(pulse_id, received_at, now)
             else:
                 self._dropped += 1
+                self._last_undelivered = "dropped"
 
     def discarded_at_stop(self, count: int = 1) -> None:
         """Frames received but neither sent nor dropped because processing was stopped."""
         with self._lock:
             self._received += count
             self._discarded_at_stop += count
+
+    def output_interrupted(self) -> None:
+        """A consumer's connection ended within a message: the message went to nobody whole."""
+        with self._lock:
+            self._interrupted += 1
 
     def output_consumers(self, count: int) -> None:
         """The number of consumers connected to the output stream now."""
@@ -177,6 +188,7 @@ class Statistics:
         self._sent += 1
         self._last_pulse_id = pulse_id
         self._last_sent = time.time()
+        self._last_delivered = now
         latency = (now - received_at) * 1000.0
         self._latencies.append(latency)
         self._latency_counts[bisect.bisect_left(LATENCY_BUCKETS_MS, latency)] += 1
@@ -203,6 +215,17 @@ class Statistics:
     def last_received(self) -> float | None:
         """When (``time.monotonic``) the last input frame arrived; None: none since the reset."""
         return self._last_received
+
+    @property
+    def last_delivered(self) -> float | None:
+        """When (``time.monotonic``) a frame last went out; None: none since the reset."""
+        return self._last_delivered
+
+    @property
+    def last_undelivered(self) -> str:
+        """What happened to the last frame that did not go out ("dropped", "skipped as
+        REASON"); empty if none did."""
+        return self._last_undelivered
 
     @property
     def image_shape(self) -> tuple[int, ...] | None:
@@ -233,6 +256,7 @@ class Statistics:
                 frames_dropped_output=self._dropped,
                 frames_discarded_at_stop=self._discarded_at_stop,
                 output_consumers=self._consumers,
+                output_messages_interrupted=self._interrupted,
                 profile_problems=dict(self._problems),
                 last_pulse_id=self._last_pulse_id,
                 last_sent_time=_iso(self._last_sent),

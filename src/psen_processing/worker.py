@@ -291,6 +291,7 @@ class Worker:
                 return SENT
             except zmq.Again:
                 _discard_rest(sink, parts, i)
+                self._stats.output_interrupted()
             if self._config.output_mode == "drop":
                 return DROPPED
 
@@ -298,22 +299,30 @@ class Worker:
         try:
             source, sink = self._open()
         except BaseException as exc:
-            self.error = exc
-            self._ready.set_exception(exc)
+            self._failed_to_start(exc)
             return
-        consumers = ConsumerCount(sink, self._stats)
+        try:
+            processor = FrameProcessor(
+                ChannelNames(self._config.prefix),
+                self._tracker,
+                forward_image=self._viewers is not None,
+                # one frame per data header that every message shares: no copy per message, and
+                # nothing new left behind when a consumer leaves within a message (encoder.py)
+                header_part=zmq.Frame,
+            )
+            # One frame's work gains nothing from thread pools (bitshuffle's OpenMP, BLAS): they
+            # only double the CPU spent. The limit applies to this thread alone.
+            limits = threadpool_limits(limits=1)
+            try:
+                consumers = ConsumerCount(sink, self._stats)
+            except BaseException:
+                limits.restore_original_limits()
+                raise
+        except BaseException as exc:  # e.g. no file descriptor left for the socket monitor
+            self._close_sockets(source, sink)
+            self._failed_to_start(exc)
+            return
         self._ready.set_result(None)
-        processor = FrameProcessor(
-            ChannelNames(self._config.prefix),
-            self._tracker,
-            forward_image=self._viewers is not None,
-            # one frame per data header that every message shares: no copy per message, and
-            # nothing new left behind when a consumer leaves within a message (encoder.py)
-            header_part=zmq.Frame,
-        )
-        # One frame's work gains nothing from thread pools (bitshuffle's OpenMP, BLAS): they
-        # only double the CPU spent. The limit applies to this thread alone.
-        limits = threadpool_limits(limits=1)
         check_consumers = 0.0
         try:
             while not self._stop.is_set():
@@ -339,12 +348,20 @@ class Worker:
         finally:
             limits.restore_original_limits()
             consumers.close()
-            source.close(linger=0)
-            sink.close(linger=0)
-            if self._viewers is not None:
-                self._viewers.close(linger=0)
+            self._close_sockets(source, sink)
             if self._on_exit is not None:
                 self._on_exit(self)
+
+    def _failed_to_start(self, error: BaseException) -> None:
+        """Processing never began: the starter learns why (``start`` raises), nothing else."""
+        self.error = error
+        self._ready.set_exception(error)
+
+    def _close_sockets(self, source: zmq.Socket[Any], sink: zmq.Socket[Any]) -> None:
+        source.close(linger=0)
+        sink.close(linger=0)
+        if self._viewers is not None:
+            self._viewers.close(linger=0)
 
     def _discard_queued(self, source: zmq.Socket[Any]) -> None:
         """Count the frames ZeroMQ already took from the camera for us: stopping discards them.

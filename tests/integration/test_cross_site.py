@@ -75,6 +75,25 @@ def test_a_write_with_a_body_that_is_not_declared_json_is_refused_with_415(
     assert _state(run.url) == before == ("processing", [0, 4, 0, 4], None, before[3])
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/x-www-form-urlencoded", "text/plain", "multipart/form-data; boundary=x"],
+)
+def test_a_bodiless_write_declaring_another_type_is_refused_with_415(
+    make_service: Callable[..., Running], source: Source, content_type: str
+) -> None:
+    # an empty form posted from another site; some browsers send no Origin with it
+    run = _processing(make_service, source)
+    before = _state(run.url)
+    for path in ("/stop", "/start", "/roi_signal"):
+        answer = requests.post(
+            f"{run.url}{path}", headers={"Content-Type": content_type}, timeout=5
+        )
+        assert answer.status_code == 415, (path, answer.text)
+        assert "Content-Type: application/json" in answer.json()["status"]
+    assert _state(run.url) == before
+
+
 def test_json_writes_and_bodiless_calls_of_the_original_client_still_work(
     make_service: Callable[..., Running], source: Source
 ) -> None:

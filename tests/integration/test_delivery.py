@@ -111,10 +111,12 @@ def test_consumers_disconnecting_mid_message_never_stop_processing(
         # at least 6 s of storm, longer on a loaded machine until enough frames went through it
         least, deadline = time.monotonic() + 6.0, time.monotonic() + 40.0
         while time.monotonic() < deadline and run.client.get_status() == "processing":
+            statistics = run.client.get_statistics()
             if (
                 time.monotonic() > least
                 and storm.reconnects > 20
-                and run.client.get_statistics()["frames_received"] > 100
+                and statistics["frames_received"] > 100
+                and statistics["output_messages_interrupted"] > 0  # the storm did tear some
             ):
                 break
             time.sleep(0.1)
@@ -134,6 +136,7 @@ def test_consumers_disconnecting_mid_message_never_stop_processing(
     assert received > 100 and storm.reconnects > 20
     assert storm.torn == 0, "a message went out in part"
     statistics = run.client.get_statistics()
+    assert statistics["output_messages_interrupted"] > 0, "no connection ended within a message"
     assert _accounted(statistics) == statistics["frames_received"], statistics
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import resource
 import signal
 import socket
@@ -165,3 +166,24 @@ def _answers(rest: int) -> bool:
         return _status(rest, 2) == "processing"
     except requests.RequestException:
         return False
+
+
+def test_a_flood_of_bad_requests_is_logged_a_few_times_then_counted(
+    source: Source, tmp_path: Path
+) -> None:
+    rest = free_port()
+    with _service(source, rest, free_port(), tmp_path) as process:
+        wait_until(lambda: _answers(rest), 30, "the service to answer")
+        for _ in range(60):  # each is a warning of uvicorn's own: "Invalid HTTP request"
+            with socket.create_connection(("127.0.0.1", rest), timeout=5) as connection:
+                connection.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+                connection.recv(1024)  # the answer (400) or the close
+        assert _status(rest, 2) == "processing"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+    log = (tmp_path / "stderr.log").read_text()
+    shown = len(re.findall(r"uvicorn.error: Invalid HTTP request received", log))
+    assert 1 <= shown <= 5, log[-2000:]
+    assert re.search(r"\d+ similar messages suppressed .*Invalid HTTP request received", log), log[
+        -2000:
+    ]

@@ -24,8 +24,10 @@ import requests
 import zmq
 
 from psen_processing.codec import encode_message
+from psen_processing.processing import ProcessingSettings
+from psen_processing.statistics import Statistics
 from psen_processing.supervision import RestartPolicy
-from psen_processing.worker import Worker
+from psen_processing.worker import StreamConfig, Worker
 
 from ..conftest import IMAGE, Running, Source, command_line, free_port, wait_until
 
@@ -302,3 +304,68 @@ def test_health_while_the_processing_thread_is_dead_and_stop_is_not_a_failure(
     running.client.start()  # a start on purpose works at once
     assert running.client.get_status() == "processing"
     assert _health(running)[0] == 200
+
+
+def test_a_start_that_fails_after_its_sockets_are_open_closes_them_and_says_why(
+    source: Source,
+) -> None:
+    # A context with room for the two stream sockets but not for the output's socket monitor:
+    # what a process out of file descriptors meets once its sockets are open.
+    context: zmq.Context[Any] = zmq.Context()
+    context.set(zmq.MAX_SOCKETS, 2)
+    statistics = Statistics()
+    port = free_port()
+    config = StreamConfig(source.address, "TEST-CAM", port, "127.0.0.1")
+    worker = Worker(config, context, ProcessingSettings, statistics)
+    try:
+        with pytest.raises(zmq.ZMQError, match="Too many open files"):
+            worker.start(timeout=5)
+        assert isinstance(worker.error, zmq.ZMQError)
+        wait_until(lambda: not worker.alive)
+        # the output port is free again: the sockets the failed start opened are closed
+        probe = zmq.Context.instance().socket(zmq.PUSH)
+        try:
+            probe.bind(f"tcp://127.0.0.1:{port}")
+        finally:
+            probe.close(linger=0)
+    finally:
+        worker.stop()
+        context.term()
+
+
+def test_health_fails_while_frames_come_in_and_none_goes_out(
+    make_service: Callable[..., Running], source: Source, zmq_context: zmq.Context[Any]
+) -> None:
+    # every frame malformed: it arrives, and is skipped
+    running = make_service(source.address, service_options={"health_timeout_s": 1.0})
+    running.client.start()
+    sink = running.sink(zmq_context)
+    pulse_ids = itertools.count(1)
+
+    def garbage_then_health() -> bool:
+        source.send([b"{not json", b"{}"])
+        return _health(running)[0] == 503
+
+    wait_until(garbage_then_health, 10, "health to report that every frame is skipped")
+    status = _health(running)[1]["status"]
+    assert "no frame sent for" in status and "skipped as bad_main_header" in status, status
+    source.send(encode_message(next(pulse_ids), [(IMAGE, IMAGE_4x4)]))
+    assert sink.receive().pulse_id == 1
+    assert _health(running)[0] == 200
+
+
+def test_health_fails_while_drop_mode_drops_every_frame(
+    make_service: Callable[..., Running], source: Source
+) -> None:
+    running = make_service(
+        source.address, output_mode="drop", service_options={"health_timeout_s": 1.0}
+    )
+    running.client.start()
+    wait_until(
+        _feeding(source, lambda: _health(running)[0] == 503),
+        10,
+        "health to report that every frame is dropped",
+    )
+    status = _health(running)[1]["status"]
+    assert "every frame is dropped" in status and str(running.output_port) in status, status
+    assert running.client.get_statistics()["frames_dropped_output"] > 0

@@ -302,3 +302,16 @@ def test_an_unforeseen_failure_of_the_profiles_costs_them_not_the_frame(
     assert out.value("CAM:INTENSITY") == 0.5 and out.value("CAM:DESCRIPTION") == "shot"
     np.testing.assert_array_equal(out.array(IMAGE), image)
     assert out.channel(SIGNAL) is None
+
+
+def test_an_unforeseen_failure_to_decode_raises_itself(
+    processor: FrameProcessor, image: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # not a frame to skip but a bug: the caller (the worker) counts it with its traceback, so
+    # it must arrive as raised, not hidden behind an error of the pipeline's own making
+    def broken(*_: object) -> object:
+        raise MemoryError("injected in decode")
+
+    monkeypatch.setattr(processor.decoder, "decode", broken)
+    with pytest.raises(MemoryError, match="injected in decode"):
+        processor.process(frame(image, 9), ProcessingSettings())

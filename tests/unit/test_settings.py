@@ -13,6 +13,7 @@ from psen_processing.errors import SettingsFileError
 from psen_processing.processing import ProcessingSettings
 from psen_processing.roi import EMPTY_ROI, Roi, parse_roi
 from psen_processing.settings import SettingsStore, default_settings_path, settings_from_json
+from psen_processing.timing import EdgeDetectionSettings
 
 
 @pytest.fixture
@@ -198,3 +199,34 @@ def test_default_path_stays_in_its_directory(
     assert result.name == name
     assert result.parent == tmp_path / "psen_processing"
     assert os.sep not in result.name
+
+
+def test_a_file_with_values_out_of_bounds_keeps_the_valid_settings(path: Path) -> None:
+    # e.g. written by an earlier version with looser bounds: the ROIs and the other edge
+    # settings survive, the values out of bounds fall back to their defaults and are named
+    content = {
+        "version": 1,
+        "roi_signal": [10, 200, 20, 30],
+        "roi_background": [10, 200, 60, 2**40],
+        "edge_detection": {
+            "enabled": True,
+            "reference_length": 2**62,
+            "filter_length": 10**9,
+            "calibration": [0.5, 2.0],
+        },
+    }
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(content), encoding="utf-8")
+    result = SettingsStore(path).load()
+    assert result.settings.roi_signal == Roi(10, 200, 20, 30)
+    assert result.settings.roi_background is None
+    edge = result.settings.edge_detection
+    defaults = EdgeDetectionSettings()
+    assert edge.enabled is True
+    assert edge.calibration == (0.5, 2.0)
+    assert edge.reference_length == defaults.reference_length
+    assert edge.params == defaults.params
+    assert result.problem is not None
+    for named in ("roi_background", "edge_detection.reference_length", "filter_length"):
+        assert named in result.problem
+    assert result.moved_to is not None and json.loads(result.moved_to.read_text()) == content

@@ -53,6 +53,7 @@ def test_fresh_snapshot_is_empty(stats: Statistics) -> None:
         "frames_dropped_output": 0,
         "frames_discarded_at_stop": 0,
         "output_consumers": 0,
+        "output_messages_interrupted": 0,
         "profile_problems": {},
         "last_pulse_id": None,
         "last_sent_time": None,

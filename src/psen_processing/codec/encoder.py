@@ -152,8 +152,10 @@ LARGE_VALUE_BYTES = 64 * 1024
 """A received channel whose value holds at least this many bytes (uncompressed, as its data
 header declares) goes out after all the others, the added channels included. libzmq (4.3.5)
 never frees the parts of a message already queued to a consumer whose connection ends before
-the message's last part: with the image last, such a torn message leaves small parts behind,
-not the image."""
+the message's last part. With the large values last, most such torn messages leave only small
+parts behind; a connection that ends just after a large value (before its timestamp part, or
+before the next large value) still leaves that value. String channels declare no size and are
+never counted as large. The worker counts torn messages (``output_messages_interrupted``)."""
 
 
 @dataclass(frozen=True, slots=True)

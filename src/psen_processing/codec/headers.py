@@ -90,6 +90,8 @@ class DataHeader:
     """Positions in ``part_lengths`` of the values whose length varies."""
     compressed: tuple[int, ...] = field(init=False, repr=False, compare=False)
     """Indices of the channels whose values are compressed."""
+    text_bytes: int = field(default=0, repr=False, compare=False)
+    """Bytes of its JSON text (decompressed): what holding it costs, roughly."""
 
     def __post_init__(self) -> None:
         positions = {channel.name: i for i, channel in enumerate(self.channels)}
@@ -314,7 +316,7 @@ def parse_data_header(
             f"{len(header['channels'])} channels needs {2 + 2 * len(header['channels'])}",
         )
     channels = tuple(parse_channel(entry) for entry in header["channels"])
-    parsed = DataHeader(channels, header)
+    parsed = DataHeader(channels, header, text_bytes=len(raw))
     if len(parsed.positions) != len(channels):
         raise ProtocolError("bad_data_header", "data header names a channel twice")
     return parsed

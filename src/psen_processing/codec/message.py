@@ -126,8 +126,8 @@ class Decoder:
     ``max_data_header_bytes`` as received or (compressed) declaring more than
     ``max_decompressed_header_bytes`` is refused as ``header_too_large`` before it is parsed.
     Parsed data headers are cached by hash, at most ``cache_size`` of them and
-    ``cache_bytes`` of their received bytes; only a header that the message's part count
-    matches is cached.
+    ``cache_bytes`` of their bytes (decompressed, as held); only a header that the message's
+    part count matches is cached.
     """
 
     def __init__(
@@ -192,7 +192,8 @@ class Decoder:
                 f"{len(header.channels)} channels needs {expected}",
             )
         if cached is None:  # cached only once the message's part count matches it
-            self._cache(main.hash, header, len(parts[1]))
+            # what it holds once read: a compressed header costs its decompressed size
+            self._cache(main.hash, header, max(len(parts[1]), header.text_bytes))
         if self._validate_sizes:
             # The usual message, every value and timestamp present at its full size, passes one
             # comparison of all lengths; anything else is checked part by part.
