@@ -182,3 +182,27 @@ def test_a_settings_file_of_an_earlier_version_out_of_bounds_is_moved_aside(
     assert run.client.get_edge_detection()["reference_length"] == 16
     aside = [p for p in tmp_path.iterdir() if p.name.startswith("cam.json.corrupt-")]
     assert len(aside) == 1 and aside[0].read_text(encoding="utf-8") == content
+
+
+def test_a_settings_file_with_one_value_out_of_bounds_keeps_its_rois(
+    make_service: Callable[..., Running], source: Source, tmp_path: Path
+) -> None:
+    path = tmp_path / "cam.json"
+    content = json.dumps(
+        {
+            "version": 1,
+            "roi_signal": [0, 4, 0, 3],
+            "roi_background": [0, 4, 3, 1],
+            "edge_detection": {"enabled": True, "filter_length": 10**9},
+        }
+    )
+    path.write_text(content, encoding="utf-8")
+    run = make_service(source.address, path)
+    problem = run.client.get_statistics()["settings_problem"]
+    assert "filter_length" in problem and "the valid settings it holds" in problem, problem
+    assert run.client.get_roi_signal() == [0, 4, 0, 3]
+    assert run.client.get_roi_background() == [0, 4, 3, 1]
+    edge = run.client.get_edge_detection()
+    assert edge["enabled"] is True and edge["filter_length"] == 150
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith("cam.json.corrupt-")]
+    assert len(aside) == 1 and aside[0].read_text(encoding="utf-8") == content
