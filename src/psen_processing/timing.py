@@ -195,6 +195,13 @@ class EdgeDetectionSettings:
                 f"Edge detection settings must be a JSON object, not {type(data).__name__}."
             )
         values = dict(data)
+        known = (*_TOP_LEVEL, *self.params.to_mapping())
+        unknown = [key for key in values if key not in known]
+        if unknown:
+            raise InvalidEdgeSettings(
+                f"Unknown edge setting(s): {', '.join(shown(k) for k in unknown)}. "
+                f"Valid settings: {', '.join(known)}."
+            )
         changes: dict[str, Any] = {}
         if "enabled" in values:
             enabled = values.pop("enabled")

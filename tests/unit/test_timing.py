@@ -326,3 +326,14 @@ def test_bounds_are_checked_however_settings_are_made() -> None:
     )
     assert largest.reference_length == 1000
     assert math.isfinite(arrival_time(65535.0, largest.calibration))
+
+
+def test_an_unknown_setting_is_refused_listing_every_valid_one() -> None:
+    settings = EdgeDetectionSettings()
+    with pytest.raises(InvalidEdgeSettings) as caught:
+        settings.updated({"enabled": True, "filter_lenght": 100})
+    message = str(caught.value)
+    assert "filter_lenght" in message
+    valid = message.partition("Valid settings:")[2]
+    for key in settings.to_json():
+        assert key in valid, key
