@@ -29,8 +29,9 @@ import time
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from family_methods import CurrentMethod, CurrentWithBackground
+from family_methods import CurrentMethod, CurrentWithBackground, LearnedNoiseMethod
 from family_prototype import LearnedNoise
 from psen_family.baseline import StepCorrelation
 from psen_family.camera import EXACT_POISSON_BELOW
@@ -47,6 +48,7 @@ METHODS: dict[str, MethodFactory] = {
     "current": CurrentMethod,
     "current_bg": CurrentWithBackground,
     "prototype": LearnedNoise,
+    "learned": LearnedNoiseMethod,
 }
 """The methods by name (one line each)."""
 
@@ -156,6 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="draw every pixel's photons from the exact Poisson law (slower)",
     )
     args = parser.parse_args(argv)
+    # one shot's work is small: BLAS threads only add overhead (and ruin the timing on a busy
+    # machine), as in the service, whose processing thread runs with the same limit
+    threadpool_limits(limits=1)
     unknown = [name for name in args.methods if name not in METHODS]
     if unknown:
         raise SystemExit(f"unknown methods: {', '.join(unknown)} (known: {', '.join(METHODS)})")

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 import numpy.typing as npt
 
@@ -10,8 +12,15 @@ from psen_family.camera import RoiGeometry
 from psen_family.method import NO_EDGE, Result
 from psen_family.spec import Direction
 from psen_processing.edge import EdgeParams, ReferenceAccumulator, find_edge
+from psen_processing.noise_model import (
+    ModelParams,
+    NoiseModel,
+    find_gls_edge,
+    learn_noise_model,
+    reference_ratio,
+)
 
-__all__ = ["CurrentMethod", "CurrentWithBackground"]
+__all__ = ["CurrentMethod", "CurrentWithBackground", "LearnedNoiseMethod"]
 
 F64 = npt.NDArray[np.float64]
 
@@ -49,3 +58,62 @@ class CurrentWithBackground(CurrentMethod):
     to the signal ROI's rows, subtracted from signal and reference (as the service does)."""
 
     background_subtraction = True
+
+
+class LearnedNoiseMethod:
+    """The learned-noise edge search of :mod:`psen_processing.noise_model`, kept as the
+    prototype keeps it: the pedestal is the mean of the last 64 background profiles scaled to
+    the signal's rows; the reference the mean of the last 16 references; the model learned
+    from the ratios of the last 128 references (each to the reference before it joined),
+    anew every 8 references."""
+
+    REFERENCES = 16
+    RATIOS = 128
+    EVERY = 8
+    BACKGROUNDS = 64
+    Z_MIN = 6.0
+    RATIO_MIN = 1.5
+
+    def __init__(self, direction: Direction, geometry: RoiGeometry) -> None:
+        self.sign = -1.0 if direction == "falling" else 1.0
+        self.scale = geometry.signal[3] / geometry.background[3]
+        self.params = ModelParams()
+        self.reset()
+
+    def reset(self) -> None:
+        self.references: deque[F64] = deque(maxlen=self.REFERENCES)
+        self.ratios: deque[F64] = deque(maxlen=self.RATIOS)
+        self.backgrounds: deque[F64] = deque(maxlen=self.BACKGROUNDS)
+        self.mean: F64 | None = None
+        self.model: NoiseModel | None = None
+        self.since = 0
+
+    def _pedestal_free(self, signal: F64, background: F64) -> F64:
+        self.backgrounds.append(np.asarray(background, dtype=np.float64))
+        pedestal = np.mean(np.stack(self.backgrounds), axis=0) * self.scale
+        return np.asarray(signal - pedestal, dtype=np.float64)
+
+    def reference(self, signal: F64, background: F64) -> None:
+        s = self._pedestal_free(signal, background)
+        mean = self.mean
+        if mean is not None and mean.size == s.size:
+            usable = mean > self.params.usable_fraction * mean.max()
+            self.ratios.append(reference_ratio(s, mean, usable))
+        self.references.append(s)
+        self.mean = np.mean(np.stack(self.references), axis=0)
+        self.since += 1
+        if self.model is None or self.since >= self.EVERY:
+            self.since = 0
+            if len(self.ratios) >= 4:
+                self.model = learn_noise_model(self.mean, np.stack(self.ratios), self.params)
+
+    def xray(self, signal: F64, background: F64) -> Result:
+        model = self.model
+        if model is None or model.reference.size != signal.size:
+            return NO_EDGE
+        s = self._pedestal_free(signal, background)
+        edge = find_gls_edge(model, reference_ratio(s, model.reference, model.usable), self.sign)
+        if not edge.z > 0:
+            return NO_EDGE
+        confident = edge.z >= self.Z_MIN and edge.runner_up_ratio >= self.RATIO_MIN
+        return Result(edge.position, confident)

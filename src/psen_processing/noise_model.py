@@ -1,0 +1,333 @@
+"""Edge finding against a noise model learned from reference shots (pure numpy, no state).
+
+The quantity searched is the ratio ``x = log(signal / (alpha * reference))`` of a shot's
+profile to the running reference (``alpha`` normalises the intensity). Without an edge ``x``
+fluctuates as the reference shots show; the model of that fluctuation is
+
+    Sigma = diag(d) + B diag(lam) B^T
+
+``d`` the per-pixel photon and read noise (``a / reference + b / reference**2``, fitted),
+``B`` a basis of smooth modulations (cosines down to ``min_period`` pixels, with ``lam`` their
+variance in the reference ratios) and of the leading principal components of what is left
+(fringes and ripple whose phase and amplitude change from shot to shot). An edge of width
+``w`` at pixel ``p`` is the template ``t_p(i) = H_w(i - p)`` (``H_w`` an error-function step);
+its generalised-least-squares signal-to-noise ratio is
+
+    z_w(p) = t_p^T Sigma^-1 x / sqrt(t_p^T Sigma^-1 t_p)
+
+and the edge is the ``(w, p)`` of the largest ``z``. ``Sigma^-1`` is applied by Woodbury's
+identity; the numerators of every ``p`` and ``w`` are one FFT correlation of the reverse
+cumulative sum of ``Sigma^-1 x`` with the widths' step derivatives, and the denominators,
+which depend only on the model, are computed once per model the same way.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = [
+    "DEFAULT_WIDTHS",
+    "GlsEdge",
+    "ModelParams",
+    "NoiseModel",
+    "edge_numerators",
+    "find_gls_edge",
+    "learn_noise_model",
+    "reference_ratio",
+    "step_kernels",
+]
+
+F64 = npt.NDArray[np.float64]
+
+DEFAULT_WIDTHS = (2.0, 3.0, 5.0, 7.0, 10.0, 14.0, 20.0, 28.0, 40.0)
+"""10-90 % widths (px) of the bank of edge templates."""
+
+_SIGMAS_PER_10_90 = 2.0 * math.sqrt(2.0) * 0.9061938024368232
+"""The 10-90 % width of a normal CDF in units of its sigma (2.563)."""
+
+_LOG_FLOOR = 0.05
+"""Ratios below this are taken as this before the logarithm (dead or saturated pixels)."""
+
+_FREE_VARIANCE = 100.0
+"""Prior variance of the constant and the linear modulation: as good as unconstrained."""
+
+
+@dataclass(frozen=True, slots=True)
+class StepKernels:
+    """The widths' step derivatives, padded to one length, and their spectra."""
+
+    widths: tuple[float, ...]
+    half: int
+    """Half-length of the longest kernel: every kernel has ``2 * half + 1`` taps."""
+    phi: F64
+    """Per width (rows): the step's derivative; sums to 1. ``H_w(e) = sum(phi[:half + e + 1])``."""
+    phi_square: F64
+    """Per width: the derivative of the squared step (for the denominators' diagonal term)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelParams:
+    """How the noise model is learned and the edge searched."""
+
+    widths: tuple[float, ...] = DEFAULT_WIDTHS
+    min_period: float = 150.0
+    """Shortest period (px) of the smooth modulations in the model's basis."""
+    components: int = 12
+    """Principal components of the reference ratios kept (beyond the smooth basis)."""
+    usable_fraction: float = 0.03
+    """Pixels where the reference is below this fraction of its peak are left out."""
+    margin: int = 3
+    """Pixels at each end of the usable span where no edge is placed."""
+    separation: int = 10
+    """Pixels a runner-up peak lies away from the best one at least."""
+    kernels: StepKernels = field(init=False, repr=False, compare=False)
+    """The templates of ``widths`` (made once, with the parameters)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kernels", step_kernels(self.widths))
+
+
+def _normal_cdf(u: F64) -> F64:
+    return np.asarray(0.5 * (1.0 + np.vectorize(math.erf)(u / math.sqrt(2.0))), dtype=np.float64)
+
+
+def step_kernels(widths: tuple[float, ...]) -> StepKernels:
+    """Error-function steps of the given 10-90 % widths, as kernels of a common length."""
+    sigmas = [max(w, 0.3) / _SIGMAS_PER_10_90 for w in widths]
+    half = max([1, *(math.ceil(4.0 * s) for s in sigmas)])
+    k = np.arange(-half, half + 1, dtype=np.float64)
+    phi = np.empty((len(widths), k.size))
+    phi_square = np.empty_like(phi)
+    for row, sigma in enumerate(sigmas):
+        d = _normal_cdf((k + 0.5) / sigma) - _normal_cdf((k - 0.5) / sigma)
+        d /= d.sum()
+        step = np.cumsum(d)
+        phi[row] = d
+        phi_square[row] = np.diff(step * step, prepend=0.0)
+    return StepKernels(tuple(widths), half, phi, phi_square)
+
+
+def _fft_size(length: int) -> int:
+    """The smallest 2**a * 3**b * 5**c at least ``length`` (fast for pocketfft)."""
+    best = 1 << (length - 1).bit_length()
+    five = 1
+    while five < best:
+        three = five
+        while three < best:
+            size = three
+            while size < length:
+                size *= 2
+            best = min(best, size)
+            three *= 3
+        five *= 5
+    return best
+
+
+def _correlate_steps(rows: F64, kernels: F64, half: int, n: int) -> F64:
+    """``out[r, w, p] = sum_i H_w(i - p) v_r(i)``, for the rows ``v_r`` whose reverse cumulative
+    sums are ``rows`` (``rows[r, j] = sum_{i >= j} v_r(i)``): a correlation of each row with
+    each kernel, by FFT. Shapes: rows (R, n), kernels (W, 2 * half + 1), out (R, W, n)."""
+    size = _fft_size(n + 2 * half)
+    padded = np.zeros((rows.shape[0], size))
+    padded[:, :half] = rows[:, :1]  # before the first pixel the sum is the whole row's
+    padded[:, half : half + n] = rows
+    spectrum = np.fft.rfft(padded, axis=1)
+    taps = np.zeros((kernels.shape[0], size))
+    taps[:, : kernels.shape[1]] = kernels
+    kernel_spectrum = np.conj(np.fft.rfft(taps, axis=1))
+    product = spectrum[:, None, :] * kernel_spectrum[None, :, :]
+    out = np.fft.irfft(product, n=size, axis=2)
+    return np.asarray(out[:, :, :n], dtype=np.float64)
+
+
+def _reverse_cumsum(values: F64) -> F64:
+    return np.asarray(np.cumsum(values[..., ::-1], axis=-1)[..., ::-1], dtype=np.float64)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class NoiseModel:
+    """What the reference shots taught: ``Sigma^-1`` in Woodbury form and the templates'
+    denominators. Made by :func:`learn_noise_model`."""
+
+    reference: F64
+    """The reference (mean of the recent reference shots, pedestal removed) it belongs to."""
+    usable: npt.NDArray[np.bool_]
+    weight: F64
+    """``1 / d`` on usable pixels, 0 elsewhere."""
+    basis: F64
+    """``B`` (n x k): the smooth modulations, then the principal components."""
+    prior: F64
+    """``lam``: the variance of each column of ``B`` in the ratio."""
+    weighted_basis: F64
+    """``W B`` (n x k)."""
+    core_inverse: F64
+    """``(diag(1 / lam) + B^T W B)^-1`` (k x k)."""
+    kernels: StepKernels
+    denominators: F64
+    """``t_p^T Sigma^-1 t_p`` per width (rows) and position."""
+    span: tuple[int, int]
+    """The positions searched: ``[first, last)``."""
+    references_used: int
+    """Reference ratios it was learned from."""
+    separation: int
+    """Pixels a runner-up candidate lies away from the best one at least."""
+    fft_size: int
+    kernel_spectrum: F64 = field(repr=False)
+
+    def whiten(self, x: F64) -> F64:
+        """``Sigma^-1 x``."""
+        wb = self.weighted_basis
+        return np.asarray(self.weight * x - wb @ (self.core_inverse @ (wb.T @ x)), np.float64)
+
+
+def reference_ratio(signal: F64, reference: F64, usable: npt.NDArray[np.bool_]) -> F64:
+    """``log(signal / (alpha * reference))`` on usable pixels (0 elsewhere), ``alpha`` making the
+    two equally bright over them; all 0 if the shot has no light there."""
+    x = np.zeros(signal.shape, dtype=np.float64)
+    total = float(reference[usable].sum())
+    alpha = float(signal[usable].sum()) / total if total > 0 else 0.0
+    if alpha > 0:
+        x[usable] = np.log(np.maximum(signal[usable] / (alpha * reference[usable]), _LOG_FLOOR))
+    return x
+
+
+def _smooth_basis(n: int, min_period: float) -> F64:
+    count = int(2 * n / min_period) + 1
+    i = (np.arange(n) + 0.5) / n
+    basis = np.cos(np.pi * np.arange(count)[None, :] * i[:, None])
+    return np.asarray(basis / np.linalg.norm(basis, axis=0), dtype=np.float64)
+
+
+def learn_noise_model(
+    reference: F64, ratios: F64, params: ModelParams = ModelParams()
+) -> NoiseModel | None:
+    """The noise model of ``reference`` from the ratios of recent reference shots to it
+    (rows, each from :func:`reference_ratio`); None with fewer than four or no usable pixel."""
+    reference = np.asarray(reference, dtype=np.float64)
+    n = reference.size
+    peak = float(reference.max()) if n else 0.0
+    usable = reference > params.usable_fraction * peak
+    indices = np.flatnonzero(usable)
+    if ratios.shape[0] < 4 or peak <= 0 or indices.size < 2 * params.margin + 4:
+        return None
+    q = ratios * usable[None, :]
+    count = q.shape[0]
+    smooth, _ = np.linalg.qr(_smooth_basis(n, params.min_period) * usable[:, None])
+    coefficients = q @ smooth
+    smooth_variance = np.maximum(np.mean(coefficients * coefficients, axis=0), 1e-8)
+    smooth_variance[:2] = _FREE_VARIANCE  # level and tilt: normalisation, not noise
+    rest = q - coefficients @ smooth.T
+    eigenvalues, vectors = np.linalg.eigh(rest @ rest.T)
+    order = np.argsort(eigenvalues)[::-1][: min(params.components, max(0, count - 2))]
+    eigenvalues, vectors = eigenvalues[order], vectors[:, order]
+    keep = eigenvalues > 1e-12
+    eigenvalues, vectors = eigenvalues[keep], vectors[:, keep]
+    components = (rest.T @ vectors) / np.sqrt(eigenvalues)
+    residual = rest - (rest @ components) @ components.T
+    per_pixel = np.mean(residual * residual, axis=0)
+    # photon and read noise of a ratio: a / reference + b / reference**2, fitted where usable
+    level = np.where(usable, reference, 1.0)
+    design = np.stack([1.0 / level, 1.0 / level**2], axis=1)[usable]
+    (a, b), *_ = np.linalg.lstsq(design, per_pixel[usable], rcond=None)
+    variance = max(float(a), 1e-12) / level + max(float(b), 0.0) / level**2
+    weight = np.where(usable, 1.0 / variance, 0.0)
+    basis = np.concatenate([smooth, components], axis=1)
+    prior = np.concatenate([smooth_variance, np.maximum(eigenvalues / count, 1e-10)])
+    weighted_basis = basis * weight[:, None]
+    core_inverse = np.linalg.inv(np.diag(1.0 / prior) + basis.T @ weighted_basis)
+    kernels = params.kernels
+    # denominators: t^T W t - |L^T B^T W t|^2 with core_inverse = L L^T
+    factor = np.linalg.cholesky(core_inverse)
+    rows = _reverse_cumsum(np.concatenate([weight[None, :], (weighted_basis @ factor).T]))
+    diagonal = _correlate_steps(rows[:1], kernels.phi_square, kernels.half, n)[0]
+    projections = _correlate_steps(rows[1:], kernels.phi, kernels.half, n)
+    denominators = np.maximum(diagonal - np.sum(projections * projections, axis=0), 1e-300)
+    size = _fft_size(n + 2 * kernels.half)
+    taps = np.zeros((len(params.widths), size))
+    taps[:, : kernels.phi.shape[1]] = kernels.phi
+    return NoiseModel(
+        reference=reference,
+        usable=usable,
+        weight=weight,
+        basis=basis,
+        prior=prior,
+        weighted_basis=weighted_basis,
+        core_inverse=core_inverse,
+        kernels=kernels,
+        denominators=denominators,
+        span=(int(indices[0]) + params.margin, int(indices[-1]) - params.margin + 1),
+        references_used=count,
+        separation=params.separation,
+        fft_size=size,
+        kernel_spectrum=np.conj(np.fft.rfft(taps, axis=1)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class GlsEdge:
+    """The best edge of one shot under a :class:`NoiseModel`."""
+
+    position: float
+    """Pixel of the edge's half point (sub-pixel); NaN if nothing rises above zero."""
+    width: float
+    """10-90 % width (px) of the template that fitted best."""
+    z: float
+    """Its signal-to-noise ratio against the learned noise."""
+    runner_up_ratio: float
+    """``z`` over that of the best separate candidate (inf if there is none above zero)."""
+    amplitude: float
+    """The step's height in the ratio, signed (GLS estimate; in log units, close to the
+    relative change: about -0.105 for a 10 % deep falling edge)."""
+
+
+def edge_numerators(model: NoiseModel, ratio: F64) -> F64:
+    """``t_p^T Sigma^-1 x`` per width (rows) and position ``p``."""
+    n = ratio.size
+    half = model.kernels.half
+    size = model.fft_size
+    padded = np.zeros(size)
+    cumulative = _reverse_cumsum(model.whiten(ratio))
+    padded[:half] = cumulative[0]
+    padded[half : half + n] = cumulative
+    spectrum = np.fft.rfft(padded)[None, :] * model.kernel_spectrum
+    return np.asarray(np.fft.irfft(spectrum, n=size)[:, :n], dtype=np.float64)
+
+
+def find_gls_edge(model: NoiseModel, ratio: F64, sign: float = 1.0) -> GlsEdge:
+    """The edge in ``ratio`` (from :func:`reference_ratio` with the model's reference);
+    ``sign`` -1 looks for a falling edge (the signal lower after it than before)."""
+    n = ratio.size
+    kernels = model.kernels
+    numerators = edge_numerators(model, ratio)
+    z = sign * numerators / np.sqrt(model.denominators)
+    first, last = model.span
+    z[:, :first] = -np.inf
+    z[:, last:] = -np.inf
+    best = int(np.argmax(z))
+    row, p = divmod(best, n)
+    top = float(z[row, p])
+    if not top > 0:
+        return GlsEdge(math.nan, kernels.widths[row], top, math.nan, math.nan)
+    envelope = z.max(axis=0)
+    inner = envelope[1:-1]
+    peaks = np.flatnonzero((inner > envelope[:-2]) & (inner >= envelope[2:])) + 1
+    far = peaks[np.abs(peaks - p) > model.separation]
+    second = float(envelope[far].max()) if far.size else -math.inf
+    offset = 0.0
+    line = z[row]
+    if 0 < p < n - 1 and math.isfinite(line[p - 1]) and math.isfinite(line[p + 1]):
+        curvature = line[p - 1] - 2.0 * line[p] + line[p + 1]
+        if curvature < 0:
+            offset = 0.5 * (line[p - 1] - line[p + 1]) / curvature
+    # H_w(i - p) is 0.5 at i - p = -0.5: the template's half point
+    return GlsEdge(
+        position=p + offset - 0.5,
+        width=kernels.widths[row],
+        z=top,
+        runner_up_ratio=top / second if second > 0 else math.inf,
+        amplitude=float(numerators[row, p]) / float(model.denominators[row, p]),
+    )

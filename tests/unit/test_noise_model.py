@@ -1,0 +1,148 @@
+"""The learned-noise edge search: its fast sums against explicit matrices, and what it finds."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from psen_processing.noise_model import (
+    ModelParams,
+    NoiseModel,
+    edge_numerators,
+    find_gls_edge,
+    learn_noise_model,
+    reference_ratio,
+)
+
+F64 = npt.NDArray[np.float64]
+
+
+def _spectrum(n: int, rng: np.random.Generator) -> F64:
+    """A bright hump with dim wings (the usable span is narrower than the profile)."""
+    i = np.arange(n)
+    return np.asarray(20_000.0 * np.exp(-0.5 * ((i - n * 0.5) / (n * 0.22)) ** 2) + 50.0)
+
+
+def _shot(
+    clean: F64, rng: np.random.Generator, edge: tuple[float, float, float] | None = None
+) -> F64:
+    """``clean`` with a ripple of 37 px whose phase and size change per shot, a new smooth
+    tilt, and photon noise; ``edge`` = (position, width 10-90 %, relative depth), falling."""
+    n = clean.size
+    i = np.arange(n, dtype=np.float64)
+    ripple = 1 + rng.uniform(0.01, 0.04) * np.sin(2 * np.pi * i / 37 + rng.uniform(0, 2 * np.pi))
+    tilt = 1 + rng.normal(0, 0.02) * (i / n - 0.5)
+    shape = clean * ripple * tilt * rng.uniform(0.7, 1.3)
+    if edge is not None:
+        position, width, depth = edge
+        sigma = width / 2.5631
+        step = 0.5 * (1 + np.vectorize(math.erf)((i - position) / (sigma * math.sqrt(2))))
+        shape = shape * (1 - depth * step)
+    return np.asarray(rng.poisson(shape), dtype=np.float64)
+
+
+def _model_from(
+    references: list[F64], params: ModelParams | None = None
+) -> tuple[NoiseModel | None, F64]:
+    params = params or ModelParams()
+    mean = np.mean(references, axis=0)
+    usable = mean > params.usable_fraction * mean.max()
+    ratios = np.stack([reference_ratio(r, mean, usable) for r in references])
+    return learn_noise_model(mean, ratios, params), mean
+
+
+def _template(width: float, half: int, n: int, p: int) -> F64:
+    """H_w(i - p), written out: the normal CDF of the 10-90 % width, cut at +-half and scaled
+    so that it runs from 0 to 1 there."""
+    sigma = max(width, 0.3) / (2 * math.sqrt(2) * 0.9061938024368232)
+
+    def cdf(u: float) -> float:
+        return 0.5 * (1 + math.erf(u / (sigma * math.sqrt(2))))
+
+    low, high = cdf(-half - 0.5), cdf(half + 0.5)
+    out = np.zeros(n)
+    for i in range(n):
+        e = i - p
+        out[i] = 0.0 if e < -half else 1.0 if e > half else (cdf(e + 0.5) - low) / (high - low)
+    return out
+
+
+def test_the_fast_sums_equal_the_explicit_generalised_least_squares() -> None:
+    rng = np.random.default_rng(3)
+    n = 160
+    clean = _spectrum(n, rng)
+    params = ModelParams(widths=(2.0, 7.0, 20.0), min_period=60.0, components=4)
+    model, mean = _model_from([_shot(clean, rng) for _ in range(12)], params)
+    assert model is not None
+    usable = model.usable
+    # Sigma on the usable pixels, inverted directly; Woodbury's form must equal it
+    sigma = (
+        np.diag(1.0 / model.weight[usable])
+        + (model.basis[usable] * model.prior) @ model.basis[usable].T
+    )
+    inverse = np.zeros((n, n))
+    inverse[np.ix_(usable, usable)] = np.linalg.inv(sigma)
+    woodbury = np.diag(model.weight) - model.weighted_basis @ model.core_inverse @ (
+        model.weighted_basis.T
+    )
+    np.testing.assert_allclose(woodbury, inverse, rtol=1e-7, atol=1e-9 * np.abs(inverse).max())
+    x = reference_ratio(_shot(clean, rng, (80.0, 7.0, 0.1)), mean, usable)
+    numerators = edge_numerators(model, x)
+    for row, width in enumerate(params.widths):
+        for p in range(0, n, 7):
+            t = _template(width, model.kernels.half, n, p)
+            assert numerators[row, p] == pytest.approx(t @ inverse @ x, rel=1e-7, abs=1e-6)
+            assert model.denominators[row, p] == pytest.approx(t @ inverse @ t, rel=1e-7)
+
+
+@pytest.mark.parametrize("position", [300.0, 511.3, 700.0])
+def test_an_edge_among_jittering_ripple_is_found_with_its_width(position: float) -> None:
+    rng = np.random.default_rng(int(position))
+    n = 1024
+    clean = _spectrum(n, rng)
+    model, mean = _model_from([_shot(clean, rng) for _ in range(64)])
+    assert model is not None
+    shot = _shot(clean, rng, (position, 10.0, 0.1))
+    edge = find_gls_edge(model, reference_ratio(shot, mean, model.usable), sign=-1.0)
+    assert edge.position == pytest.approx(position, abs=1.0)
+    assert 5.0 <= edge.width <= 20.0
+    assert edge.z > 10 and edge.runner_up_ratio > 1.5
+    assert edge.amplitude == pytest.approx(math.log(1 - 0.1), rel=0.3)
+
+
+def test_without_an_edge_nothing_stands_out() -> None:
+    rng = np.random.default_rng(11)
+    clean = _spectrum(1024, rng)
+    model, mean = _model_from([_shot(clean, rng) for _ in range(64)])
+    assert model is not None
+    highest = [
+        find_gls_edge(model, reference_ratio(_shot(clean, rng), mean, model.usable), -1.0).z
+        for _ in range(20)
+    ]
+    assert max(highest) < 6.0, highest
+
+
+def test_a_rising_edge_is_found_with_the_other_sign_only() -> None:
+    rng = np.random.default_rng(5)
+    clean = _spectrum(1024, rng)
+    model, mean = _model_from([_shot(clean, rng) for _ in range(64)])
+    assert model is not None
+    shot = _shot(clean, rng, (400.0, 5.0, -0.1))  # a negative depth: brighter after the edge
+    ratio = reference_ratio(shot, mean, model.usable)
+    rising = find_gls_edge(model, ratio, sign=1.0)
+    assert rising.position == pytest.approx(400.0, abs=1.0)
+    assert rising.amplitude == pytest.approx(math.log(1.1), rel=0.3)
+    # the falling search sees only what the rising step leaves unexplained
+    assert find_gls_edge(model, ratio, sign=-1.0).z < rising.z / 2
+
+
+def test_no_model_from_too_few_references_or_no_light() -> None:
+    rng = np.random.default_rng(1)
+    clean = _spectrum(256, rng)
+    model, _ = _model_from([_shot(clean, rng) for _ in range(3)])
+    assert model is None
+    dark = np.zeros(256)
+    assert learn_noise_model(dark, np.zeros((8, 256))) is None
