@@ -52,6 +52,9 @@ _SIGMAS_PER_10_90 = 2.0 * math.sqrt(2.0) * 0.9061938024368232
 _LOG_FLOOR = 0.05
 """Ratios below this are taken as this before the logarithm (dead or saturated pixels)."""
 
+_SHIFTS_PER_PX = 20
+"""Steps of the fine search per pixel (0.05 px)."""
+
 _FREE_VARIANCE = 100.0
 """Prior variance of the constant and the linear modulation: as good as unconstrained."""
 
@@ -67,6 +70,10 @@ class StepKernels:
     """Per width (rows): the step's derivative; sums to 1. ``H_w(e) = sum(phi[:half + e + 1])``."""
     phi_square: F64
     """Per width: the derivative of the squared step (for the denominators' diagonal term)."""
+    shifts: F64
+    """Sub-pixel shifts (px) at which the steps are also tabulated, for the fine search."""
+    shifted: F64
+    """Per width and shift: the step itself, ``H_w(e - shift)`` for ``e = -half..half``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +81,7 @@ class ModelParams:
     """How the noise model is learned and the edge searched."""
 
     widths: tuple[float, ...] = DEFAULT_WIDTHS
-    min_period: float = 150.0
+    min_period: float = 100.0
     """Shortest period (px) of the smooth modulations in the model's basis."""
     components: int = 12
     """Principal components of the reference ratios kept (beyond the smooth basis)."""
@@ -84,6 +91,10 @@ class ModelParams:
     """Pixels at each end of the usable span where no edge is placed."""
     separation: int = 10
     """Pixels a runner-up peak lies away from the best one at least."""
+    smooth_scale: float = 1.0
+    """Factor on the smooth modulations' variance as learned (above 1: trusted less)."""
+    component_scale: float = 1.0
+    """Factor on the principal components' variance as learned."""
     kernels: StepKernels = field(init=False, repr=False, compare=False)
     """The templates of ``widths`` (made once, with the parameters)."""
 
@@ -102,13 +113,18 @@ def step_kernels(widths: tuple[float, ...]) -> StepKernels:
     k = np.arange(-half, half + 1, dtype=np.float64)
     phi = np.empty((len(widths), k.size))
     phi_square = np.empty_like(phi)
+    shifts = np.linspace(-1.0, 1.0, 2 * _SHIFTS_PER_PX + 1)
+    shifted = np.empty((len(widths), shifts.size, k.size))
     for row, sigma in enumerate(sigmas):
         d = _normal_cdf((k + 0.5) / sigma) - _normal_cdf((k - 0.5) / sigma)
         d /= d.sum()
         step = np.cumsum(d)
         phi[row] = d
         phi_square[row] = np.diff(step * step, prepend=0.0)
-    return StepKernels(tuple(widths), half, phi, phi_square)
+        low, high = _normal_cdf(np.array([-half - 0.5, half + 0.5]) / sigma)
+        values = _normal_cdf((k[None, :] + 0.5 - shifts[:, None]) / sigma)
+        shifted[row] = np.clip((values - low) / (high - low), 0.0, 1.0)
+    return StepKernels(tuple(widths), half, phi, phi_square, shifts, shifted)
 
 
 def _fft_size(length: int) -> int:
@@ -164,6 +180,11 @@ class NoiseModel:
     """``lam``: the variance of each column of ``B`` in the ratio."""
     weighted_basis: F64
     """``W B`` (n x k)."""
+    factored_basis: F64
+    """``W B L`` (n x k), ``L L^T`` the core inverse, so that
+    ``t^T Sigma^-1 t = t^T W t - |t^T W B L|^2``."""
+    cumulative: F64
+    """Reverse cumulative sums of ``weight`` (row 0) and of ``factored_basis``'s columns."""
     core_inverse: F64
     """``(diag(1 / lam) + B^T W B)^-1`` (k x k)."""
     kernels: StepKernels
@@ -218,7 +239,9 @@ def learn_noise_model(
     count = q.shape[0]
     smooth, _ = np.linalg.qr(_smooth_basis(n, params.min_period) * usable[:, None])
     coefficients = q @ smooth
-    smooth_variance = np.maximum(np.mean(coefficients * coefficients, axis=0), 1e-8)
+    smooth_variance = np.maximum(
+        params.smooth_scale * np.mean(coefficients * coefficients, axis=0), 1e-8
+    )
     smooth_variance[:2] = _FREE_VARIANCE  # level and tilt: normalisation, not noise
     rest = q - coefficients @ smooth.T
     eigenvalues, vectors = np.linalg.eigh(rest @ rest.T)
@@ -236,13 +259,15 @@ def learn_noise_model(
     variance = max(float(a), 1e-12) / level + max(float(b), 0.0) / level**2
     weight = np.where(usable, 1.0 / variance, 0.0)
     basis = np.concatenate([smooth, components], axis=1)
-    prior = np.concatenate([smooth_variance, np.maximum(eigenvalues / count, 1e-10)])
+    prior = np.concatenate(
+        [smooth_variance, np.maximum(params.component_scale * eigenvalues / count, 1e-10)]
+    )
     weighted_basis = basis * weight[:, None]
     core_inverse = np.linalg.inv(np.diag(1.0 / prior) + basis.T @ weighted_basis)
     kernels = params.kernels
     # denominators: t^T W t - |L^T B^T W t|^2 with core_inverse = L L^T
-    factor = np.linalg.cholesky(core_inverse)
-    rows = _reverse_cumsum(np.concatenate([weight[None, :], (weighted_basis @ factor).T]))
+    factored = weighted_basis @ np.linalg.cholesky(core_inverse)
+    rows = _reverse_cumsum(np.concatenate([weight[None, :], factored.T]))
     diagonal = _correlate_steps(rows[:1], kernels.phi_square, kernels.half, n)[0]
     projections = _correlate_steps(rows[1:], kernels.phi, kernels.half, n)
     denominators = np.maximum(diagonal - np.sum(projections * projections, axis=0), 1e-300)
@@ -256,6 +281,8 @@ def learn_noise_model(
         basis=basis,
         prior=prior,
         weighted_basis=weighted_basis,
+        factored_basis=factored,
+        cumulative=rows,
         core_inverse=core_inverse,
         kernels=kernels,
         denominators=denominators,
@@ -286,15 +313,47 @@ class GlsEdge:
 
 def edge_numerators(model: NoiseModel, ratio: F64) -> F64:
     """``t_p^T Sigma^-1 x`` per width (rows) and position ``p``."""
-    n = ratio.size
+    return _numerators(model, model.whiten(ratio))
+
+
+def _numerators(model: NoiseModel, whitened: F64) -> F64:
+    n = whitened.size
     half = model.kernels.half
     size = model.fft_size
     padded = np.zeros(size)
-    cumulative = _reverse_cumsum(model.whiten(ratio))
+    cumulative = _reverse_cumsum(whitened)
     padded[:half] = cumulative[0]
     padded[half : half + n] = cumulative
     spectrum = np.fft.rfft(padded)[None, :] * model.kernel_spectrum
     return np.asarray(np.fft.irfft(spectrum, n=size)[:, :n], dtype=np.float64)
+
+
+def _fine_offset(model: NoiseModel, whitened: F64, row: int, p: int, sign: float) -> float:
+    """The sub-pixel shift of the step of width ``row`` near ``p`` that maximises ``z``: the
+    template evaluated at fine shifts (window sums, the tails from cumulative sums)."""
+    n = whitened.size
+    kernels = model.kernels
+    half = kernels.half
+    first, stop = max(0, p - half), min(n, p + half + 1)
+    taps = kernels.shifted[row][:, first - (p - half) : stop - (p - half)]
+    tail = stop  # pixels from here on are past every template's window: H = 1
+    tail_y = float(whitened[tail:].sum())
+    cumulative = model.cumulative
+    tail_w = float(cumulative[0, tail]) if tail < n else 0.0
+    tail_g = cumulative[1:, tail] if tail < n else np.zeros(cumulative.shape[0] - 1)
+    numerator = taps @ whitened[first:stop] + tail_y
+    projection = taps @ model.factored_basis[first:stop] + tail_g
+    denominator = (taps * taps) @ model.weight[first:stop] + tail_w
+    denominator = np.maximum(denominator - np.sum(projection * projection, axis=1), 1e-300)
+    z = sign * numerator / np.sqrt(denominator)
+    j = int(np.argmax(z))
+    step = float(kernels.shifts[1] - kernels.shifts[0])
+    offset = float(kernels.shifts[j])
+    if 0 < j < z.size - 1:
+        curvature = z[j - 1] - 2.0 * z[j] + z[j + 1]
+        if curvature < 0:
+            offset += step * 0.5 * (z[j - 1] - z[j + 1]) / curvature
+    return offset
 
 
 def find_gls_edge(model: NoiseModel, ratio: F64, sign: float = 1.0) -> GlsEdge:
@@ -302,7 +361,8 @@ def find_gls_edge(model: NoiseModel, ratio: F64, sign: float = 1.0) -> GlsEdge:
     ``sign`` -1 looks for a falling edge (the signal lower after it than before)."""
     n = ratio.size
     kernels = model.kernels
-    numerators = edge_numerators(model, ratio)
+    whitened = model.whiten(ratio)
+    numerators = _numerators(model, whitened)
     z = sign * numerators / np.sqrt(model.denominators)
     first, last = model.span
     z[:, :first] = -np.inf
@@ -317,17 +377,18 @@ def find_gls_edge(model: NoiseModel, ratio: F64, sign: float = 1.0) -> GlsEdge:
     peaks = np.flatnonzero((inner > envelope[:-2]) & (inner >= envelope[2:])) + 1
     far = peaks[np.abs(peaks - p) > model.separation]
     second = float(envelope[far].max()) if far.size else -math.inf
-    offset = 0.0
-    line = z[row]
-    if 0 < p < n - 1 and math.isfinite(line[p - 1]) and math.isfinite(line[p + 1]):
-        curvature = line[p - 1] - 2.0 * line[p] + line[p + 1]
-        if curvature < 0:
-            offset = 0.5 * (line[p - 1] - line[p + 1]) / curvature
+    offset = _fine_offset(model, whitened, row, p, sign)
+    amplitude = float(numerators[row, p]) / float(model.denominators[row, p])
+    # The step is fitted to the logarithm of the ratio, whose half-way point is not the edge's:
+    # between linear levels 1 and exp(A) the log crosses its middle where the edge has gone
+    # 1 / (1 + exp(A / 2)) of the way, which is this many pixels from the edge's middle.
+    sigma = kernels.widths[row] / _SIGMAS_PER_10_90
+    log_shift = sigma * math.sqrt(2.0 * math.pi) * (1.0 / (1.0 + math.exp(amplitude / 2)) - 0.5)
     # H_w(i - p) is 0.5 at i - p = -0.5: the template's half point
     return GlsEdge(
-        position=p + offset - 0.5,
+        position=p + offset - 0.5 - log_shift,
         width=kernels.widths[row],
         z=top,
         runner_up_ratio=top / second if second > 0 else math.inf,
-        amplitude=float(numerators[row, p]) / float(model.denominators[row, p]),
+        amplitude=amplitude,
     )

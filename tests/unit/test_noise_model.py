@@ -54,7 +54,7 @@ def _model_from(
     return learn_noise_model(mean, ratios, params), mean
 
 
-def _template(width: float, half: int, n: int, p: int) -> F64:
+def _template(width: float, half: int, n: int, p: float) -> F64:
     """H_w(i - p), written out: the normal CDF of the 10-90 % width, cut at +-half and scaled
     so that it runs from 0 to 1 there."""
     sigma = max(width, 0.3) / (2 * math.sqrt(2) * 0.9061938024368232)
@@ -63,10 +63,12 @@ def _template(width: float, half: int, n: int, p: int) -> F64:
         return 0.5 * (1 + math.erf(u / (sigma * math.sqrt(2))))
 
     low, high = cdf(-half - 0.5), cdf(half + 0.5)
+    whole = math.floor(p)
     out = np.zeros(n)
     for i in range(n):
-        e = i - p
-        out[i] = 0.0 if e < -half else 1.0 if e > half else (cdf(e + 0.5) - low) / (high - low)
+        e = i - whole  # the window moves by whole pixels, the step within it by the rest
+        value = (cdf(e + 0.5 - (p - whole)) - low) / (high - low)
+        out[i] = 0.0 if e < -half else 1.0 if e > half else min(1.0, max(0.0, value))
     return out
 
 
@@ -146,3 +148,51 @@ def test_no_model_from_too_few_references_or_no_light() -> None:
     assert model is None
     dark = np.zeros(256)
     assert learn_noise_model(dark, np.zeros((8, 256))) is None
+
+
+def test_the_sub_pixel_position_maximises_the_explicit_signal_to_noise() -> None:
+    rng = np.random.default_rng(8)
+    n = 160
+    clean = _spectrum(n, rng)
+    params = ModelParams(widths=(3.0, 7.0), min_period=60.0, components=4)
+    model, mean = _model_from([_shot(clean, rng) for _ in range(12)], params)
+    assert model is not None
+    usable = model.usable
+    sigma = (
+        np.diag(1.0 / model.weight[usable])
+        + (model.basis[usable] * model.prior) @ model.basis[usable].T
+    )
+    inverse = np.zeros((n, n))
+    inverse[np.ix_(usable, usable)] = np.linalg.inv(sigma)
+    for true_position in (70.3, 81.75, 90.5):
+        x = reference_ratio(_shot(clean, rng, (true_position, 5.0, 0.3)), mean, usable)
+        edge = find_gls_edge(model, x, sign=-1.0)
+        # brute force over explicit templates, 0.01 px apart, of the chosen width
+        anchors = np.arange(edge.position - 1.0, edge.position + 1.0, 0.01) + 0.5
+        z = [
+            -(t @ inverse @ x) / math.sqrt(t @ inverse @ t)
+            for t in (_template(edge.width, model.kernels.half, n, a) for a in anchors)
+        ]
+        best = float(anchors[int(np.argmax(z))]) - 0.5
+        # the reported position is the edge's middle, not the log ratio's (see the next test)
+        sigma = edge.width / 2.5631
+        middle = sigma * math.sqrt(2 * math.pi) * (1 / (1 + math.exp(edge.amplitude / 2)) - 0.5)
+        assert edge.position + middle == pytest.approx(best, abs=0.03)
+        assert edge.z == pytest.approx(max(z), rel=0.02)
+
+
+@pytest.mark.parametrize("depth", [0.05, 0.2, -0.2])
+def test_a_wide_deep_edge_is_placed_at_its_middle_not_the_log_ratios(depth: float) -> None:
+    # noise-free: the log of a 20 % deep step of 20 px crosses its middle 0.5 px off the edge's
+    rng = np.random.default_rng(2)
+    n = 1024
+    clean = _spectrum(n, rng)
+    model, mean = _model_from([_shot(clean, rng) for _ in range(64)])
+    assert model is not None
+    i = np.arange(n, dtype=np.float64)
+    position, sigma = 500.3, 20.0 / 2.5631
+    step = 0.5 * (1 + np.vectorize(math.erf)((i - position) / (sigma * math.sqrt(2))))
+    ratio = reference_ratio(mean * (1 - depth * step), mean, model.usable)
+    edge = find_gls_edge(model, ratio, sign=-1.0 if depth > 0 else 1.0)
+    assert edge.width == 20.0
+    assert edge.position == pytest.approx(position, abs=0.05)
