@@ -168,12 +168,15 @@ def idle_connection_flood(
         out_before = frames_out()
         deadline = time.monotonic() + hold
         slowest, failures, asked = 0.0, 0, 0
+        details: list[str] = []
         while time.monotonic() < deadline:
             ms, code, answer = rest.timed("/status")
             asked += 1
             slowest = max(slowest, ms)
             if code != 200 or status_of(answer) != "processing":
                 failures += 1
+                what = "no answer (reset, refused or timed out)" if code == 0 else str(code)
+                details.append(f"{what} {status_of(answer)!r} after {ms:.0f} ms")
             time.sleep(0.25)
         connected = _count_connected(socks)
         flowed = frames_out() - out_before
@@ -193,7 +196,8 @@ def idle_connection_flood(
     if failures:
         outcome.violations.append(
             f"idle_connection_flood: {failures} of {asked} GET /status failed or timed out "
-            f"(> {STATUS_TIMEOUT_S:g} s) while {connected} idle connections were held"
+            f"(> {STATUS_TIMEOUT_S:g} s) while {connected} idle connections were held: "
+            + "; ".join(details)
         )
     if flowed <= 0:
         outcome.violations.append("idle_connection_flood: no frame came out while held")
