@@ -72,6 +72,20 @@ def _template(width: float, half: int, n: int, p: float) -> F64:
     return out
 
 
+def _explicit_inverse(model: NoiseModel) -> F64:
+    """``Sigma^-1`` written out: the model's covariance on its usable pixels, inverted directly
+    (0 on the others)."""
+    usable = model.usable
+    sigma = (
+        np.diag(1.0 / model.weight[usable])
+        + (model.basis[usable] * model.prior) @ model.basis[usable].T
+    )
+    n = usable.size
+    inverse = np.zeros((n, n))
+    inverse[np.ix_(usable, usable)] = np.linalg.inv(sigma)
+    return inverse
+
+
 def test_the_fast_sums_equal_the_explicit_generalised_least_squares() -> None:
     rng = np.random.default_rng(3)
     n = 160
@@ -81,12 +95,7 @@ def test_the_fast_sums_equal_the_explicit_generalised_least_squares() -> None:
     assert model is not None
     usable = model.usable
     # Sigma on the usable pixels, inverted directly; Woodbury's form must equal it
-    sigma = (
-        np.diag(1.0 / model.weight[usable])
-        + (model.basis[usable] * model.prior) @ model.basis[usable].T
-    )
-    inverse = np.zeros((n, n))
-    inverse[np.ix_(usable, usable)] = np.linalg.inv(sigma)
+    inverse = _explicit_inverse(model)
     woodbury = np.diag(model.weight) - model.weighted_basis @ model.core_inverse @ (
         model.weighted_basis.T
     )
@@ -158,12 +167,7 @@ def test_the_sub_pixel_position_maximises_the_explicit_signal_to_noise() -> None
     model, mean = _model_from([_shot(clean, rng) for _ in range(12)], params)
     assert model is not None
     usable = model.usable
-    sigma = (
-        np.diag(1.0 / model.weight[usable])
-        + (model.basis[usable] * model.prior) @ model.basis[usable].T
-    )
-    inverse = np.zeros((n, n))
-    inverse[np.ix_(usable, usable)] = np.linalg.inv(sigma)
+    inverse = _explicit_inverse(model)
     for true_position in (70.3, 81.75, 90.5):
         x = reference_ratio(_shot(clean, rng, (true_position, 5.0, 0.3)), mean, usable)
         edge = find_gls_edge(model, x, sign=-1.0)
