@@ -34,6 +34,7 @@ __all__ = [
     "GlsEdge",
     "ModelParams",
     "NoiseModel",
+    "brightness",
     "edge_numerators",
     "find_gls_edge",
     "learn_noise_model",
@@ -205,22 +206,61 @@ class NoiseModel:
         return np.asarray(self.weight * x - wb @ (self.core_inverse @ (wb.T @ x)), np.float64)
 
 
+def brightness(signal: F64, reference: F64, usable: npt.NDArray[np.bool_]) -> float:
+    """``alpha``: the shot's light over the usable pixels relative to the reference's, over
+    the pixels where the shot is finite (0 if either has no light there)."""
+    where = usable & np.isfinite(signal)  # a pixel that is not finite says nothing
+    total = float(reference[where].sum())
+    light = float(signal[where].sum())
+    if not (math.isfinite(total) and math.isfinite(light) and total > 0 and light > 0):
+        return 0.0
+    return light / total
+
+
 def reference_ratio(signal: F64, reference: F64, usable: npt.NDArray[np.bool_]) -> F64:
-    """``log(signal / (alpha * reference))`` on usable pixels (0 elsewhere), ``alpha`` making the
-    two equally bright over them; all 0 if the shot has no light there."""
+    """``log(signal / (alpha * reference))`` on usable pixels where the reference is positive
+    (0 elsewhere), ``alpha`` (:func:`brightness`) making the two equally bright over them; all
+    0 if the shot has no light there. A pixel whose ratio is not finite counts as 0."""
     x = np.zeros(signal.shape, dtype=np.float64)
-    total = float(reference[usable].sum())
-    alpha = float(signal[usable].sum()) / total if total > 0 else 0.0
+    alpha = brightness(signal, reference, usable)
     if alpha > 0:
-        x[usable] = np.log(np.maximum(signal[usable] / (alpha * reference[usable]), _LOG_FLOOR))
+        where = usable & (reference > 0)
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            values = np.log(np.maximum(signal[where] / (alpha * reference[where]), _LOG_FLOOR))
+        x[where] = np.where(np.isfinite(values), values, 0.0)
     return x
 
 
-def _smooth_basis(n: int, min_period: float) -> F64:
-    count = int(2 * n / min_period) + 1
-    i = (np.arange(n) + 0.5) / n
-    basis = np.cos(np.pi * np.arange(count)[None, :] * i[:, None])
+def _smooth_basis(n: int, first: int, stop: int, min_period: float) -> F64:
+    """Cosines over pixels ``[first, stop)`` (0 outside), periods down to ``min_period``."""
+    length = stop - first
+    count = int(2 * length / min_period) + 1
+    i = (np.arange(length) + 0.5) / length
+    basis = np.zeros((n, count))
+    basis[first:stop] = np.cos(np.pi * np.arange(count)[None, :] * i[:, None])
     return np.asarray(basis / np.linalg.norm(basis, axis=0), dtype=np.float64)
+
+
+def _noise_fit(per_pixel: F64, level: F64) -> tuple[float, float] | None:
+    """``(a, b)`` of ``per_pixel ~ a / level + b / level**2``, both non-negative, least squares
+    weighted by the prediction (one reweighting); None if nothing positive fits."""
+    design = np.stack([1.0 / level, 1.0 / level**2], axis=1)
+    weights = np.ones_like(level)
+    coefficients = (0.0, 0.0)
+    for _ in range(2):
+        scaled = design * weights[:, None]
+        (a, b), *_ = np.linalg.lstsq(scaled, per_pixel * weights, rcond=None)
+        if a < 0 or b < 0:  # one term alone, refitted
+            only = 0 if a >= b else 1
+            column = scaled[:, only]
+            value = max(float(column @ (per_pixel * weights)) / float(column @ column), 0.0)
+            a, b = (value, 0.0) if only == 0 else (0.0, value)
+        coefficients = (float(a), float(b))
+        prediction = design @ np.array(coefficients)
+        if not (prediction > 0).all():
+            return None
+        weights = 1.0 / prediction
+    return coefficients
 
 
 def learn_noise_model(
@@ -230,14 +270,18 @@ def learn_noise_model(
     (rows, each from :func:`reference_ratio`); None with fewer than four or no usable pixel."""
     reference = np.asarray(reference, dtype=np.float64)
     n = reference.size
-    peak = float(reference.max()) if n else 0.0
+    if not n or not np.isfinite(reference).all():
+        return None
+    ratios = ratios[np.isfinite(ratios).all(axis=1)]
+    peak = float(reference.max())
     usable = reference > params.usable_fraction * peak
     indices = np.flatnonzero(usable)
     if ratios.shape[0] < 4 or peak <= 0 or indices.size < 2 * params.margin + 4:
         return None
     q = ratios * usable[None, :]
     count = q.shape[0]
-    smooth, _ = np.linalg.qr(_smooth_basis(n, params.min_period) * usable[:, None])
+    basis_of_span = _smooth_basis(n, int(indices[0]), int(indices[-1]) + 1, params.min_period)
+    smooth, _ = np.linalg.qr(basis_of_span * usable[:, None])
     coefficients = q @ smooth
     smooth_variance = np.maximum(
         params.smooth_scale * np.mean(coefficients * coefficients, axis=0), 1e-8
@@ -245,18 +289,22 @@ def learn_noise_model(
     smooth_variance[:2] = _FREE_VARIANCE  # level and tilt: normalisation, not noise
     rest = q - coefficients @ smooth.T
     eigenvalues, vectors = np.linalg.eigh(rest @ rest.T)
-    order = np.argsort(eigenvalues)[::-1][: min(params.components, max(0, count - 2))]
+    # few ratios: few components (each one fitted to them takes a degree of freedom)
+    order = np.argsort(eigenvalues)[::-1][: min(params.components, count // 4)]
     eigenvalues, vectors = eigenvalues[order], vectors[:, order]
-    keep = eigenvalues > 1e-12
+    keep = eigenvalues > 1e-12 * max(float(eigenvalues.max(initial=0.0)), 1e-300)
     eigenvalues, vectors = eigenvalues[keep], vectors[:, keep]
     components = (rest.T @ vectors) / np.sqrt(eigenvalues)
     residual = rest - (rest @ components) @ components.T
-    per_pixel = np.mean(residual * residual, axis=0)
+    # the rows lost a degree of freedom to the reference (their mean) and one per component
+    per_pixel = np.sum(residual * residual, axis=0) / max(count - 1 - eigenvalues.size, 1)
     # photon and read noise of a ratio: a / reference + b / reference**2, fitted where usable
     level = np.where(usable, reference, 1.0)
-    design = np.stack([1.0 / level, 1.0 / level**2], axis=1)[usable]
-    (a, b), *_ = np.linalg.lstsq(design, per_pixel[usable], rcond=None)
-    variance = max(float(a), 1e-12) / level + max(float(b), 0.0) / level**2
+    fitted = _noise_fit(per_pixel[usable], level[usable])
+    if fitted is None:  # identical references, say: no noise to learn
+        return None
+    a, b = fitted
+    variance = a / level + b / level**2
     weight = np.where(usable, 1.0 / variance, 0.0)
     basis = np.concatenate([smooth, components], axis=1)
     prior = np.concatenate(
@@ -270,7 +318,9 @@ def learn_noise_model(
     rows = _reverse_cumsum(np.concatenate([weight[None, :], factored.T]))
     diagonal = _correlate_steps(rows[:1], kernels.phi_square, kernels.half, n)[0]
     projections = _correlate_steps(rows[1:], kernels.phi, kernels.half, n)
-    denominators = np.maximum(diagonal - np.sum(projections * projections, axis=0), 1e-300)
+    denominators = diagonal - np.sum(projections * projections, axis=0)
+    # cancellation can leave nothing of a template (all inside the basis): never an edge there
+    denominators = np.where(denominators > 1e-9 * diagonal, denominators, np.inf)
     size = _fft_size(n + 2 * kernels.half)
     taps = np.zeros((len(params.widths), size))
     taps[:, : kernels.phi.shape[1]] = kernels.phi
@@ -303,7 +353,7 @@ class GlsEdge:
     width: float
     """10-90 % width (px) of the template that fitted best."""
     z: float
-    """Its signal-to-noise ratio against the learned noise."""
+    """Its signal-to-noise ratio against the learned noise (scaled down for a dim shot)."""
     runner_up_ratio: float
     """``z`` over that of the best separate candidate (inf if there is none above zero)."""
     amplitude: float
@@ -356,14 +406,33 @@ def _fine_offset(model: NoiseModel, whitened: F64, row: int, p: int, sign: float
     return offset
 
 
-def find_gls_edge(model: NoiseModel, ratio: F64, sign: float = 1.0) -> GlsEdge:
+def _step(model: NoiseModel, row: int, p: int, n: int) -> F64:
+    """The template ``t_p`` of width ``row``: ``H_w(i - p)``."""
+    half = model.kernels.half
+    t = np.zeros(n)
+    t[min(n, p + half + 1) :] = 1.0
+    first, stop = max(0, p - half), min(n, p + half + 1)
+    t[first:stop] = np.cumsum(model.kernels.phi[row])[first - (p - half) : stop - (p - half)]
+    return t
+
+
+def find_gls_edge(
+    model: NoiseModel, ratio: F64, sign: float = 1.0, shot_brightness: float = 1.0
+) -> GlsEdge:
     """The edge in ``ratio`` (from :func:`reference_ratio` with the model's reference);
-    ``sign`` -1 looks for a falling edge (the signal lower after it than before)."""
+    ``sign`` -1 looks for a falling edge (the signal lower after it than before).
+
+    ``shot_brightness`` (:func:`brightness`) scales the reported ``z`` of a shot dimmer than
+    the references (its photon noise is larger than the model's) by ``sqrt(brightness)``: a
+    lower bound of its signal-to-noise. The runner-up is the best candidate more than
+    ``separation`` pixels away once the best edge is taken out of the ratio, so that the best
+    edge's own shoulders do not count as candidates."""
     n = ratio.size
     kernels = model.kernels
     whitened = model.whiten(ratio)
     numerators = _numerators(model, whitened)
-    z = sign * numerators / np.sqrt(model.denominators)
+    scale = np.sqrt(model.denominators)
+    z = sign * numerators / scale
     first, last = model.span
     z[:, :first] = -np.inf
     z[:, last:] = -np.inf
@@ -372,23 +441,26 @@ def find_gls_edge(model: NoiseModel, ratio: F64, sign: float = 1.0) -> GlsEdge:
     top = float(z[row, p])
     if not top > 0:
         return GlsEdge(math.nan, kernels.widths[row], top, math.nan, math.nan)
-    envelope = z.max(axis=0)
-    inner = envelope[1:-1]
-    peaks = np.flatnonzero((inner > envelope[:-2]) & (inner >= envelope[2:])) + 1
-    far = peaks[np.abs(peaks - p) > model.separation]
-    second = float(envelope[far].max()) if far.size else -math.inf
-    offset = _fine_offset(model, whitened, row, p, sign)
     amplitude = float(numerators[row, p]) / float(model.denominators[row, p])
+    # the rest once the best edge is taken out: z of t_q against x - amplitude * t_p
+    cross = _numerators(model, model.whiten(_step(model, row, p, n)))
+    rest = sign * (numerators - amplitude * cross) / scale
+    rest[:, :first] = -np.inf
+    rest[:, last:] = -np.inf
+    rest[:, max(0, p - model.separation) : p + model.separation + 1] = -np.inf
+    second = float(rest.max())
+    dim = math.sqrt(min(1.0, max(shot_brightness, 0.0)))
+    offset = _fine_offset(model, whitened, row, p, sign)
     # The step is fitted to the logarithm of the ratio, whose half-way point is not the edge's:
     # between linear levels 1 and exp(A) the log crosses its middle where the edge has gone
     # 1 / (1 + exp(A / 2)) of the way, which is this many pixels from the edge's middle.
-    sigma = kernels.widths[row] / _SIGMAS_PER_10_90
-    log_shift = sigma * math.sqrt(2.0 * math.pi) * (1.0 / (1.0 + math.exp(amplitude / 2)) - 0.5)
+    sigma = max(kernels.widths[row], 0.3) / _SIGMAS_PER_10_90
+    log_shift = -sigma * math.sqrt(2.0 * math.pi) * 0.5 * math.tanh(amplitude / 4)
     # H_w(i - p) is 0.5 at i - p = -0.5: the template's half point
     return GlsEdge(
         position=p + offset - 0.5 - log_shift,
         width=kernels.widths[row],
-        z=top,
+        z=top * dim,
         runner_up_ratio=top / second if second > 0 else math.inf,
         amplitude=amplitude,
     )

@@ -11,6 +11,7 @@ import pytest
 from psen_processing.noise_model import (
     ModelParams,
     NoiseModel,
+    brightness,
     edge_numerators,
     find_gls_edge,
     learn_noise_model,
@@ -200,3 +201,53 @@ def test_a_wide_deep_edge_is_placed_at_its_middle_not_the_log_ratios(depth: floa
     edge = find_gls_edge(model, ratio, sign=-1.0 if depth > 0 else 1.0)
     assert edge.width == 20.0
     assert edge.position == pytest.approx(position, abs=0.05)
+
+
+def _poisson_shot(clean: F64, rng: np.random.Generator, scale: float = 1.0) -> F64:
+    return np.asarray(rng.poisson(clean * scale), dtype=np.float64)
+
+
+@pytest.mark.parametrize("ratios", [4, 6, 8, 12, 32])
+def test_a_model_from_few_references_does_not_underestimate_the_noise(ratios: int) -> None:
+    # photon noise only: whatever the number of references, an edgeless shot stays unremarkable
+    rng = np.random.default_rng(ratios)
+    clean = _spectrum(1024, rng)
+    model, mean = _model_from([_poisson_shot(clean, rng) for _ in range(ratios)])
+    assert model is not None
+    highest = [
+        find_gls_edge(model, reference_ratio(_poisson_shot(clean, rng), mean, model.usable)).z
+        for _ in range(10)
+    ]
+    assert max(highest) < 6.0, highest
+
+
+def test_a_dim_shot_is_not_more_significant_than_it_is() -> None:
+    rng = np.random.default_rng(4)
+    clean = _spectrum(1024, rng)
+    model, mean = _model_from([_poisson_shot(clean, rng) for _ in range(64)])
+    assert model is not None
+    for _ in range(10):
+        shot = _poisson_shot(clean, rng, scale=0.05)
+        shot_brightness = brightness(shot, mean, model.usable)
+        assert shot_brightness == pytest.approx(0.05, rel=0.1)
+        ratio = reference_ratio(shot, mean, model.usable)
+        assert find_gls_edge(model, ratio, -1.0, shot_brightness).z < 6.0
+
+
+def test_values_that_are_not_finite_cost_nothing_else() -> None:
+    rng = np.random.default_rng(6)
+    clean = _spectrum(512, rng)
+    references = [_shot(clean, rng) for _ in range(20)]
+    mean = np.mean(references, axis=0)
+    usable = mean > 0.03 * mean.max()
+    rows = np.stack([reference_ratio(r, mean, usable) for r in references])
+    rows[3, 100] = np.nan  # a row that is not finite is left out
+    model = learn_noise_model(mean, rows)
+    assert model is not None and model.references_used == 19
+    shot = _shot(clean, rng, (250.0, 5.0, 0.2))
+    shot[40], shot[41] = np.nan, np.inf
+    edge = find_gls_edge(model, reference_ratio(shot, mean, model.usable), -1.0)
+    assert edge.position == pytest.approx(250.0, abs=1.0)
+    assert learn_noise_model(np.full(512, np.nan), rows) is None
+    same = np.stack([reference_ratio(references[0], references[0], usable)] * 8)
+    assert learn_noise_model(references[0], same) is None  # identical references: no noise
