@@ -15,6 +15,7 @@ from psen_processing.edge import EdgeParams, ReferenceAccumulator, find_edge
 from psen_processing.noise_model import (
     ModelParams,
     NoiseModel,
+    brightness,
     find_gls_edge,
     learn_noise_model,
     reference_ratio,
@@ -112,7 +113,8 @@ class LearnedNoiseMethod:
         if model is None or model.reference.size != signal.size:
             return NO_EDGE
         s = self._pedestal_free(signal, background)
-        edge = find_gls_edge(model, reference_ratio(s, model.reference, model.usable), self.sign)
+        ratio = reference_ratio(s, model.reference, model.usable)
+        edge = find_gls_edge(model, ratio, self.sign, brightness(s, model.reference, model.usable))
         if not edge.z > 0:
             return NO_EDGE
         confident = edge.z >= self.Z_MIN and edge.runner_up_ratio >= self.RATIO_MIN
