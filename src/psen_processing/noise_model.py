@@ -56,6 +56,9 @@ _LOG_FLOOR = 0.05
 _SHIFTS_PER_PX = 20
 """Steps of the fine search per pixel (0.05 px)."""
 
+_SPIKE_SIGMAS = 6.0
+"""A pixel this many noise sigmas away from the median of it and its neighbours is a spike."""
+
 _FREE_VARIANCE = 100.0
 """Prior variance of the constant and the linear modulation: as good as unconstrained."""
 
@@ -416,6 +419,26 @@ def _step(model: NoiseModel, row: int, p: int, n: int) -> F64:
     return t
 
 
+def _without_spikes(ratio: F64, weight: F64) -> F64:
+    """``ratio`` with each pixel that stands out from both neighbours by more than
+    :data:`_SPIKE_SIGMAS` of its noise replaced by the median of the three: a single hot or
+    dead pixel in one shot (a cosmic ray, a bad readout) is no step, while a step, however
+    sharp, is monotonic and left as it is."""
+    if ratio.size < 3:
+        return ratio
+    left, middle, right = ratio[:-2], ratio[1:-1], ratio[2:]
+    median = np.maximum(np.minimum(left, middle), np.minimum(np.maximum(left, middle), right))
+    noise = np.sqrt(
+        np.divide(1.0, weight[1:-1], out=np.full(median.size, np.inf), where=weight[1:-1] > 0)
+    )
+    spikes = np.abs(middle - median) > _SPIKE_SIGMAS * noise
+    if not spikes.any():
+        return ratio
+    cleaned = ratio.copy()
+    cleaned[1:-1][spikes] = median[spikes]
+    return cleaned
+
+
 def find_gls_edge(
     model: NoiseModel, ratio: F64, sign: float = 1.0, shot_brightness: float = 1.0
 ) -> GlsEdge:
@@ -429,7 +452,7 @@ def find_gls_edge(
     edge's own shoulders do not count as candidates."""
     n = ratio.size
     kernels = model.kernels
-    whitened = model.whiten(ratio)
+    whitened = model.whiten(_without_spikes(ratio, model.weight))
     numerators = _numerators(model, whitened)
     scale = np.sqrt(model.denominators)
     z = sign * numerators / scale

@@ -251,3 +251,16 @@ def test_values_that_are_not_finite_cost_nothing_else() -> None:
     assert learn_noise_model(np.full(512, np.nan), rows) is None
     same = np.stack([reference_ratio(references[0], references[0], usable)] * 8)
     assert learn_noise_model(references[0], same) is None  # identical references: no noise
+
+
+@pytest.mark.parametrize("factor", [0.0, 1.5, 3.0])
+def test_one_dead_or_hot_pixel_in_a_shot_is_no_edge(factor: float) -> None:
+    rng = np.random.default_rng(9)
+    clean = _spectrum(1024, rng)
+    model, mean = _model_from([_shot(clean, rng) for _ in range(64)])
+    assert model is not None
+    shot = _shot(clean, rng)
+    shot[600] *= factor  # dead (0), or hot by +50 % or x3, in this shot only
+    for sign in (-1.0, 1.0):
+        edge = find_gls_edge(model, reference_ratio(shot, mean, model.usable), sign)
+        assert edge.z < 6.0, edge
