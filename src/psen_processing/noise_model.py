@@ -95,10 +95,6 @@ class ModelParams:
     """Pixels at each end of the usable span where no edge is placed."""
     separation: int = 10
     """Pixels a runner-up peak lies away from the best one at least."""
-    smooth_scale: float = 1.0
-    """Factor on the smooth modulations' variance as learned (above 1: trusted less)."""
-    component_scale: float = 1.0
-    """Factor on the principal components' variance as learned."""
     kernels: StepKernels = field(init=False, repr=False, compare=False)
     """The templates of ``widths`` (made once, with the parameters)."""
 
@@ -147,21 +143,26 @@ def _fft_size(length: int) -> int:
     return best
 
 
-def _correlate_steps(rows: F64, kernels: F64, half: int, n: int) -> F64:
+def _kernel_spectrum(kernels: F64, size: int) -> npt.NDArray[np.complex128]:
+    """The conjugate spectra of the kernels (rows), zero-padded to ``size``: for correlating."""
+    taps = np.zeros((kernels.shape[0], size))
+    taps[:, : kernels.shape[1]] = kernels
+    return np.conj(np.fft.rfft(taps, axis=1))
+
+
+def _correlate_steps(
+    rows: F64, kernel_spectrum: npt.NDArray[np.complex128], half: int, size: int
+) -> F64:
     """``out[r, w, p] = sum_i H_w(i - p) v_r(i)``, for the rows ``v_r`` whose reverse cumulative
     sums are ``rows`` (``rows[r, j] = sum_{i >= j} v_r(i)``): a correlation of each row with
-    each kernel, by FFT. Shapes: rows (R, n), kernels (W, 2 * half + 1), out (R, W, n)."""
-    size = _fft_size(n + 2 * half)
+    each kernel (:func:`_kernel_spectrum`, kernels of ``2 * half + 1`` taps), by FFT.
+    Shapes: rows (R, n), out (R, W, n); ``size`` at least ``n + 2 * half``."""
+    n = rows.shape[1]
     padded = np.zeros((rows.shape[0], size))
     padded[:, :half] = rows[:, :1]  # before the first pixel the sum is the whole row's
     padded[:, half : half + n] = rows
-    spectrum = np.fft.rfft(padded, axis=1)
-    taps = np.zeros((kernels.shape[0], size))
-    taps[:, : kernels.shape[1]] = kernels
-    kernel_spectrum = np.conj(np.fft.rfft(taps, axis=1))
-    product = spectrum[:, None, :] * kernel_spectrum[None, :, :]
-    out = np.fft.irfft(product, n=size, axis=2)
-    return np.asarray(out[:, :, :n], dtype=np.float64)
+    product = np.fft.rfft(padded, axis=1)[:, None, :] * kernel_spectrum[None, :, :]
+    return np.asarray(np.fft.irfft(product, n=size, axis=2)[:, :, :n], dtype=np.float64)
 
 
 def _reverse_cumsum(values: F64) -> F64:
@@ -201,7 +202,7 @@ class NoiseModel:
     separation: int
     """Pixels a runner-up candidate lies away from the best one at least."""
     fft_size: int
-    kernel_spectrum: F64 = field(repr=False)
+    kernel_spectrum: npt.NDArray[np.complex128] = field(repr=False)
 
     def whiten(self, x: F64) -> F64:
         """``Sigma^-1 x``."""
@@ -286,9 +287,7 @@ def learn_noise_model(
     basis_of_span = _smooth_basis(n, int(indices[0]), int(indices[-1]) + 1, params.min_period)
     smooth, _ = np.linalg.qr(basis_of_span * usable[:, None])
     coefficients = q @ smooth
-    smooth_variance = np.maximum(
-        params.smooth_scale * np.mean(coefficients * coefficients, axis=0), 1e-8
-    )
+    smooth_variance = np.maximum(np.mean(coefficients * coefficients, axis=0), 1e-8)
     smooth_variance[:2] = _FREE_VARIANCE  # level and tilt: normalisation, not noise
     rest = q - coefficients @ smooth.T
     eigenvalues, vectors = np.linalg.eigh(rest @ rest.T)
@@ -310,23 +309,21 @@ def learn_noise_model(
     variance = a / level + b / level**2
     weight = np.where(usable, 1.0 / variance, 0.0)
     basis = np.concatenate([smooth, components], axis=1)
-    prior = np.concatenate(
-        [smooth_variance, np.maximum(params.component_scale * eigenvalues / count, 1e-10)]
-    )
+    prior = np.concatenate([smooth_variance, np.maximum(eigenvalues / count, 1e-10)])
     weighted_basis = basis * weight[:, None]
     core_inverse = np.linalg.inv(np.diag(1.0 / prior) + basis.T @ weighted_basis)
     kernels = params.kernels
+    size = _fft_size(n + 2 * kernels.half)
+    spectrum = _kernel_spectrum(kernels.phi, size)
     # denominators: t^T W t - |L^T B^T W t|^2 with core_inverse = L L^T
     factored = weighted_basis @ np.linalg.cholesky(core_inverse)
     rows = _reverse_cumsum(np.concatenate([weight[None, :], factored.T]))
-    diagonal = _correlate_steps(rows[:1], kernels.phi_square, kernels.half, n)[0]
-    projections = _correlate_steps(rows[1:], kernels.phi, kernels.half, n)
+    square = _kernel_spectrum(kernels.phi_square, size)
+    diagonal = _correlate_steps(rows[:1], square, kernels.half, size)[0, :, :]
+    projections = _correlate_steps(rows[1:], spectrum, kernels.half, size)
     denominators = diagonal - np.sum(projections * projections, axis=0)
     # cancellation can leave nothing of a template (all inside the basis): never an edge there
     denominators = np.where(denominators > 1e-9 * diagonal, denominators, np.inf)
-    size = _fft_size(n + 2 * kernels.half)
-    taps = np.zeros((len(params.widths), size))
-    taps[:, : kernels.phi.shape[1]] = kernels.phi
     return NoiseModel(
         reference=reference,
         usable=usable,
@@ -343,7 +340,7 @@ def learn_noise_model(
         references_used=count,
         separation=params.separation,
         fft_size=size,
-        kernel_spectrum=np.conj(np.fft.rfft(taps, axis=1)),
+        kernel_spectrum=spectrum,
     )
 
 
@@ -370,15 +367,10 @@ def edge_numerators(model: NoiseModel, ratio: F64) -> F64:
 
 
 def _numerators(model: NoiseModel, whitened: F64) -> F64:
-    n = whitened.size
-    half = model.kernels.half
-    size = model.fft_size
-    padded = np.zeros(size)
-    cumulative = _reverse_cumsum(whitened)
-    padded[:half] = cumulative[0]
-    padded[half : half + n] = cumulative
-    spectrum = np.fft.rfft(padded)[None, :] * model.kernel_spectrum
-    return np.asarray(np.fft.irfft(spectrum, n=size)[:, :n], dtype=np.float64)
+    cumulative = _reverse_cumsum(whitened)[None, :]
+    kernels, size = model.kernel_spectrum, model.fft_size
+    out: F64 = _correlate_steps(cumulative, kernels, model.kernels.half, size)[0]
+    return out
 
 
 def _fine_offset(model: NoiseModel, whitened: F64, row: int, p: int, sign: float) -> float:
