@@ -78,6 +78,9 @@ class StepKernels:
     """Sub-pixel shifts (px) at which the steps are also tabulated, for the fine search."""
     shifted: F64
     """Per width and shift: the step itself, ``H_w(e - shift)`` for ``e = -half..half``."""
+    support: tuple[tuple[int, int], ...]
+    """Per width: the taps ``[first, stop)`` of ``shifted`` that are neither 0 nor 1 at some
+    shift (0 before them, 1 after them, at every shift)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +126,16 @@ def step_kernels(widths: tuple[float, ...]) -> StepKernels:
         phi_square[row] = np.diff(step * step, prepend=0.0)
         low, high = _normal_cdf(np.array([-half - 0.5, half + 0.5]) / sigma)
         values = _normal_cdf((k[None, :] + 0.5 - shifts[:, None]) / sigma)
-        shifted[row] = np.clip((values - low) / (high - low), 0.0, 1.0)
-    return StepKernels(tuple(widths), half, phi, phi_square, shifts, shifted)
+        table = np.clip((values - low) / (high - low), 0.0, 1.0)
+        table[table < 1e-12] = 0.0  # exactly 0 or 1 far out: the fine search skips those taps
+        table[table > 1.0 - 1e-12] = 1.0
+        shifted[row] = table
+    inside = (shifted > 0.0) & (shifted < 1.0)
+    support = tuple(
+        (int(np.flatnonzero(taps)[0]), int(np.flatnonzero(taps)[-1]) + 1) if taps.any() else (0, 1)
+        for taps in inside.any(axis=1)
+    )
+    return StepKernels(tuple(widths), half, phi, phi_square, shifts, shifted, support)
 
 
 def _fft_size(length: int) -> int:
@@ -195,6 +206,10 @@ class NoiseModel:
     kernels: StepKernels
     denominators: F64
     """``t_p^T Sigma^-1 t_p`` per width (rows) and position."""
+    inverse_scale: F64
+    """``1 / sqrt(denominators)`` where an edge is searched, 0 elsewhere: ``z`` of numerators."""
+    noise: F64
+    """The per-pixel noise (``1 / sqrt(weight)``; inf where unusable): for spotting spikes."""
     span: tuple[int, int]
     """The positions searched: ``[first, last)``."""
     references_used: int
@@ -324,6 +339,11 @@ def learn_noise_model(
     denominators = diagonal - np.sum(projections * projections, axis=0)
     # cancellation can leave nothing of a template (all inside the basis): never an edge there
     denominators = np.where(denominators > 1e-9 * diagonal, denominators, np.inf)
+    span = (int(indices[0]) + params.margin, int(indices[-1]) - params.margin + 1)
+    inverse_scale = np.zeros_like(denominators)
+    inverse_scale[:, span[0] : span[1]] = 1.0 / np.sqrt(denominators[:, span[0] : span[1]])
+    with np.errstate(divide="ignore"):
+        noise = np.where(usable, np.sqrt(1.0 / np.where(usable, weight, 1.0)), np.inf)
     return NoiseModel(
         reference=reference,
         usable=usable,
@@ -336,7 +356,9 @@ def learn_noise_model(
         core_inverse=core_inverse,
         kernels=kernels,
         denominators=denominators,
-        span=(int(indices[0]) + params.margin, int(indices[-1]) - params.margin + 1),
+        inverse_scale=inverse_scale,
+        noise=noise,
+        span=span,
         references_used=count,
         separation=params.separation,
         fft_size=size,
@@ -378,10 +400,11 @@ def _fine_offset(model: NoiseModel, whitened: F64, row: int, p: int, sign: float
     template evaluated at fine shifts (window sums, the tails from cumulative sums)."""
     n = whitened.size
     kernels = model.kernels
-    half = kernels.half
-    first, stop = max(0, p - half), min(n, p + half + 1)
-    taps = kernels.shifted[row][:, first - (p - half) : stop - (p - half)]
-    tail = stop  # pixels from here on are past every template's window: H = 1
+    lo, hi = kernels.support[row]
+    start = p - kernels.half  # pixel of tap 0
+    first, stop = min(n, max(0, start + lo)), max(0, min(n, start + hi))
+    taps = kernels.shifted[row][:, first - start : stop - start]
+    tail = max(stop, first)  # pixels from here on are past the step at every shift: H = 1
     tail_y = float(whitened[tail:].sum())
     cumulative = model.cumulative
     tail_w = float(cumulative[0, tail]) if tail < n else 0.0
@@ -411,24 +434,52 @@ def _step(model: NoiseModel, row: int, p: int, n: int) -> F64:
     return t
 
 
-def _without_spikes(ratio: F64, weight: F64) -> F64:
+def _without_spikes(ratio: F64, noise: F64) -> F64:
     """``ratio`` with each pixel that stands out from both neighbours by more than
-    :data:`_SPIKE_SIGMAS` of its noise replaced by the median of the three: a single hot or
+    :data:`_SPIKE_SIGMAS` of its ``noise`` replaced by the median of the three: a single hot or
     dead pixel in one shot (a cosmic ray, a bad readout) is no step, while a step, however
     sharp, is monotonic and left as it is."""
     if ratio.size < 3:
         return ratio
     left, middle, right = ratio[:-2], ratio[1:-1], ratio[2:]
     median = np.maximum(np.minimum(left, middle), np.minimum(np.maximum(left, middle), right))
-    noise = np.sqrt(
-        np.divide(1.0, weight[1:-1], out=np.full(median.size, np.inf), where=weight[1:-1] > 0)
-    )
-    spikes = np.abs(middle - median) > _SPIKE_SIGMAS * noise
+    spikes = np.abs(middle - median) > _SPIKE_SIGMAS * noise[1:-1]
     if not spikes.any():
         return ratio
     cleaned = ratio.copy()
     cleaned[1:-1][spikes] = median[spikes]
     return cleaned
+
+
+_CANDIDATES = 16
+"""Local maxima of ``z`` (the best ones, beyond the best edge's surroundings) among which the
+runner-up is looked for."""
+
+
+def _runner_up(
+    model: NoiseModel, z: F64, numerators: F64, row: int, p: int, amplitude: float, sign: float
+) -> float:
+    """The best ``z`` more than ``separation`` pixels from ``p`` once the best edge (width
+    ``row``, amplitude ``amplitude``) is taken out of the ratio, among the best
+    :data:`_CANDIDATES` local maxima of ``z`` there (every width at each)."""
+    n = z.shape[1]
+    profile = z.max(axis=0)
+    inner = profile[1:-1]
+    peaks = np.flatnonzero((inner >= profile[:-2]) & (inner > profile[2:]) & (inner > 0)) + 1
+    peaks = peaks[np.abs(peaks - p) > model.separation]
+    if not peaks.size:
+        return 0.0
+    if peaks.size > _CANDIDATES:
+        peaks = peaks[np.argpartition(profile[peaks], -_CANDIDATES)[-_CANDIDATES:]]
+    # t_q^T Sigma^-1 t_p for each candidate q and width: windows of the reverse cumulative sum
+    # of Sigma^-1 t_p against the widths' step derivatives (as the numerators are made)
+    half = model.kernels.half
+    cumulative = _reverse_cumsum(model.whiten(_step(model, row, p, n)))
+    padded = np.concatenate([np.full(half, cumulative[0]), cumulative, np.zeros(half)])
+    windows = padded[peaks[:, None] + np.arange(2 * half + 1)[None, :]]
+    cross = model.kernels.phi @ windows.T  # (widths, candidates)
+    rest = sign * (numerators[:, peaks] - amplitude * cross) * model.inverse_scale[:, peaks]
+    return float(rest.max())
 
 
 def find_gls_edge(
@@ -444,26 +495,18 @@ def find_gls_edge(
     edge's own shoulders do not count as candidates."""
     n = ratio.size
     kernels = model.kernels
-    whitened = model.whiten(_without_spikes(ratio, model.weight))
+    whitened = model.whiten(_without_spikes(ratio, model.noise))
     numerators = _numerators(model, whitened)
-    scale = np.sqrt(model.denominators)
-    z = sign * numerators / scale
-    first, last = model.span
-    z[:, :first] = -np.inf
-    z[:, last:] = -np.inf
+    z = numerators * model.inverse_scale
+    if sign < 0:
+        z = np.negative(z, out=z)
     best = int(np.argmax(z))
     row, p = divmod(best, n)
     top = float(z[row, p])
     if not top > 0:
         return GlsEdge(math.nan, kernels.widths[row], top, math.nan, math.nan)
     amplitude = float(numerators[row, p]) / float(model.denominators[row, p])
-    # the rest once the best edge is taken out: z of t_q against x - amplitude * t_p
-    cross = _numerators(model, model.whiten(_step(model, row, p, n)))
-    rest = sign * (numerators - amplitude * cross) / scale
-    rest[:, :first] = -np.inf
-    rest[:, last:] = -np.inf
-    rest[:, max(0, p - model.separation) : p + model.separation + 1] = -np.inf
-    second = float(rest.max())
+    second = _runner_up(model, z, numerators, row, p, amplitude, sign)
     dim = math.sqrt(min(1.0, max(shot_brightness, 0.0)))
     offset = _fine_offset(model, whitened, row, p, sign)
     # The step is fitted to the logarithm of the ratio, whose half-way point is not the edge's:
