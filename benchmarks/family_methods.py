@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections import deque
-
 import numpy as np
 import numpy.typing as npt
 
@@ -12,14 +10,7 @@ from psen_family.camera import RoiGeometry
 from psen_family.method import NO_EDGE, Result
 from psen_family.spec import Direction
 from psen_processing.edge import EdgeParams, ReferenceAccumulator, find_edge
-from psen_processing.noise_model import (
-    ModelParams,
-    NoiseModel,
-    brightness,
-    find_gls_edge,
-    learn_noise_model,
-    reference_ratio,
-)
+from psen_processing.learned_edge import LearnedEdgeFinder
 
 __all__ = ["CurrentMethod", "CurrentWithBackground", "LearnedNoiseMethod"]
 
@@ -62,60 +53,34 @@ class CurrentWithBackground(CurrentMethod):
 
 
 class LearnedNoiseMethod:
-    """The learned-noise edge search of :mod:`psen_processing.noise_model`, kept as the
-    prototype keeps it: the pedestal is the mean of the last 64 background profiles scaled to
-    the signal's rows; the reference the mean of the last 16 references; the model learned
-    from the ratios of the last 128 references (each to the reference before it joined),
-    anew every 8 references."""
+    """The service's learned-noise edge search as it runs in the service
+    (:class:`psen_processing.learned_edge.LearnedEdgeFinder` with the default
+    :class:`EdgeParams`: pedestal from the background profiles, the reference of the last 16
+    references, models from the last 128 reference ratios; builds run at once here, which
+    gives the same answers as the service's builds off the loop). An X-ray shot's position is
+    NaN below ``min_z`` (no edge reported); it is confident when ``edge_z`` is at least
+    :data:`Z_CONFIDENT` and ``edge_runner_up_ratio`` at least :data:`RATIO_CONFIDENT` (the rule
+    README documents). Before the first model no edge is reported (the service falls back to
+    the matched filter)."""
 
-    REFERENCES = 16
-    RATIOS = 128
-    EVERY = 8
-    BACKGROUNDS = 64
-    Z_MIN = 6.0
-    RATIO_MIN = 1.5
+    Z_CONFIDENT = 6.0
+    RATIO_CONFIDENT = 1.5
 
     def __init__(self, direction: Direction, geometry: RoiGeometry) -> None:
+        self.params = EdgeParams(direction=direction)
         self.sign = -1.0 if direction == "falling" else 1.0
         self.scale = geometry.signal[3] / geometry.background[3]
-        self.params = ModelParams()
-        self.reset()
+        self.finder = LearnedEdgeFinder()
 
     def reset(self) -> None:
-        self.references: deque[F64] = deque(maxlen=self.REFERENCES)
-        self.ratios: deque[F64] = deque(maxlen=self.RATIOS)
-        self.backgrounds: deque[F64] = deque(maxlen=self.BACKGROUNDS)
-        self.mean: F64 | None = None
-        self.model: NoiseModel | None = None
-        self.since = 0
-
-    def _pedestal_free(self, signal: F64, background: F64) -> F64:
-        self.backgrounds.append(np.asarray(background, dtype=np.float64))
-        pedestal = np.mean(np.stack(self.backgrounds), axis=0) * self.scale
-        return np.asarray(signal - pedestal, dtype=np.float64)
+        self.finder.reset()
 
     def reference(self, signal: F64, background: F64) -> None:
-        s = self._pedestal_free(signal, background)
-        mean = self.mean
-        if mean is not None and mean.size == s.size:
-            usable = mean > self.params.usable_fraction * mean.max()
-            self.ratios.append(reference_ratio(s, mean, usable))
-        self.references.append(s)
-        self.mean = np.mean(np.stack(self.references), axis=0)
-        self.since += 1
-        if self.model is None or self.since >= self.EVERY:
-            self.since = 0
-            if len(self.ratios) >= 4:
-                self.model = learn_noise_model(self.mean, np.stack(self.ratios), self.params)
+        self.finder.add_reference(signal, background * self.scale, 16)
 
     def xray(self, signal: F64, background: F64) -> Result:
-        model = self.model
-        if model is None or model.reference.size != signal.size:
+        edge = self.finder.find(signal, background * self.scale, self.sign, self.params.min_z)
+        if edge is None or not edge.found:
             return NO_EDGE
-        s = self._pedestal_free(signal, background)
-        ratio = reference_ratio(s, model.reference, model.usable)
-        edge = find_gls_edge(model, ratio, self.sign, brightness(s, model.reference, model.usable))
-        if not edge.z > 0:
-            return NO_EDGE
-        confident = edge.z >= self.Z_MIN and edge.runner_up_ratio >= self.RATIO_MIN
+        confident = edge.z >= self.Z_CONFIDENT and edge.runner_up_ratio >= self.RATIO_CONFIDENT
         return Result(edge.position, confident)

@@ -39,6 +39,18 @@ class ChannelNames:
         return self._derived("edge_amplitude")
 
     @property
+    def edge_z(self) -> str:
+        return self._derived("edge_z")
+
+    @property
+    def edge_runner_up_ratio(self) -> str:
+        return self._derived("edge_runner_up_ratio")
+
+    @property
+    def edge_width(self) -> str:
+        return self._derived("edge_width")
+
+    @property
     def edge_fwhm(self) -> str:
         return self._derived("edge_fwhm")
 

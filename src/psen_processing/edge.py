@@ -37,7 +37,9 @@ from .errors import InvalidEdgeSettings
 from .limits import MAX_MIN_AMPLITUDE, MAX_REFERENCE_LENGTH, integral, shown
 
 __all__ = [
+    "DEFAULT_MIN_Z",
     "MAX_FILTER_LENGTH",
+    "MAX_MIN_Z",
     "MIN_FILTER_LENGTH",
     "EdgeParams",
     "EdgeResult",
@@ -54,6 +56,12 @@ FloatArray = npt.NDArray[np.float64]
 _LOGISTIC_10_90 = 2.0 * math.log(9.0)
 """10-90 % width of the logistic function 1 / (1 + exp(-u)), in units of u."""
 
+
+DEFAULT_MIN_Z = 4.0
+"""Below this signal-to-noise ratio the learned method reports no edge. Without an edge the
+best of the ~10^4 (width, position) candidates of a 1000-px profile reaches about 3.5-4."""
+
+MAX_MIN_Z = 1000.0
 
 MIN_FILTER_LENGTH = 4
 MAX_FILTER_LENGTH = 2000
@@ -103,6 +111,16 @@ class EdgeParams:
     ``background_subtraction``: subtract the background profile from signal and reference.
     ``reference_threshold``: use only pixels where the reference is above this fraction of its
     maximum.
+
+    ``method``: ``"learned"`` (the default: generalised least squares against a noise model
+    learned from the reference shots, :mod:`psen_processing.learned_edge`) or
+    ``"matched_filter"`` (the step filter of this module). ``filter_length``, ``filter_width``,
+    ``fit_fraction``, ``min_amplitude``, ``background_subtraction`` and
+    ``reference_threshold`` steer the matched filter, which the learned method also falls back
+    to until it has learned its first model. ``min_z``: the learned method reports no edge
+    (NaN) when the edge's signal-to-noise ratio against the learned noise is below it.
+    ``pedestal``: ``"background"`` (the learned method subtracts the mean of the last 64
+    background profiles, scaled to the signal's rows, from every profile) or ``"none"``.
     """
 
     direction: Literal["falling", "rising"] = "falling"
@@ -112,6 +130,9 @@ class EdgeParams:
     min_amplitude: float = 0.02
     background_subtraction: bool = False
     reference_threshold: float = 0.1
+    method: Literal["learned", "matched_filter"] = "learned"
+    min_z: float = DEFAULT_MIN_Z
+    pedestal: Literal["background", "none"] = "background"
     kernel: FloatArray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -146,7 +167,15 @@ class EdgeParams:
         threshold = _real("reference_threshold", self.reference_threshold)
         if not 0 <= threshold < 1:
             raise _invalid("reference_threshold", self.reference_threshold, "must be in [0, 1)")
+        if self.method not in ("learned", "matched_filter"):
+            raise _invalid("method", self.method, "must be 'learned' or 'matched_filter'")
+        if self.pedestal not in ("background", "none"):
+            raise _invalid("pedestal", self.pedestal, "must be 'background' or 'none'")
+        min_z = _real("min_z", self.min_z)
+        if not 0 <= min_z <= MAX_MIN_Z:
+            raise _invalid("min_z", self.min_z, f"must be between 0 and {MAX_MIN_Z:g}")
         normalised = {
+            "min_z": min_z,
             "filter_length": length,
             "filter_width": width,
             "fit_fraction": fraction,
@@ -230,6 +259,12 @@ class EdgeResult:
     amplitude: float
     fwhm: float
     found: bool
+    width: float = math.nan
+    """10-90 % width (px) of the learned method's best template (NaN for the matched filter)."""
+    z: float = math.nan
+    """The learned method's signal-to-noise ratio of the edge (NaN for the matched filter)."""
+    runner_up_ratio: float = math.nan
+    """``z`` over the best candidate elsewhere (learned method; NaN for the matched filter)."""
 
 
 _NOT_FOUND = EdgeResult(math.nan, math.nan, math.nan, False)

@@ -130,11 +130,9 @@ def step_kernels(widths: tuple[float, ...]) -> StepKernels:
         table[table < 1e-12] = 0.0  # exactly 0 or 1 far out: the fine search skips those taps
         table[table > 1.0 - 1e-12] = 1.0
         shifted[row] = table
-    inside = (shifted > 0.0) & (shifted < 1.0)
-    support = tuple(
-        (int(np.flatnonzero(taps)[0]), int(np.flatnonzero(taps)[-1]) + 1) if taps.any() else (0, 1)
-        for taps in inside.any(axis=1)
-    )
+    inside = np.asarray(((shifted > 0.0) & (shifted < 1.0)).any(axis=1))
+    changing = [np.flatnonzero(taps) for taps in inside]
+    support = tuple((int(t[0]), int(t[-1]) + 1) if t.size else (0, 1) for t in changing)
     return StepKernels(tuple(widths), half, phi, phi_square, shifts, shifted, support)
 
 
@@ -457,7 +455,7 @@ runner-up is looked for."""
 
 
 def _runner_up(
-    model: NoiseModel, z: F64, numerators: F64, row: int, p: int, amplitude: float, sign: float
+    model: NoiseModel, z: F64, numerators: F64, *, row: int, p: int, amplitude: float, sign: float
 ) -> float:
     """The best ``z`` more than ``separation`` pixels from ``p`` once the best edge (width
     ``row``, amplitude ``amplitude``) is taken out of the ratio, among the best
@@ -506,7 +504,7 @@ def find_gls_edge(
     if not top > 0:
         return GlsEdge(math.nan, kernels.widths[row], top, math.nan, math.nan)
     amplitude = float(numerators[row, p]) / float(model.denominators[row, p])
-    second = _runner_up(model, z, numerators, row, p, amplitude, sign)
+    second = _runner_up(model, z, numerators, row=row, p=p, amplitude=amplitude, sign=sign)
     dim = math.sqrt(min(1.0, max(shot_brightness, 0.0)))
     offset = _fine_offset(model, whitened, row, p, sign)
     # The step is fitted to the logarithm of the ratio, whose half-way point is not the edge's:

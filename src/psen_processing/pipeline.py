@@ -158,7 +158,14 @@ class FrameProcessor:
     def _timing_channel_entries(self) -> tuple[dict[str, Any], ...]:
         if self._timing_entries is None:
             names = self.names
-            floats = (names.edge_position, names.edge_amplitude, names.edge_fwhm)
+            floats = (
+                names.edge_position,
+                names.edge_amplitude,
+                names.edge_z,
+                names.edge_runner_up_ratio,
+                names.edge_width,
+                names.edge_fwhm,
+            )
             entries = [channel_entry(name, 0.0) for name in (*floats, names.arrival_time)]
             entries.append(channel_entry(names.is_reference, np.True_))
             self._timing_entries = tuple(entries)
@@ -256,6 +263,10 @@ class FrameProcessor:
                         background, settings.roi_signal, settings.roi_background
                     )
                     if edge_settings.params.background_subtraction
+                    or (
+                        edge_settings.params.method == "learned"
+                        and edge_settings.params.pedestal == "background"
+                    )
                     else None,
                 )
             except Exception as exc:  # unforeseen: the frame goes out without an edge
@@ -270,6 +281,9 @@ class FrameProcessor:
             values += (
                 _FLOAT64.pack(edge.position),
                 _FLOAT64.pack(edge.amplitude),
+                _FLOAT64.pack(edge.z),
+                _FLOAT64.pack(edge.runner_up_ratio),
+                _FLOAT64.pack(edge.width),
                 _FLOAT64.pack(edge.fwhm),
                 _FLOAT64.pack(timing.arrival_time),
                 b"\x01" if timing.is_reference else b"\x00",

@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 import zmq
@@ -77,7 +78,9 @@ class PsenService:
         self.statistics = Statistics()
         self.last_error: str | None = None
         self.settings_problem: str | None = None
-        self.tracker = EdgeTracker()
+        self._model_builder = ThreadPoolExecutor(1, thread_name_prefix="edge-model")
+        """Learns the edge search's noise models off the processing loop."""
+        self.tracker = EdgeTracker(self._model_builder.submit)
         """The edge reference of this service: kept across stop and start."""
         self.live = LiveRecorder()
         """The latest frames and the edge history, for the live view."""
@@ -274,6 +277,7 @@ class PsenService:
         self.supervisor.close()
         if self._finishing is not None:
             self._finishing.stop(self.config.restart_wait_s)
+        self._model_builder.shutdown(wait=False, cancel_futures=True)
         self._context.term()
 
     def health(self) -> Health:

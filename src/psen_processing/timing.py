@@ -25,6 +25,7 @@ from .edge import (
     reference_span,
 )
 from .errors import InvalidEdgeSettings
+from .learned_edge import LearnedEdgeFinder, ModelSubmitter
 from .limits import (
     MAX_CALIBRATION_COEFFICIENTS,
     MAX_CALIBRATION_MAGNITUDE,
@@ -250,7 +251,9 @@ class EdgeTracker:
     it, the reference differs from shot to shot).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, submit: ModelSubmitter | None = None) -> None:
+        self.learned = LearnedEdgeFinder(submit)
+        """The learned-noise method's pedestal, reference, ratios and model."""
         self._references = ReferenceAccumulator()
         self._roi: RoiSetting = None
         self._span_of: tuple[npt.NDArray[np.float64], EdgeParams] | None = None
@@ -292,6 +295,7 @@ class EdgeTracker:
         references = self._references
         if roi_signal is not self._roi and roi_signal != self._roi:
             references.reset()
+            self.learned.reset()
             self._roi = roi_signal
         if references.length != settings.reference_length:
             references.resize(settings.reference_length)
@@ -300,13 +304,22 @@ class EdgeTracker:
             return ShotTiming(False, _NO_EDGE, math.nan, kind)
         if signal is None:
             return ShotTiming(kind, _NO_EDGE, math.nan, "edge_no_signal_profile")
+        params = settings.params
+        learned = params.method == "learned"
+        pedestal = background if learned and params.pedestal == "background" else None
         if kind:
             references.add(signal)
+            if learned:
+                self.learned.add_reference(signal, pedestal, settings.reference_length)
             return _REFERENCE_SHOT
         reference = references.mean
         if reference is None or reference.size != signal.size:
             return ShotTiming(False, _NO_EDGE, math.nan, "edge_no_reference")
-        params = settings.params
+        if learned:
+            sign = -1.0 if params.direction == "falling" else 1.0
+            found = self.learned.find(signal, pedestal, sign, params.min_z)
+            if found is not None:
+                return ShotTiming(False, found, arrival_time(found.position, settings.calibration))
         if params.background_subtraction and background is not None:
             edge = find_edge(signal, reference, params, background)
         else:

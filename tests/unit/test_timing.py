@@ -12,7 +12,7 @@ import pytest
 
 from psen_processing.channels import ChannelNames
 from psen_processing.codec import encode_message
-from psen_processing.edge import arrival_time
+from psen_processing.edge import EdgeParams, arrival_time
 from psen_processing.errors import InvalidEdgeSettings
 from psen_processing.pipeline import FrameProcessor
 from psen_processing.processing import ProcessingSettings
@@ -139,7 +139,7 @@ def test_background_subtraction_scales_the_background_to_the_signal_rows() -> No
 
     def amplitudes(subtract: bool) -> list[float]:
         edge = EdgeDetectionSettings(enabled=True, reference_length=4).updated(
-            {"background_subtraction": subtract}
+            {"background_subtraction": subtract, "method": "matched_filter"}
         )
         settings = ProcessingSettings(Roi(0, 600, 10, 20), Roi(0, 600, 0, 5), edge)
         processor = FrameProcessor(ChannelNames("C"))
@@ -203,6 +203,7 @@ def test_tracker_gives_what_the_plain_method_gives_shot_by_shot() -> None:
         reference=ChannelClassifier("I0", 0.5),
         reference_length=4,
         calibration=(1.0, 2.0),
+        params=EdgeParams(method="matched_filter"),
     )
     tracker, plain = EdgeTracker(), PlainTracker()
     checked: list[ShotTiming] = []

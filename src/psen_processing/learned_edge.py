@@ -1,0 +1,223 @@
+"""The learned-noise edge search over a stream of shots: the state one service keeps for it.
+
+:mod:`.noise_model` finds an edge against a noise model; this module keeps what the model is
+learned from and when it is renewed:
+
+* the **pedestal**: the mean of the last :data:`BACKGROUNDS` background profiles (already on
+  the signal rows' scale), subtracted from every signal profile;
+* the **reference**: the mean of the last ``reference_length`` pedestal-free reference shots;
+* the **reference ratios**: each reference shot's :func:`.noise_model.reference_ratio` to the
+  reference before it joined, the last :data:`RATIOS` of them;
+* the **model**, learned from the ratios when their count reaches 4, 8, 16, 32, 64 and 128,
+  then every :data:`REBUILD_EVERY` references.
+
+A model build takes tens of milliseconds, so all but the first run off the processing loop
+(``submit``, e.g. a one-thread executor) and are installed :data:`INSTALL_AFTER` references
+after they were started, waiting for the build if it is not done. What model an X-ray shot
+sees is therefore a function of the shots alone, not of timing: runs are reproducible.
+The first model is built at once, on the loop.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from .edge import EdgeResult, ReferenceAccumulator
+from .noise_model import (
+    ModelParams,
+    NoiseModel,
+    brightness,
+    find_gls_edge,
+    learn_noise_model,
+    reference_ratio,
+)
+
+__all__ = [
+    "BACKGROUNDS",
+    "INSTALL_AFTER",
+    "RATIOS",
+    "REBUILD_EVERY",
+    "LearnedEdgeFinder",
+    "ModelSubmitter",
+]
+
+F64 = npt.NDArray[np.float64]
+
+BACKGROUNDS = 64
+"""Background profiles averaged into the pedestal."""
+RATIOS = 128
+"""Reference ratios a model is learned from."""
+REBUILD_EVERY = 64
+"""References between model builds once :data:`RATIOS` ratios are held."""
+INSTALL_AFTER = 4
+"""References after a build's start at which its model is put to use."""
+_FIRST_BUILDS = (4, 8, 16, 32, 64, 128)
+"""Ratio counts at which a model is built while the first ratios come in."""
+
+_DERIVATIVE_FWHM_PER_10_90 = 2.0 * math.sqrt(2.0 * math.log(2.0)) / 2.5631031310892007
+"""FWHM of an error-function step's derivative, per 10-90 % width of the step (0.919)."""
+
+ModelJob = Callable[[], NoiseModel | None]
+ModelSubmitter = Callable[[ModelJob], "Future[NoiseModel | None]"]
+"""Runs a model build elsewhere (e.g. ``ThreadPoolExecutor.submit``)."""
+
+
+def _now(job: ModelJob) -> Future[NoiseModel | None]:
+    future: Future[NoiseModel | None] = Future()
+    try:
+        future.set_result(job())
+    except Exception as exc:
+        future.set_exception(exc)
+    return future
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    future: Future[NoiseModel | None]
+    install_at: int
+    """The reference count at which the model is put to use."""
+
+
+class LearnedEdgeFinder:
+    """Pedestal, reference, reference ratios and noise model of one service's signal ROI.
+
+    Only the processing loop calls it. ``submit`` runs model builds (default: at once)."""
+
+    def __init__(self, submit: ModelSubmitter | None = None, params: ModelParams | None = None):
+        self._submit: ModelSubmitter = submit or _now
+        self._params = params or ModelParams()
+        self._backgrounds = ReferenceAccumulator(BACKGROUNDS)
+        self._references = ReferenceAccumulator(16)
+        self._ratios: F64 | None = None
+        self._ratio_count = 0
+        self._next_ratio = 0
+        self._ratios_seen = 0
+        self._reference_count = 0
+        self._model: NoiseModel | None = None
+        self._pending: _Pending | None = None
+        self._failures = 0
+
+    @property
+    def model(self) -> NoiseModel | None:
+        """The model in use (None until the first is learned)."""
+        return self._model
+
+    @property
+    def reference(self) -> F64 | None:
+        """The pedestal-free reference (read-only)."""
+        return self._references.mean
+
+    @property
+    def failed_builds(self) -> int:
+        """Model builds that raised (the model before them stayed in use)."""
+        return self._failures
+
+    def reset(self) -> None:
+        """Forget everything learned (the signal ROI changed)."""
+        self._backgrounds.reset()
+        self._references.reset()
+        self._ratios = None
+        self._ratio_count = self._next_ratio = self._ratios_seen = self._reference_count = 0
+        self._model = None
+        self._pending = None
+
+    def _pedestal_free(self, signal: F64, background: F64 | None) -> F64:
+        if background is None or background.size != signal.size:
+            return signal
+        self._backgrounds.add(background)
+        pedestal = self._backgrounds.mean
+        return signal if pedestal is None else np.asarray(signal - pedestal, dtype=np.float64)
+
+    def add_reference(self, signal: F64, background: F64 | None, reference_length: int) -> None:
+        """A reference shot: its ratio to the reference, then it joins the reference."""
+        if not np.isfinite(signal).all():
+            return
+        if self._references.length != reference_length:
+            self._references.resize(reference_length)
+        clean = self._pedestal_free(signal, background)
+        mean = self._references.mean
+        if mean is not None and mean.size != clean.size:
+            self.reset()
+            clean = self._pedestal_free(signal, background)
+            mean = None
+        if mean is not None:
+            usable = mean > self._params.usable_fraction * float(mean.max())
+            self._add_ratio(reference_ratio(clean, mean, usable))
+        self._references.add(clean)
+        self._reference_count += 1
+        self._renew_model()
+
+    def _add_ratio(self, ratio: F64) -> None:
+        ratios = self._ratios
+        if ratios is None or ratios.shape[1] != ratio.size:
+            ratios = self._ratios = np.empty((RATIOS, ratio.size))
+            self._ratio_count = self._next_ratio = 0
+        ratios[self._next_ratio] = ratio
+        self._next_ratio = (self._next_ratio + 1) % RATIOS
+        self._ratio_count = min(self._ratio_count + 1, RATIOS)
+        self._ratios_seen += 1
+
+    def _renew_model(self) -> None:
+        pending = self._pending
+        if pending is not None and self._reference_count >= pending.install_at:
+            self._pending = None
+            try:
+                model = pending.future.result()
+            except Exception:
+                self._failures += 1
+            else:
+                if model is not None:
+                    self._model = model
+        count, seen = self._ratio_count, self._ratios_seen
+        due = seen in _FIRST_BUILDS or (seen > RATIOS and seen % REBUILD_EVERY == 0)
+        if not due or self._pending is not None or self._ratios is None:
+            return
+        mean = self._references.mean
+        if mean is None:
+            return
+        rows = self._ratios[:count].copy()
+        params = self._params
+
+        def build() -> NoiseModel | None:
+            return learn_noise_model(mean, rows, params)
+
+        if self._model is None:  # nothing to find edges with yet: learn it now
+            try:
+                self._model = build()
+            except Exception:
+                self._failures += 1
+            return
+        self._pending = _Pending(self._submit(build), self._reference_count + INSTALL_AFTER)
+
+    def find(
+        self, signal: F64, background: F64 | None, sign: float, min_z: float
+    ) -> EdgeResult | None:
+        """The edge of an X-ray shot, or None while no model is learned (or the shot's
+        profile does not fit it): the caller falls back to another method."""
+        model = self._model
+        reference = self._references.mean
+        if model is None or reference is None or reference.size != signal.size:
+            if background is not None and background.size == signal.size:
+                self._backgrounds.add(background)
+            return None
+        clean = self._pedestal_free(signal, background)
+        usable = model.usable
+        ratio = reference_ratio(clean, reference, usable)
+        edge = find_gls_edge(model, ratio, sign, brightness(clean, reference, usable))
+        found = edge.z >= min_z and math.isfinite(edge.position)
+        depth = sign * math.expm1(edge.amplitude) if math.isfinite(edge.amplitude) else math.nan
+        return EdgeResult(
+            position=edge.position if found else math.nan,
+            amplitude=depth,
+            fwhm=edge.width * _DERIVATIVE_FWHM_PER_10_90,
+            found=found,
+            width=edge.width,
+            z=edge.z,
+            runner_up_ratio=edge.runner_up_ratio,
+        )
