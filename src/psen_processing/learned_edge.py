@@ -32,9 +32,9 @@ from .edge import EdgeResult, ReferenceAccumulator
 from .noise_model import (
     ModelParams,
     NoiseModel,
-    brightness,
     find_gls_edge,
     learn_noise_model,
+    ratio_and_brightness,
     reference_ratio,
 )
 
@@ -207,9 +207,8 @@ class LearnedEdgeFinder:
                 self._backgrounds.add(background)
             return None
         clean = self._pedestal_free(signal, background)
-        usable = model.usable
-        ratio = reference_ratio(clean, reference, usable)
-        edge = find_gls_edge(model, ratio, sign, brightness(clean, reference, usable))
+        ratio, alpha = ratio_and_brightness(clean, reference, model.usable)
+        edge = find_gls_edge(model, ratio, sign, alpha)
         found = edge.z >= min_z and math.isfinite(edge.position)
         depth = sign * math.expm1(edge.amplitude) if math.isfinite(edge.amplitude) else math.nan
         return EdgeResult(

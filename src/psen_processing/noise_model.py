@@ -38,6 +38,7 @@ __all__ = [
     "edge_numerators",
     "find_gls_edge",
     "learn_noise_model",
+    "ratio_and_brightness",
     "reference_ratio",
     "step_kernels",
 ]
@@ -226,26 +227,39 @@ class NoiseModel:
 def brightness(signal: F64, reference: F64, usable: npt.NDArray[np.bool_]) -> float:
     """``alpha``: the shot's light over the usable pixels relative to the reference's, over
     the pixels where the shot is finite (0 if either has no light there)."""
-    where = usable & np.isfinite(signal)  # a pixel that is not finite says nothing
-    total = float(reference[where].sum())
-    light = float(signal[where].sum())
+    mask = usable.astype(np.float64)
+    light = float(np.dot(signal, mask))
+    total = float(np.dot(reference, mask))
+    if not math.isfinite(light):  # a pixel that is not finite says nothing
+        where = usable & np.isfinite(signal)
+        light, total = float(signal[where].sum()), float(reference[where].sum())
     if not (math.isfinite(total) and math.isfinite(light) and total > 0 and light > 0):
         return 0.0
     return light / total
+
+
+def ratio_and_brightness(
+    signal: F64, reference: F64, usable: npt.NDArray[np.bool_]
+) -> tuple[F64, float]:
+    """:func:`reference_ratio` and :func:`brightness` of one shot, made together."""
+    alpha = brightness(signal, reference, usable)
+    if not alpha > 0:
+        return np.zeros(signal.shape, dtype=np.float64), alpha
+    where = usable & (reference > 0)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        x = signal / np.where(where, alpha * reference, np.inf)
+        x = np.log(np.maximum(x, _LOG_FLOOR, out=x), out=x)
+    x[~where] = 0.0
+    if not np.isfinite(x).all():  # a NaN shot pixel (an inf one is capped above)
+        x[~np.isfinite(x)] = 0.0
+    return x, alpha
 
 
 def reference_ratio(signal: F64, reference: F64, usable: npt.NDArray[np.bool_]) -> F64:
     """``log(signal / (alpha * reference))`` on usable pixels where the reference is positive
     (0 elsewhere), ``alpha`` (:func:`brightness`) making the two equally bright over them; all
     0 if the shot has no light there. A pixel whose ratio is not finite counts as 0."""
-    x = np.zeros(signal.shape, dtype=np.float64)
-    alpha = brightness(signal, reference, usable)
-    if alpha > 0:
-        where = usable & (reference > 0)
-        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-            values = np.log(np.maximum(signal[where] / (alpha * reference[where]), _LOG_FLOOR))
-        x[where] = np.where(np.isfinite(values), values, 0.0)
-    return x
+    return ratio_and_brightness(signal, reference, usable)[0]
 
 
 def _smooth_basis(n: int, first: int, stop: int, min_period: float) -> F64:
