@@ -1,0 +1,175 @@
+"""The learned-noise edge search over a stream of shots (LearnedEdgeFinder in EdgeTracker):
+reproducible model builds off the loop, the fallback, the threshold, the pedestal, resets."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from psen_processing.edge import EdgeParams, EdgeResult
+from psen_processing.errors import InvalidEdgeSettings
+from psen_processing.learned_edge import LearnedEdgeFinder, ModelJob
+from psen_processing.noise_model import NoiseModel
+from psen_processing.roi import Roi
+from psen_processing.synthetic import SpectrumModel, spectrum
+from psen_processing.timing import EdgeDetectionSettings, EdgeTracker
+
+F64 = npt.NDArray[np.float64]
+
+MODEL = SpectrumModel(width=600, envelope_centre=300, envelope_fwhm=400, edge_depth=0.1)
+ROI = Roi(0, 600, 0, 10)
+
+
+def _shots(seed: int, count: int, pedestal: float = 0.0) -> Iterator[tuple[F64 | None, F64]]:
+    """(true edge or None for a reference, profile); references and X-ray shots alternate."""
+    rng = np.random.default_rng(seed)
+    for k in range(count):
+        edge = None if k % 2 == 0 else float(rng.uniform(220, 380))
+        yield edge, spectrum(MODEL, rng, edge) + pedestal
+
+
+def _run(finder: LearnedEdgeFinder, count: int, seed: int = 1) -> list[EdgeResult | None]:
+    out: list[EdgeResult | None] = []
+    for edge, profile in _shots(seed, count):
+        if edge is None:
+            finder.add_reference(profile, None, 16)
+        else:
+            out.append(finder.find(profile, None, -1.0, 4.0))
+    return out
+
+
+def _positions(results: list[EdgeResult | None]) -> list[float]:
+    return [math.nan if r is None else r.position for r in results]
+
+
+def test_builds_off_the_loop_give_the_answers_of_builds_done_at_once() -> None:
+    """Builds that take their time on another thread are installed at the same reference as
+    builds done at once: every shot's answer is the same (failed when a build was installed as
+    soon as it was done)."""
+    with ThreadPoolExecutor(1) as pool:
+
+        def slow(job: ModelJob) -> Future[NoiseModel | None]:
+            def late() -> NoiseModel | None:
+                time.sleep(0.02)  # a build that lags behind the shots
+                return job()
+
+            return pool.submit(late)
+
+        off_loop = _positions(_run(LearnedEdgeFinder(slow), 600))
+    at_once = _positions(_run(LearnedEdgeFinder(), 600))
+    assert off_loop == pytest.approx(at_once, rel=0, abs=0, nan_ok=True)
+    assert sum(math.isfinite(p) for p in at_once) > 250
+
+
+def test_before_the_first_model_the_matched_filter_answers() -> None:
+    tracker = EdgeTracker()
+    settings = EdgeDetectionSettings(enabled=True, reference_length=4)
+    answers = []
+    for k, (edge, profile) in enumerate(_shots(2, 40)):
+        shot = tracker.update(
+            settings, roi_signal=ROI, pulse_id=k + 1, lookup=lambda _: None,
+            signal=profile, background=None,
+        )  # fmt: skip
+        if edge is not None:
+            answers.append((tracker.learned.model is not None, shot.edge, edge))
+    early = [a for a in answers if not a[0]]
+    late = [a for a in answers if a[0]]
+    assert early and late
+    for _, result, _ in early:  # the matched filter: no z, but an edge
+        assert math.isnan(result.z)
+    assert any(r.found and abs(r.position - e) < 5 for _, r, e in early[1:])
+    for _, result, edge in late:
+        assert result.z > 4 and abs(result.position - edge) < 3
+
+
+def test_below_min_z_no_position_but_the_confidence_is_reported() -> None:
+    finder = LearnedEdgeFinder()
+    for edge, profile in _shots(3, 200):
+        if edge is None:
+            finder.add_reference(profile, None, 16)
+    _, shot = next((e, p) for e, p in _shots(4, 2) if e is not None)
+    low = finder.find(shot, None, -1.0, 4.0)
+    high = finder.find(shot, None, -1.0, 1000.0)
+    assert low is not None and high is not None
+    assert low.found and math.isfinite(low.position)
+    assert not high.found and math.isnan(high.position)
+    assert high.z == low.z and high.runner_up_ratio == low.runner_up_ratio
+
+
+def test_a_pedestal_of_40_percent_of_the_peak_neither_dilutes_nor_moves_the_edge() -> None:
+    """The background profile (already on the signal rows' scale) is the pedestal: subtracted,
+    the depth is the light's; left in (pedestal 'none'), the depth is diluted."""
+    quiet = replace(MODEL, intensity_jitter=0.0)
+    peak = float(spectrum(quiet, np.random.default_rng(0), None).max())
+    pedestal = 0.4 * peak
+    rng = np.random.default_rng(7)
+
+    def run(use_background: bool) -> list[tuple[float, EdgeResult]]:
+        finder = LearnedEdgeFinder()
+        out = []
+        for edge, profile in _shots(5, 400, pedestal):
+            background = pedestal + MODEL.offset + rng.normal(0, 3.0, profile.size)
+            given = background if use_background else None
+            if edge is None:
+                finder.add_reference(profile, given, 16)
+            else:
+                result = finder.find(profile, given, -1.0, 4.0)
+                if result is not None and finder.model is not None:
+                    out.append((edge, result))
+        return out[20:]
+
+    subtracted, diluted = run(True), run(False)
+    depth = [r.amplitude for _, r in subtracted]
+    assert np.median(depth) == pytest.approx(0.1, abs=0.015)
+    assert np.median([r.amplitude for _, r in diluted]) < 0.085
+    errors = np.array([r.position - e for e, r in subtracted])
+    assert np.all(np.abs(errors) < 10) and abs(float(np.median(errors))) < 0.5
+
+
+def test_a_new_signal_roi_starts_learning_again() -> None:
+    tracker = EdgeTracker()
+    settings = EdgeDetectionSettings(enabled=True)
+    for k, (_, profile) in enumerate(_shots(6, 60)):
+        tracker.update(
+            settings, roi_signal=ROI, pulse_id=k + 1, lookup=lambda _: None,
+            signal=profile, background=None,
+        )  # fmt: skip
+    assert tracker.learned.model is not None
+    tracker.update(
+        settings, roi_signal=Roi(0, 600, 0, 11), pulse_id=1, lookup=lambda _: None,
+        signal=profile, background=None,
+    )  # fmt: skip
+    assert tracker.learned.model is None and tracker.learned.reference is not None
+
+
+def test_the_matched_filter_method_learns_nothing() -> None:
+    tracker = EdgeTracker()
+    settings = EdgeDetectionSettings(enabled=True, params=EdgeParams(method="matched_filter"))
+    for k, (_, profile) in enumerate(_shots(6, 60)):
+        shot = tracker.update(
+            settings, roi_signal=ROI, pulse_id=k + 1, lookup=lambda _: None,
+            signal=profile, background=None,
+        )  # fmt: skip
+        assert math.isnan(shot.edge.z)
+    assert tracker.learned.model is None and tracker.learned.reference is None
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("method", "gls", "'learned' or 'matched_filter'"),
+        ("pedestal", "dark", "'background' or 'none'"),
+        ("min_z", -1, "between 0 and 1000"),
+        ("min_z", math.inf, "finite"),
+    ],
+)
+def test_bad_learned_settings_are_refused(key: str, value: object, words: str) -> None:
+    with pytest.raises(InvalidEdgeSettings, match=words):
+        EdgeDetectionSettings().updated({key: value})
