@@ -17,7 +17,7 @@ from .errors import (
     SettingsFileError,
 )
 
-__version__ = "2.0.0"
+__version__ = "2.1.0"
 
 __all__ = [
     "InvalidEdgeSettings",

@@ -516,7 +516,7 @@ def find_gls_edge(
     row, p = divmod(best, n)
     top = float(z[row, p])
     if not top > 0:
-        return GlsEdge(math.nan, kernels.widths[row], top, math.nan, math.nan)
+        return GlsEdge(math.nan, float(kernels.widths[row]), top, math.nan, math.nan)
     amplitude = float(numerators[row, p]) / float(model.denominators[row, p])
     second = _runner_up(model, z, numerators, row=row, p=p, amplitude=amplitude, sign=sign)
     dim = math.sqrt(min(1.0, max(shot_brightness, 0.0)))
@@ -528,9 +528,9 @@ def find_gls_edge(
     log_shift = -sigma * math.sqrt(2.0 * math.pi) * 0.5 * math.tanh(amplitude / 4)
     # H_w(i - p) is 0.5 at i - p = -0.5: the template's half point
     return GlsEdge(
-        position=p + offset - 0.5 - log_shift,
-        width=kernels.widths[row],
-        z=top * dim,
-        runner_up_ratio=top / second if second > 0 else math.inf,
-        amplitude=amplitude,
+        position=float(p + offset - 0.5 - log_shift),
+        width=float(kernels.widths[row]),
+        z=float(top * dim),
+        runner_up_ratio=float(top / second) if second > 0 else math.inf,
+        amplitude=float(amplitude),
     )

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from .edge import MAX_FILTER_LENGTH, MIN_FILTER_LENGTH
+from .edge import MAX_FILTER_LENGTH, MAX_MIN_Z, MIN_FILTER_LENGTH
 from .errors import (
     InvalidEdgeSettings,
     InvalidRequest,
@@ -165,6 +165,9 @@ _EDGE_BODY = {
                     },
                     "background_subtraction": {"type": "boolean"},
                     "reference_threshold": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
+                    "method": {"enum": ["learned", "matched_filter"]},
+                    "min_z": {"type": "number", "minimum": 0, "maximum": MAX_MIN_Z},
+                    "pedestal": {"enum": ["background", "none"]},
                 },
             }
         }
@@ -225,7 +228,7 @@ def build_app(
     app = FastAPI(
         title="psen_processing",
         summary="ROI profiles of PSEN camera images in a bsread stream",
-        version="2.0.0",
+        version="2.1.0",
         docs_url=None,  # the interactive docs load scripts from a CDN; serve only the spec
         redoc_url=None,
     )

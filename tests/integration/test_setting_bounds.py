@@ -16,7 +16,7 @@ import pytest
 import requests
 import zmq
 
-from psen_processing import timing
+from psen_processing import learned_edge, timing
 from psen_processing.codec import encode_message
 from psen_processing.edge import MAX_FILTER_LENGTH
 
@@ -31,6 +31,7 @@ ABSURD = [
     ("edge_detection", {"filter_length": 2001}, "filter_length", "2000"),
     ("edge_detection", {"filter_width": 5000}, "filter_width", "filter_length"),
     ("edge_detection", {"min_amplitude": 1e6}, "min_amplitude", "100"),
+    ("edge_detection", {"min_z": 1e300}, "min_z", "1000"),
     ("edge_detection", {"reference": {"mode": "pulse_id", "period": 10**7}}, "period", "1000000"),
     ("edge_detection", {"reference": {"mode": "channel", "channel": "X" * 1000}}, "channel", "256"),
     ("roi_signal", [0, 10**9, 0, 1], "size_x", "65536"),
@@ -143,7 +144,8 @@ def test_a_frame_whose_edge_processing_fails_still_goes_out_with_its_channels(
     def broken(*_: object) -> object:
         raise FloatingPointError("injected fault in the edge finder")
 
-    monkeypatch.setattr(timing, "find_edge_in_span", broken)
+    monkeypatch.setattr(timing, "find_edge_in_span", broken)  # the fallback
+    monkeypatch.setattr(learned_edge, "find_gls_edge", broken)  # the learned method
     running.client.set_roi_signal([0, 64, 0, 8])
     running.client.set_edge_detection({"enabled": True, "reference_length": 2})
     running.client.start()

@@ -27,7 +27,7 @@ MODEL = SpectrumModel(width=600, envelope_centre=300, envelope_fwhm=400, edge_de
 ROI = Roi(0, 600, 0, 10)
 
 
-def _shots(seed: int, count: int, pedestal: float = 0.0) -> Iterator[tuple[F64 | None, F64]]:
+def _shots(seed: int, count: int, pedestal: float = 0.0) -> Iterator[tuple[float | None, F64]]:
     """(true edge or None for a reference, profile); references and X-ray shots alternate."""
     rng = np.random.default_rng(seed)
     for k in range(count):
@@ -101,6 +101,9 @@ def test_below_min_z_no_position_but_the_confidence_is_reported() -> None:
     assert low.found and math.isfinite(low.position)
     assert not high.found and math.isnan(high.position)
     assert high.z == low.z and high.runner_up_ratio == low.runner_up_ratio
+    # plain floats: the live page's JSON encoder refuses numpy's (it failed so)
+    fields = (low.position, low.amplitude, low.fwhm, low.width, low.z, low.runner_up_ratio)
+    assert all(type(value) is float for value in fields)
 
 
 def test_a_pedestal_of_40_percent_of_the_peak_neither_dilutes_nor_moves_the_edge() -> None:
