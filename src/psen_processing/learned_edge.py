@@ -9,7 +9,7 @@ learned from and when it is renewed:
 * the **reference ratios**: each reference shot's :func:`.noise_model.reference_ratio` to the
   reference before it joined, the last :data:`RATIOS` of them;
 * the **model**, learned from the ratios when their count reaches 4, 8, 16, 32, 64 and 128,
-  then every :data:`REBUILD_EVERY` references.
+  then every :data:`REBUILD_EVERY` references (when the ratios have all been renewed).
 
 A model build takes tens of milliseconds, so all but the first run off the processing loop
 (``submit``, e.g. a one-thread executor) and are installed :data:`INSTALL_AFTER` references
@@ -53,7 +53,7 @@ BACKGROUNDS = 64
 """Background profiles averaged into the pedestal."""
 RATIOS = 128
 """Reference ratios a model is learned from."""
-REBUILD_EVERY = 64
+REBUILD_EVERY = 128
 """References between model builds once :data:`RATIOS` ratios are held."""
 INSTALL_AFTER = 4
 """References after a build's start at which its model is put to use."""
