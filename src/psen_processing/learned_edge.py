@@ -41,6 +41,7 @@ from .noise_model import (
 __all__ = [
     "BACKGROUNDS",
     "INSTALL_AFTER",
+    "MAX_LENGTH",
     "RATIOS",
     "REBUILD_EVERY",
     "LearnedEdgeFinder",
@@ -49,6 +50,9 @@ __all__ = [
 
 F64 = npt.NDArray[np.float64]
 
+MAX_LENGTH = 8192
+"""Longest signal profile (px) the learned method takes; a longer one is left to the
+matched filter (a model of 8,192 px takes about 50 MB while it is learned)."""
 BACKGROUNDS = 64
 """Background profiles averaged into the pedestal."""
 RATIOS = 128
@@ -127,16 +131,23 @@ class LearnedEdgeFinder:
         self._model = None
         self._pending = None
 
-    def _pedestal_free(self, signal: F64, background: F64 | None) -> F64:
-        if background is None or background.size != signal.size:
-            return signal
+    def _add_background(self, signal: F64, background: F64 | None) -> None:
+        if background is None or not background.size:
+            return
+        if background.size != signal.size:  # a background ROI of another width: its mean
+            background = np.full(signal.size, float(np.mean(background)))
         self._backgrounds.add(background)
+
+    def _pedestal_free(self, signal: F64, background: F64 | None) -> F64:
+        if background is None:
+            return signal
+        self._add_background(signal, background)
         pedestal = self._backgrounds.mean
         return signal if pedestal is None else np.asarray(signal - pedestal, dtype=np.float64)
 
     def add_reference(self, signal: F64, background: F64 | None, reference_length: int) -> None:
         """A reference shot: its ratio to the reference, then it joins the reference."""
-        if not np.isfinite(signal).all():
+        if signal.size > MAX_LENGTH or not np.isfinite(signal).all():
             return
         if self._references.length != reference_length:
             self._references.resize(reference_length)
@@ -203,8 +214,8 @@ class LearnedEdgeFinder:
         model = self._model
         reference = self._references.mean
         if model is None or reference is None or reference.size != signal.size:
-            if background is not None and background.size == signal.size:
-                self._backgrounds.add(background)
+            if signal.size <= MAX_LENGTH:
+                self._add_background(signal, background)
             return None
         clean = self._pedestal_free(signal, background)
         ratio, alpha = ratio_and_brightness(clean, reference, model.usable)

@@ -91,6 +91,9 @@ class ModelParams:
     widths: tuple[float, ...] = DEFAULT_WIDTHS
     min_period: float = 100.0
     """Shortest period (px) of the smooth modulations in the model's basis."""
+    max_smooth: int = 64
+    """Cosines of the smooth basis at most (up to 3,200 px of usable span: all down to
+    ``min_period``): bounds a model's size on a wide ROI."""
     components: int = 12
     """Principal components of the reference ratios kept (beyond the smooth basis)."""
     usable_fraction: float = 0.03
@@ -262,10 +265,11 @@ def reference_ratio(signal: F64, reference: F64, usable: npt.NDArray[np.bool_]) 
     return ratio_and_brightness(signal, reference, usable)[0]
 
 
-def _smooth_basis(n: int, first: int, stop: int, min_period: float) -> F64:
-    """Cosines over pixels ``[first, stop)`` (0 outside), periods down to ``min_period``."""
+def _smooth_basis(n: int, first: int, stop: int, min_period: float, most: int) -> F64:
+    """Cosines over pixels ``[first, stop)`` (0 outside), periods down to ``min_period``, at
+    most ``most`` of them (a wider span gets longer shortest periods)."""
     length = stop - first
-    count = int(2 * length / min_period) + 1
+    count = min(int(2 * length / min_period) + 1, most)
     i = (np.arange(length) + 0.5) / length
     basis = np.zeros((n, count))
     basis[first:stop] = np.cos(np.pi * np.arange(count)[None, :] * i[:, None])
@@ -311,7 +315,9 @@ def learn_noise_model(
         return None
     q = ratios * usable[None, :]
     count = q.shape[0]
-    basis_of_span = _smooth_basis(n, int(indices[0]), int(indices[-1]) + 1, params.min_period)
+    basis_of_span = _smooth_basis(
+        n, int(indices[0]), int(indices[-1]) + 1, params.min_period, params.max_smooth
+    )
     smooth, _ = np.linalg.qr(basis_of_span * usable[:, None])
     coefficients = q @ smooth
     smooth_variance = np.maximum(np.mean(coefficients * coefficients, axis=0), 1e-8)

@@ -258,6 +258,8 @@ class EdgeTracker:
         self._roi: RoiSetting = None
         self._span_of: tuple[npt.NDArray[np.float64], EdgeParams] | None = None
         self._span: ReferenceSpan | None = None
+        self._learning: tuple[str, str] | None = None
+        """The method and pedestal setting the learned finder learned with."""
 
     @property
     def reference(self) -> npt.NDArray[np.float64] | None:
@@ -306,6 +308,9 @@ class EdgeTracker:
             return ShotTiming(kind, _NO_EDGE, math.nan, "edge_no_signal_profile")
         params = settings.params
         learned = params.method == "learned"
+        if (params.method, params.pedestal) != self._learning:
+            self.learned.reset()  # learned without a pedestal, or while not learning: stale
+            self._learning = (params.method, params.pedestal)
         pedestal = background if learned and params.pedestal == "background" else None
         if kind:
             references.add(signal)

@@ -15,7 +15,7 @@ import pytest
 
 from psen_processing.edge import EdgeParams, EdgeResult
 from psen_processing.errors import InvalidEdgeSettings
-from psen_processing.learned_edge import LearnedEdgeFinder, ModelJob
+from psen_processing.learned_edge import MAX_LENGTH, LearnedEdgeFinder, ModelJob
 from psen_processing.noise_model import NoiseModel
 from psen_processing.roi import Roi
 from psen_processing.synthetic import SpectrumModel, spectrum
@@ -176,3 +176,72 @@ def test_the_matched_filter_method_learns_nothing() -> None:
 def test_bad_learned_settings_are_refused(key: str, value: object, words: str) -> None:
     with pytest.raises(InvalidEdgeSettings, match=words):
         EdgeDetectionSettings().updated({key: value})
+
+
+def test_switching_method_or_pedestal_starts_learning_again() -> None:
+    """A reference learned while another method ran (or with the other pedestal) would be
+    stale: the learned finder starts afresh."""
+    tracker = EdgeTracker()
+    learned = EdgeDetectionSettings(enabled=True)
+    shots = list(_shots(8, 80))
+
+    def feed(settings: EdgeDetectionSettings, part: list[tuple[float | None, F64]]) -> None:
+        for k, (_, profile) in enumerate(part):
+            tracker.update(
+                settings, roi_signal=ROI, pulse_id=k + 1, lookup=lambda _: None,
+                signal=profile, background=np.full(profile.size, 1.0),
+            )  # fmt: skip
+
+    feed(learned, shots[:40])
+    assert tracker.learned.model is not None
+    feed(learned.updated({"method": "matched_filter"}), shots[40:42])
+    assert tracker.learned.model is None and tracker.learned.reference is None
+    feed(learned, shots[42:80])
+    assert tracker.learned.model is not None
+    feed(learned.updated({"pedestal": "none"}), shots[:1])
+    assert tracker.learned.model is None
+
+
+def test_a_profile_wider_than_the_learned_method_takes_is_left_to_the_matched_filter() -> None:
+    wide = SpectrumModel(width=MAX_LENGTH + 8, envelope_centre=4100, envelope_fwhm=6000)
+    rng = np.random.default_rng(9)
+    tracker = EdgeTracker()
+    settings = EdgeDetectionSettings(enabled=True, reference_length=2)
+    roi = Roi(0, wide.width, 0, 10)
+    for k in range(12):
+        edge = None if k % 2 == 0 else 4000.0
+        shot = tracker.update(
+            settings, roi_signal=roi, pulse_id=k + 1, lookup=lambda _: None,
+            signal=spectrum(wide, rng, edge), background=None,
+        )  # fmt: skip
+    assert tracker.learned.model is None and tracker.learned.reference is None
+    assert shot.edge.found and abs(shot.edge.position - 4000.0) < 5 and math.isnan(shot.edge.z)
+
+
+def test_a_wide_profile_gets_a_model_of_bounded_size() -> None:
+    """Periods down to 100 px over 8,000 px would be 160 cosines (and a model of gigabytes at
+    65,536 px): the smooth basis keeps at most 64."""
+    rng = np.random.default_rng(10)
+    wide = SpectrumModel(width=MAX_LENGTH, envelope_centre=4096, envelope_fwhm=6000)
+    finder = LearnedEdgeFinder()
+    for _ in range(6):
+        finder.add_reference(spectrum(wide, rng, None), None, 4)
+    model = finder.model
+    assert model is not None
+    assert model.basis.shape[1] <= 64 + 12
+
+
+def test_a_background_roi_of_another_width_gives_its_mean_as_the_pedestal() -> None:
+    finder = LearnedEdgeFinder()
+    quiet = replace(MODEL, intensity_jitter=0.0)
+    pedestal = 0.4 * float(spectrum(quiet, np.random.default_rng(0), None).max())
+    results = []
+    for edge, profile in _shots(11, 300, pedestal):
+        background = np.full(37, pedestal + MODEL.offset)  # a narrower background ROI
+        if edge is None:
+            finder.add_reference(profile, background, 16)
+        else:
+            result = finder.find(profile, background, -1.0, 4.0)
+            if result is not None and finder.model is not None:
+                results.append(result.amplitude)
+    assert np.median(results[20:]) == pytest.approx(0.1, abs=0.015)
