@@ -362,4 +362,12 @@ class PsenService:
         data["processing_restarts"] = report.restarts
         data["last_processing_error"] = report.last_error
         data["settings_problem"] = self.settings_problem
+        edge = data.get("edge_detection")
+        if isinstance(edge, dict):
+            learned = self.tracker.learned
+            model = learned.model  # an immutable object, replaced whole: safe to read here
+            edge["noise_model"] = {
+                "learned_from_references": None if model is None else model.references_used,
+                "failed_builds": learned.failed_builds,
+            }
         return data

@@ -106,3 +106,6 @@ def test_edges_of_family_frames_through_the_stream(
     assert all(abs(e) < 10 for e in found), found
     assert float(np.median(np.abs(found))) < 1.5
     assert confident_off == 0
+    model = running.client.get_statistics()["edge_detection"]["noise_model"]
+    assert tracker.learned.model.references_used == 64  # the milestone at 64 ratios
+    assert model == {"learned_from_references": 64, "failed_builds": 0}
