@@ -64,7 +64,7 @@ class LearnedNoiseMethod:
     the matched filter)."""
 
     Z_CONFIDENT = 6.0
-    RATIO_CONFIDENT = 1.5
+    RATIO_CONFIDENT = 2.0
 
     def __init__(self, direction: Direction, geometry: RoiGeometry) -> None:
         self.params = EdgeParams(direction=direction)

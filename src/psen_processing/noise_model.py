@@ -212,6 +212,11 @@ class NoiseModel:
     """``1 / sqrt(denominators)`` where an edge is searched, 0 elsewhere: ``z`` of numerators."""
     noise: F64
     """The per-pixel noise (``1 / sqrt(weight)``; inf where unusable): for spotting spikes."""
+    photon_noise: float
+    read_noise: float
+    """``a`` and ``b`` of the per-pixel noise ``a / level + b / level**2`` (ratio units)."""
+    level: F64
+    """The reference on usable pixels, 1 elsewhere (the noise's ``level``)."""
     span: tuple[int, int]
     """The positions searched: ``[first, last)``."""
     references_used: int
@@ -323,18 +328,27 @@ def learn_noise_model(
     smooth_variance = np.maximum(np.mean(coefficients * coefficients, axis=0), 1e-8)
     smooth_variance[:2] = _FREE_VARIANCE  # level and tilt: normalisation, not noise
     rest = q - coefficients @ smooth.T
-    eigenvalues, vectors = np.linalg.eigh(rest @ rest.T)
+    # The components are taken of the ratios in units of their noise, so that they follow
+    # structure (fringes, ripple) rather than the noisiest pixels (the dim wings, where read
+    # noise dominates): a first estimate of the noise from everything that is left.
+    level = np.where(usable, reference, 1.0)
+    first = _noise_fit(np.sum(rest * rest, axis=0)[usable] / max(count - 1, 1), level[usable])
+    if first is None:  # identical references, say: no noise to learn
+        return None
+    spread = np.sqrt(first[0] / level + first[1] / level**2) * usable
+    unit = np.divide(rest, spread, out=np.zeros_like(rest), where=spread > 0)
+    eigenvalues, vectors = np.linalg.eigh(unit @ unit.T)
     # few ratios: few components (each one fitted to them takes a degree of freedom)
     order = np.argsort(eigenvalues)[::-1][: min(params.components, count // 4)]
     eigenvalues, vectors = eigenvalues[order], vectors[:, order]
     keep = eigenvalues > 1e-12 * max(float(eigenvalues.max(initial=0.0)), 1e-300)
     eigenvalues, vectors = eigenvalues[keep], vectors[:, keep]
-    components = (rest.T @ vectors) / np.sqrt(eigenvalues)
-    residual = rest - (rest @ components) @ components.T
+    directions = (unit.T @ vectors) / np.sqrt(eigenvalues)  # orthonormal, in noise units
+    components = directions * spread[:, None]
+    residual = rest - (unit @ directions) @ components.T
     # the rows lost a degree of freedom to the reference (their mean) and one per component
     per_pixel = np.sum(residual * residual, axis=0) / max(count - 1 - eigenvalues.size, 1)
     # photon and read noise of a ratio: a / reference + b / reference**2, fitted where usable
-    level = np.where(usable, reference, 1.0)
     fitted = _noise_fit(per_pixel[usable], level[usable])
     if fitted is None:  # identical references, say: no noise to learn
         return None
@@ -376,6 +390,9 @@ def learn_noise_model(
         denominators=denominators,
         inverse_scale=inverse_scale,
         noise=noise,
+        photon_noise=a,
+        read_noise=b,
+        level=level,
         span=span,
         references_used=count,
         separation=params.separation,
@@ -475,7 +492,15 @@ runner-up is looked for."""
 
 
 def _runner_up(
-    model: NoiseModel, z: F64, numerators: F64, *, row: int, p: int, amplitude: float, sign: float
+    model: NoiseModel,
+    z: F64,
+    numerators: F64,
+    factor: F64 | None,
+    *,
+    row: int,
+    p: int,
+    amplitude: float,
+    sign: float,
 ) -> float:
     """The best ``z`` more than ``separation`` pixels from ``p`` once the best edge (width
     ``row``, amplitude ``amplitude``) is taken out of the ratio, among the best
@@ -497,7 +522,34 @@ def _runner_up(
     windows = padded[peaks[:, None] + np.arange(2 * half + 1)[None, :]]
     cross = model.kernels.phi @ windows.T  # (widths, candidates)
     rest = sign * (numerators[:, peaks] - amplitude * cross) * model.inverse_scale[:, peaks]
+    if factor is not None:
+        rest *= factor[peaks]
     return float(rest.max())
+
+
+_UNLIT_NOISE = 0.25
+"""A dim shot's pixel whose expected noise is above this fraction of its expected light is
+left out (its ratio taken as 0, no change): there the logarithm of the ratio is no longer
+close to Gaussian (a light level near 0 gives ratios near the floor)."""
+
+
+def _without_the_unlit(model: NoiseModel, ratio: F64, alpha: float) -> F64:
+    """``ratio`` with 0 where a shot ``alpha`` times as bright as the references has too
+    little light for its ratio to mean anything (:data:`_UNLIT_NOISE`)."""
+    light = alpha * model.level
+    with np.errstate(divide="ignore", invalid="ignore"):
+        unlit = model.photon_noise * light + model.read_noise > (_UNLIT_NOISE * light) ** 2
+    if not unlit.any():
+        return ratio
+    return np.where(unlit, 0.0, ratio)
+
+
+def _dim_factor(model: NoiseModel, alpha: float) -> F64:
+    """Per pixel, the factor by which ``z`` shrinks on a shot ``alpha`` times as bright as the
+    references: its photon noise grows as ``1 / alpha``, its read noise as ``1 / alpha**2``
+    (``sqrt`` of the model's noise over the shot's, both at the reference's level)."""
+    a, b, level = model.photon_noise, model.read_noise, model.level
+    return np.asarray(alpha * np.sqrt((a * level + b) / (a * alpha * level + b)), np.float64)
 
 
 def find_gls_edge(
@@ -506,26 +558,35 @@ def find_gls_edge(
     """The edge in ``ratio`` (from :func:`reference_ratio` with the model's reference);
     ``sign`` -1 looks for a falling edge (the signal lower after it than before).
 
-    ``shot_brightness`` (:func:`brightness`) scales the reported ``z`` of a shot dimmer than
-    the references (its photon noise is larger than the model's) by ``sqrt(brightness)``: a
-    lower bound of its signal-to-noise. The runner-up is the best candidate more than
+    On a shot dimmer than the references (``shot_brightness`` below 1, from
+    :func:`brightness`) the noise is larger than the model's, the more so where read noise
+    dominates (the spectrum's dim wings): ``z`` is scaled down per position accordingly
+    (:func:`_dim_factor`) before the best is chosen, so that a near-dark shot's noisy wings do
+    not pass for an edge. A brighter shot is taken at the model's noise (a lower bound of its
+    signal-to-noise). The runner-up is the best candidate more than
     ``separation`` pixels away once the best edge is taken out of the ratio, so that the best
     edge's own shoulders do not count as candidates."""
     n = ratio.size
     kernels = model.kernels
+    alpha = min(1.0, max(shot_brightness, 0.0)) if math.isfinite(shot_brightness) else 0.0
+    factor: F64 | None = None
+    if alpha < 1.0:
+        factor = _dim_factor(model, alpha)
+        ratio = _without_the_unlit(model, ratio, alpha)
     whitened = model.whiten(_without_spikes(ratio, model.noise))
     numerators = _numerators(model, whitened)
     z = numerators * model.inverse_scale
     if sign < 0:
         z = np.negative(z, out=z)
+    if factor is not None:
+        z *= factor
     best = int(np.argmax(z))
     row, p = divmod(best, n)
     top = float(z[row, p])
     if not top > 0:
         return GlsEdge(math.nan, float(kernels.widths[row]), top, math.nan, math.nan)
     amplitude = float(numerators[row, p]) / float(model.denominators[row, p])
-    second = _runner_up(model, z, numerators, row=row, p=p, amplitude=amplitude, sign=sign)
-    dim = math.sqrt(min(1.0, max(shot_brightness, 0.0)))
+    second = _runner_up(model, z, numerators, factor, row=row, p=p, amplitude=amplitude, sign=sign)
     offset = _fine_offset(model, whitened, row, p, sign)
     # The step is fitted to the logarithm of the ratio, whose half-way point is not the edge's:
     # between linear levels 1 and exp(A) the log crosses its middle where the edge has gone
@@ -536,7 +597,7 @@ def find_gls_edge(
     return GlsEdge(
         position=float(p + offset - 0.5 - log_shift),
         width=float(kernels.widths[row]),
-        z=float(top * dim),
+        z=top,
         runner_up_ratio=float(top / second) if second > 0 else math.inf,
         amplitude=float(amplitude),
     )

@@ -97,7 +97,7 @@ def test_edges_of_family_frames_through_the_stream(
         assert tracker.learned.model is not None
         error = got["edge_position"] - shot.truth.position
         errors.append(error)
-        if got["edge_z"] >= 6 and got["edge_runner_up_ratio"] >= 1.5 and not abs(error) <= 10:
+        if got["edge_z"] >= 6 and got["edge_runner_up_ratio"] >= 2 and not abs(error) <= 10:
             confident_off += 1
         assert got["edge_width"] in (2, 3, 5, 7, 10, 14, 20, 28, 40)
         assert got["edge_amplitude"] == pytest.approx(0.1, abs=0.06)

@@ -263,3 +263,24 @@ def test_one_dead_or_hot_pixel_in_a_shot_is_no_edge(factor: float) -> None:
     for sign in (-1.0, 1.0):
         edge = find_gls_edge(model, reference_ratio(shot, mean, model.usable), sign)
         assert edge.z < 6.0, edge
+
+
+def test_a_near_dark_shot_s_read_noise_in_the_wings_is_no_edge() -> None:
+    """Where read noise dominates (the dim wings), a shot at 5 % of the references' light is
+    20 times as noisy in the ratio, not sqrt(20): scaled by sqrt(brightness) alone, its wings
+    gave edges of z 7-14 (the benchmark family's near-dark shots)."""
+    rng = np.random.default_rng(12)
+    i = np.arange(1024)
+    clean = 40_000.0 * np.exp(-0.5 * ((i - 512) / 260.0) ** 4)  # a flat top, long dim wings
+
+    def camera(light: F64) -> F64:
+        return np.asarray(rng.poisson(light) + rng.normal(0.0, 40.0, light.size), np.float64)
+
+    model, mean = _model_from([camera(clean) for _ in range(64)])
+    assert model is not None
+    tops = []
+    for _ in range(40):
+        shot = camera(0.05 * clean)
+        ratio = reference_ratio(shot, mean, model.usable)
+        tops.append(find_gls_edge(model, ratio, -1.0, brightness(shot, mean, model.usable)).z)
+    assert max(tops) < 5.0, sorted(tops)[-5:]
