@@ -236,8 +236,9 @@ def brightness(signal: F64, reference: F64, usable: npt.NDArray[np.bool_]) -> fl
     """``alpha``: the shot's light over the usable pixels relative to the reference's, over
     the pixels where the shot is finite (0 if either has no light there)."""
     mask = usable.astype(np.float64)
-    light = float(np.dot(signal, mask))
-    total = float(np.dot(reference, mask))
+    with np.errstate(invalid="ignore", over="ignore"):  # inf * 0: handled just below
+        light = float(np.dot(signal, mask))
+        total = float(np.dot(reference, mask))
     if not math.isfinite(light):  # a pixel that is not finite says nothing
         where = usable & np.isfinite(signal)
         light, total = float(signal[where].sum()), float(reference[where].sum())
@@ -549,7 +550,10 @@ def _dim_factor(model: NoiseModel, alpha: float) -> F64:
     references: its photon noise grows as ``1 / alpha``, its read noise as ``1 / alpha**2``
     (``sqrt`` of the model's noise over the shot's, both at the reference's level)."""
     a, b, level = model.photon_noise, model.read_noise, model.level
-    return np.asarray(alpha * np.sqrt((a * level + b) / (a * alpha * level + b)), np.float64)
+    model_noise, shot_noise = a * level + b, a * alpha * level + b  # both times level**2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = alpha * np.sqrt(model_noise / shot_noise)
+    return np.asarray(np.where(shot_noise > 0, factor, 0.0), np.float64)
 
 
 def find_gls_edge(
@@ -569,6 +573,8 @@ def find_gls_edge(
     n = ratio.size
     kernels = model.kernels
     alpha = min(1.0, max(shot_brightness, 0.0)) if math.isfinite(shot_brightness) else 0.0
+    if not alpha > 0:  # no light: no edge
+        return GlsEdge(math.nan, float(kernels.widths[0]), 0.0, math.nan, math.nan)
     factor: F64 | None = None
     if alpha < 1.0:
         factor = _dim_factor(model, alpha)

@@ -245,3 +245,29 @@ def test_a_background_roi_of_another_width_gives_its_mean_as_the_pedestal() -> N
             if result is not None and finder.model is not None:
                 results.append(result.amplitude)
     assert np.median(results[20:]) == pytest.approx(0.1, abs=0.015)
+
+
+@pytest.mark.parametrize("width", [1, 2, 5, 11, 40])
+def test_tiny_and_hostile_profiles_never_raise(width: int) -> None:
+    """Narrow ROIs, dark frames, NaN and inf pixels, negative light after the pedestal: every
+    shot gets an answer (an edge or none), nothing raises."""
+    rng = np.random.default_rng(width)
+    tracker = EdgeTracker()
+    settings = EdgeDetectionSettings(enabled=True, reference_length=2)
+    roi = Roi(0, width, 0, 4)
+    for k in range(300):
+        kind = k % 6
+        profile = rng.uniform(0, 1000, width)
+        if kind == 1:
+            profile[:] = 0.0
+        elif kind == 3:
+            profile[rng.integers(width)] = np.nan
+        elif kind == 4:
+            profile[rng.integers(width)] = np.inf
+        background = rng.uniform(900, 1100, width) if kind == 5 else rng.uniform(0, 10, width)
+        shot = tracker.update(
+            settings, roi_signal=roi, pulse_id=k, lookup=lambda _: None,
+            signal=profile, background=background,
+        )  # fmt: skip
+        assert shot.problem in (None, "edge_no_reference")
+        assert not shot.edge.found or math.isfinite(shot.edge.position)
