@@ -60,6 +60,9 @@ _SHIFTS_PER_PX = 20
 _SPIKE_SIGMAS = 6.0
 """A pixel this many noise sigmas away from the median of it and its neighbours is a spike."""
 
+_PRIOR_FLOOR = 0.1
+"""A modulation's variance is taken as at least this fraction of the noise along it."""
+
 _FREE_VARIANCE = 100.0
 """Prior variance of the constant and the linear modulation: as good as unconstrained."""
 
@@ -356,6 +359,12 @@ def learn_noise_model(
     a, b = fitted
     variance = a / level + b / level**2
     weight = np.where(usable, 1.0 / variance, 0.0)
+    # A cosine's coefficients in the ratios vary by the modulation and by the pixel noise along
+    # it, which the model holds already: only the excess is the modulation's (counting the
+    # noise twice would down-weight the low frequencies, where a wide edge lies).
+    noise_along = np.sum(smooth * smooth * np.where(usable, variance, 0.0)[:, None], axis=0)
+    smooth_variance = np.maximum(smooth_variance - noise_along, _PRIOR_FLOOR * noise_along)
+    smooth_variance[:2] = _FREE_VARIANCE  # level and tilt: normalisation, not noise
     basis = np.concatenate([smooth, components], axis=1)
     prior = np.concatenate([smooth_variance, np.maximum(eigenvalues / count, 1e-10)])
     weighted_basis = basis * weight[:, None]

@@ -284,3 +284,18 @@ def test_a_near_dark_shot_s_read_noise_in_the_wings_is_no_edge() -> None:
         ratio = reference_ratio(shot, mean, model.usable)
         tops.append(find_gls_edge(model, ratio, -1.0, brightness(shot, mean, model.usable)).z)
     assert max(tops) < 5.0, sorted(tops)[-5:]
+
+
+def test_pixel_noise_is_not_counted_again_as_smooth_modulation() -> None:
+    """References with photon noise only: each cosine's coefficients vary by the noise along
+    it, which the model holds per pixel already; the prior of the smooth modulations is only
+    the excess (before, it was the noise itself: the low frequencies, where a wide edge's
+    information lies, were down-weighted twice)."""
+    rng = np.random.default_rng(13)
+    clean = _spectrum(1024, rng)
+    model, _ = _model_from([_poisson_shot(clean, rng) for _ in range(128)])
+    assert model is not None
+    cosines = model.basis[:, 2 : model.basis.shape[1] - 12]  # past level and tilt, before PCs
+    noise_along = np.sum(cosines**2 / np.where(model.usable, model.weight, np.inf)[:, None], axis=0)
+    prior = model.prior[2 : 2 + cosines.shape[1]]
+    assert np.median(prior / noise_along) < 0.3
