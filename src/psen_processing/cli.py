@@ -28,6 +28,7 @@ from .http_guards import MAX_LISTED, HttpGuards, parse_host, parse_origin
 from .log_limit import flush_repeat_limit, install_repeat_limit
 from .monitor import OutputMonitor
 from .rest import build_app
+from .roi import Roi
 from .server import ServerThread
 from .service import HEALTH_TIMEOUT_RANGE_S, HEALTH_TIMEOUT_S, PsenService
 from .settings import SettingsStore, default_settings_path
@@ -322,7 +323,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )  # fmt: skip
         if simulate:
             assert camera is not None
-            if service.settings.roi_signal is None and service.settings.roi_background is None:
+            rois = (service.settings.roi_signal, service.settings.roi_background)
+            if not any(isinstance(roi, Roi) for roi in rois):
                 h, w = args.sim_height, args.sim_width
                 service.set_roi("roi_signal", [0, w, h * 3 // 8, h // 4])
                 service.set_roi("roi_background", [0, w, 0, max(1, h // 8)])

@@ -10,7 +10,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from .roi import Roi, RoiSetting, exact_column_sums, roi_to_json
+from .roi import EMPTY_ROI, Roi, RoiSetting, exact_column_sums, roi_to_json
 from .timing import EdgeDetectionSettings
 
 __all__ = [
@@ -27,8 +27,8 @@ __all__ = [
 class ProcessingSettings:
     """Everything that steers processing; replaced as a whole, so a frame sees one snapshot."""
 
-    roi_signal: RoiSetting = None
-    roi_background: RoiSetting = None
+    roi_signal: RoiSetting = EMPTY_ROI
+    roi_background: RoiSetting = EMPTY_ROI
     edge_detection: EdgeDetectionSettings = field(default_factory=EdgeDetectionSettings)
 
     def to_json(self) -> dict[str, object]:

@@ -41,10 +41,11 @@ class Roi:
 
 
 EMPTY_ROI: tuple[()] = ()
-"""A ROI switched off by setting ``[]``; it is reported back as ``[]``."""
+"""A ROI that is off: never set, or set to ``[]`` or ``None``; reported as ``[]`` (as 1.x)."""
 
 RoiSetting: TypeAlias = Roi | tuple[()] | None
-"""A ROI as set by a user: a rectangle, or off (``[]`` or ``None``, each reported as set)."""
+"""A ROI: a rectangle, or off. :func:`parse_roi` gives :data:`EMPTY_ROI` for off; ``None`` is
+taken as off too wherever a ROI is read."""
 
 _FIELDS = ("offset_x", "size_x", "offset_y", "size_y")
 
@@ -61,13 +62,14 @@ def _as_int(name: str, value: object, roi_name: str, raw: object) -> int:
 def parse_roi(value: object, roi_name: str = "ROI") -> RoiSetting:
     """Validate a ROI as received from a user (JSON-decoded) and return it as a value object.
 
-    Rules: ``None`` or ``[]`` switch the ROI off; otherwise a list of 4 integers
+    Rules: ``None`` or ``[]`` switch the ROI off (both give :data:`EMPTY_ROI`); otherwise a
+    list of 4 integers
     ``[offset_x, size_x, offset_y, size_y]`` with offsets in ``[0, MAX_ROI_OFFSET]`` and sizes
     in ``[1, MAX_ROI_SIZE]``.
     Whether it fits a given image is checked separately (:func:`check_roi_fits`).
     """
     if value is None:
-        return None
+        return EMPTY_ROI
     if isinstance(value, Roi):
         return value
     if not isinstance(value, list | tuple):
@@ -120,10 +122,8 @@ def check_roi_fits(roi: RoiSetting, height: int, width: int, roi_name: str = "RO
     )
 
 
-def roi_to_json(roi: RoiSetting) -> list[int] | None:
-    """The ROI in the form the user set it: a list of 4, ``[]`` or ``None``."""
-    if roi is None:
-        return None
+def roi_to_json(roi: RoiSetting) -> list[int]:
+    """The ROI as the API shows it: a list of 4, or ``[]`` when it is off (as 1.x showed it)."""
     if isinstance(roi, Roi):
         return roi.as_list()
     return []

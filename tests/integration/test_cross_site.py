@@ -72,7 +72,7 @@ def test_a_write_with_a_body_that_is_not_declared_json_is_refused_with_415(
         message = answer.json()["status"]
         assert answer.json()["state"] == "error"
         assert "Content-Type: application/json" in message, message
-    assert _state(run.url) == before == ("processing", [0, 4, 0, 4], None, before[3])
+    assert _state(run.url) == before == ("processing", [0, 4, 0, 4], [], before[3])
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ def test_envelope_of_every_endpoint(running: Running) -> None:
     assert requests.get(f"{url}/status", timeout=5).json()["status"] == "processing"
     for name in ("roi_signal", "roi_background"):
         answer = requests.get(f"{url}/{name}", timeout=5).json()
-        assert answer == {"state": "ok", "status": "processing", name: None}
+        assert answer == {"state": "ok", "status": "processing", name: []}
         answer = requests.post(f"{url}/{name}", json=[1, 2, 3, 4], timeout=5).json()
         assert answer == {"state": "ok", "status": "processing", name: [1, 2, 3, 4]}
         answer = requests.get(f"{url}/{name}", timeout=5).json()
@@ -62,8 +62,8 @@ def test_client_methods_as_the_seed_documents_them(running: Running) -> None:
     assert client.get_roi_background() == [100, 200, 100, 200]
     assert client.set_roi_signal([]) == []
     assert client.get_roi_signal() == []
-    assert client.set_roi_background(None) is None
-    assert client.get_roi_background() is None
+    assert client.set_roi_background(None) == []
+    assert client.get_roi_background() == []
     assert client.set_roi_signal(np.array([1, 2, 3, 4])) == [1, 2, 3, 4]  # type: ignore[arg-type]
     assert isinstance(client.get_statistics()["frames_received"], int)
     assert client.stop() == "stopped"
@@ -124,7 +124,7 @@ def test_malformed_json_and_unknown_endpoints(running: Running) -> None:
     )  # fmt: skip
     assert response.status_code == 413
     assert response.json()["state"] == "error"
-    assert running.client.get_roi_background() is None
+    assert running.client.get_roi_background() == []
 
 
 def test_roi_outside_the_known_image_is_refused(running: Running, source: Source) -> None:
@@ -139,7 +139,7 @@ def test_roi_outside_the_known_image_is_refused(running: Running, source: Source
     with pytest.raises(ValueError, match="exceed the image size"):
         running.client.set_roi_background([70, 10, 45, 6])
     assert running.client.set_roi_signal([0, 80, 0, 50]) == [0, 80, 0, 50]  # the whole image fits
-    assert running.client.get_roi_background() is None
+    assert running.client.get_roi_background() == []
 
 
 def test_openapi_description_is_served(running: Running) -> None:
