@@ -72,42 +72,45 @@ def parse_roi(value: object, roi_name: str = "ROI") -> RoiSetting:
         return EMPTY_ROI
     if isinstance(value, Roi):
         return value
+    # The words "must be an instance of a list", "exactly 4 elements", "ROI offsets" and "ROI
+    # sizes" are those of psen_processing 1.x: scripts match on them.
     if not isinstance(value, list | tuple):
         raise InvalidRoi(
-            f"Invalid {roi_name} {shown(value)}: ROI must be a list [offset_x, size_x, offset_y, "
-            "size_y], [] or null."
+            f"Invalid {roi_name} {shown(value)}: a ROI must be an instance of a list "
+            "[offset_x, size_x, offset_y, size_y]; [] or null switch it off."
         )
     if len(value) == 0:
         return EMPTY_ROI
     if len(value) != 4:
         raise InvalidRoi(
-            f"Invalid {roi_name} {shown(list(value))}: ROI must have exactly 4 values "
+            f"Invalid {roi_name} {shown(list(value))}: a ROI must have exactly 4 elements "
             f"[offset_x, size_x, offset_y, size_y], but {len(value)} were given."
         )
     ox, sx, oy, sy = (
         _as_int(f, v, roi_name, list(value)) for f, v in zip(_FIELDS, value, strict=True)
     )
-    for field_name, number, low, high in (
-        ("offset_x", ox, 0, MAX_ROI_OFFSET),
-        ("size_x", sx, 1, MAX_ROI_SIZE),
-        ("offset_y", oy, 0, MAX_ROI_OFFSET),
-        ("size_y", sy, 1, MAX_ROI_SIZE),
-    ):
-        if low <= number <= high:
-            continue
-        if number < low:  # the messages of old, which clients may look for
-            raise InvalidRoi(
-                f"Invalid {roi_name} {shown(list(value))}: offsets cannot be negative "
-                f"(offset_x={ox}, offset_y={oy})."
-                if low == 0
-                else f"Invalid {roi_name} {shown(list(value))}: sizes must be larger than 0 "
-                f"(size_x={sx}, size_y={sy})."
-            )
+    if ox < 0 or oy < 0:  # offsets first, as 1.x: [-1, -1, -1, -1] is an offset problem
         raise InvalidRoi(
-            f"Invalid {roi_name} {shown(list(value))}: {field_name}={shown(number)} must be "
-            f"at most {high} (a ROI lies in an image of at most {MAX_ROI_SIZE} x "
-            f"{MAX_ROI_SIZE} pixels)."
+            f"Invalid {roi_name} {shown(list(value))}: ROI offsets cannot be negative "
+            f"(offset_x={ox}, offset_y={oy})."
         )
+    if sx < 1 or sy < 1:
+        raise InvalidRoi(
+            f"Invalid {roi_name} {shown(list(value))}: ROI sizes must be at least 1 "
+            f"(size_x={sx}, size_y={sy})."
+        )
+    for field_name, number, high in (
+        ("offset_x", ox, MAX_ROI_OFFSET),
+        ("size_x", sx, MAX_ROI_SIZE),
+        ("offset_y", oy, MAX_ROI_OFFSET),
+        ("size_y", sy, MAX_ROI_SIZE),
+    ):
+        if number > high:
+            raise InvalidRoi(
+                f"Invalid {roi_name} {shown(list(value))}: {field_name}={shown(number)} must "
+                f"be at most {high} (a ROI lies in an image of at most {MAX_ROI_SIZE} x "
+                f"{MAX_ROI_SIZE} pixels)."
+            )
     return Roi(ox, sx, oy, sy)
 
 

@@ -75,15 +75,15 @@ def test_client_methods_as_the_seed_documents_them(running: Running) -> None:
     [
         ([0, 10, 0], "exactly 4"),
         ([0, 10, 0, 10, 5], "exactly 4"),
-        ([-1, 10, 0, 10], "negative"),
-        ([0, 10, -5, 10], "negative"),
-        ([0, 0, 0, 10], "larger than 0"),
-        ([0, 10, 0, -3], "larger than 0"),
+        ([-1, 10, 0, 10], "ROI offsets"),
+        ([0, 10, -5, 10], "ROI offsets"),
+        ([0, 0, 0, 10], "ROI sizes"),
+        ([0, 10, 0, -3], "ROI sizes"),
         ([0, "10", 0, 10], "integer"),
         ([0, 1.5, 0, 10], "integer"),
         ([0, True, 0, 10], "integer"),
-        ({"offset_x": 0}, "must be a list"),
-        ("0,10,0,10", "must be a list"),
+        ({"offset_x": 0}, "must be an instance of a list"),
+        ("0,10,0,10", "must be an instance of a list"),
     ],
 )
 def test_invalid_roi_is_a_4xx_envelope_and_changes_nothing(

@@ -62,10 +62,10 @@ def test_a_roi_object_is_accepted_as_is() -> None:
         ([1, 2, 3], ["exactly 4", "3 were given"]),
         ([1], ["exactly 4"]),
         ([1, 2, 3, 4, 5], ["exactly 4", "5 were given"]),
-        ([-1, 10, 0, 10], ["negative", "offset_x=-1"]),
-        ([0, 10, -5, 10], ["negative", "offset_y=-5"]),
-        ([0, 0, 0, 10], ["larger than 0", "size_x=0"]),
-        ([0, 10, 0, -3], ["larger than 0", "size_y=-3"]),
+        ([-1, 10, 0, 10], ["ROI offsets", "offset_x=-1"]),
+        ([0, 10, -5, 10], ["ROI offsets", "offset_y=-5"]),
+        ([0, 0, 0, 10], ["ROI sizes", "size_x=0"]),
+        ([0, 10, 0, -3], ["ROI sizes", "size_y=-3"]),
         ([0, "10", 0, 10], ["integer", "size_x"]),
         ([True, 10, 0, 10], ["integer", "offset_x"]),
         ([0, 10, False, 10], ["integer", "offset_y"]),
@@ -74,9 +74,9 @@ def test_a_roi_object_is_accepted_as_is() -> None:
         ([0, 10, float("nan"), 10], ["integer", "offset_y"]),
         ([0, float("inf"), 0, 10], ["integer", "size_x"]),
         ([[0], 10, 0, 10], ["integer", "offset_x"]),
-        ("0,10,0,10", ["must be a list"]),
-        (5, ["must be a list"]),
-        ({"offset_x": 0}, ["must be a list"]),
+        ("0,10,0,10", ["must be an instance of a list"]),
+        (5, ["must be an instance of a list"]),
+        ({"offset_x": 0}, ["must be an instance of a list"]),
     ],
 )
 @pytest.mark.parametrize("roi_name", ["roi_signal", "roi_background"])
@@ -94,9 +94,10 @@ def test_invalid_roi_message_names_roi_and_problem(
     assert isinstance(info.value, ValueError)
 
 
-def test_negative_offset_checked_before_size() -> None:
-    with pytest.raises(InvalidRoi, match="negative"):
-        parse_roi([-1, 0, 0, 0])
+@pytest.mark.parametrize("raw", [[-1, 0, 0, 0], [0, 0, -1, 0], [-1, -1, -1, -1]])
+def test_negative_offset_checked_before_size(raw: list[int]) -> None:
+    with pytest.raises(InvalidRoi, match="ROI offsets"):
+        parse_roi(raw)
 
 
 # --- check_roi_fits ---------------------------------------------------------------------------
