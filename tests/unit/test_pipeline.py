@@ -316,3 +316,19 @@ def test_an_unforeseen_failure_to_decode_raises_itself(
     monkeypatch.setattr(processor.decoder, "decode", broken)
     with pytest.raises(MemoryError, match="injected in decode"):
         processor.process(frame(image, 9), ProcessingSettings())
+
+
+def test_profile_channels_follow_the_image_type_from_frame_to_frame(
+    processor: FrameProcessor,
+) -> None:
+    """The channel entries are reused while nothing changes, and made again when the image's
+    type, and so the profiles' type, changes with the same settings and lengths."""
+    same = settings([0, 4, 0, 2], [0, 4, 1, 1])
+    for pulse_id, dtype in enumerate(["<u2", "<u2", ">f4", "<i2", "<f8", "<u8"], start=1):
+        image = np.full((2, 4), 3, dtype=dtype)
+        out = decoded(processor.process(frame(image, pulse_id), same).parts)
+        for name, rows in ((SIGNAL, 2), (BACKGROUND, 1)):
+            profile = out.array(name)
+            assert profile is not None
+            assert profile.dtype == image.sum(axis=0).dtype, (dtype, name, profile.dtype)
+            assert profile.tolist() == [3 * rows] * 4
