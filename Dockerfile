@@ -2,7 +2,7 @@
 #   docker build -t psen_processing .
 #   docker run --rm -p 8888:8888 -p 11000:11000 -v psen-settings:/var/lib/psen_processing \
 #       psen_processing tcp://CAMERA-HOST:9000 SLAAR21-LCAM-C561 --auto_start
-# Without arguments it runs the built-in simulated camera (live page on port 11000).
+# Without arguments it runs the built-in simulated camera (--simulate; live page on port 11000).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -26,3 +26,4 @@ VOLUME ["/var/lib/psen_processing"]
 # output stream, image output stream (--image_output_port 8889), REST API and live page
 EXPOSE 8888 8889 11000
 ENTRYPOINT ["psen_processing"]
+CMD ["--simulate"]
