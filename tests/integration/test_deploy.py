@@ -129,7 +129,7 @@ def test_dockerfile_installs_from_the_source_tree() -> None:
     exposed = {int(p) for kind, arg in instructions if kind == "EXPOSE" for p in arg.split()}
     defaults = parse_args(["--simulate"])
     assert {defaults.output_stream_port, defaults.rest_api_port} <= exposed
-    assert ("ENTRYPOINT", '["psen_processing"]') in instructions
+    assert ("ENTRYPOINT", '["psen_processing_entrypoint"]') in instructions  # tests/compat
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
     assert "*" in ignored and "!src/" in ignored  # nothing but what the build needs
 
