@@ -347,6 +347,24 @@ def test_a_page_of_another_origin_can_neither_stop_nor_reconfigure_the_service(
     assert running.client.get_status() == "processing"
 
 
+def test_a_dashboard_of_another_origin_reads_the_service(
+    page: Any, camera_service: Running, other_origin: OtherOrigin
+) -> None:
+    """Reads are open to every origin, as in 1.x (issue 16): a plain fetch, and one with a
+    header that makes Chromium ask first (a preflight), both get the JSON."""
+    running = camera_service
+    page.goto(other_origin.page)
+    status = json.loads(page.evaluate(_FETCH, [f"{running.url}/status", {"method": "GET"}]))
+    assert status == {"state": "ok", "status": "processing"}
+    options = {"method": "GET", "headers": {"X-Requested-With": "XMLHttpRequest",
+                                            "Content-Type": "application/json"}}  # fmt: skip
+    answer = page.evaluate(_FETCH, [f"{running.url}/statistics", options])
+    statistics = json.loads(answer)["statistics"]
+    assert statistics["n_processed_images"] >= 0 and statistics["frames_received"] >= 0
+    roi = json.loads(page.evaluate(_FETCH, [f"{running.url}/roi_signal", {}]))
+    assert roi["roi_signal"] == [0, WIDTH, 24, 16]
+
+
 def test_a_page_of_an_allowed_origin_calls_the_api_with_json(
     page: Any,
     make_service: Callable[..., Running],
