@@ -32,15 +32,17 @@ class PsenProcessingClient:
         :param token: API token of a service that requires one for changes; by default the
             environment variable PSEN_PROCESSING_API_TOKEN, if set.
         """
+        self._given = address
         self.address = address.rstrip("/") + "/"
+        """The service's address with one trailing slash, to which endpoints are appended."""
         self.timeout = timeout
         if token is None:
             token = os.environ.get(TOKEN_ENVIRONMENT_VARIABLE) or None
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     def get_address(self) -> str:
-        """Return the REST api endpoint address."""
-        return self.address
+        """Return the REST api endpoint address, as given (as 1.x's client did)."""
+        return self._given
 
     def _request(
         self, method: str, endpoint: str, body: Any = None, send_body: bool = False
