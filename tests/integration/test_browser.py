@@ -340,8 +340,11 @@ def test_a_page_of_another_origin_can_neither_stop_nor_reconfigure_the_service(
     assert running.settings_path.read_text() == before
     # nor can it show the live page in a frame (to trick a click into it)
     page.evaluate(_FRAME, f"{running.url}/")
-    framed = page.frame(name="live")
+    # the frame as Playwright knows it, asked for (page.frame() only looks at what Playwright
+    # has heard so far, which can lag behind the page's load event: a name and URL still empty)
+    framed = page.wait_for_selector('iframe[name="live"]', state="attached").content_frame()
     assert framed is not None
+    framed.wait_for_load_state()
     assert framed.url.startswith("chrome-error://"), framed.url  # Chromium's "refused" page
     assert framed.query_selector("#pulse-id") is None
     assert running.client.get_status() == "processing"
