@@ -97,11 +97,17 @@ def worker_main(requests: str, replies: str, settings_path: str, parent: int) ->
 
 
 def _profile_bytes(profile: Any) -> bytes:
-    return b"" if profile is None else np.ascontiguousarray(profile, dtype="<f8").tobytes()
+    """A profile with its type (the image's sum type, as the service sends it)."""
+    if profile is None:
+        return b""
+    return np.dtype(profile.dtype).str.encode() + b":" + np.ascontiguousarray(profile).tobytes()
 
 
 def _profile(data: bytes) -> Any:
-    return np.frombuffer(data, dtype="<f8") if data else None
+    if not data:
+        return None
+    kind, _, values = data.partition(b":")
+    return np.frombuffer(values, dtype=kind.decode())
 
 
 # --- coordinator --------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """The ``psen_processing`` command.
 
-``psen_processing INPUT_STREAM PREFIX`` runs the service as the seed README documents it.
-Without INPUT_STREAM it runs against its built-in simulated camera, sets example ROIs if none
-are saved, starts processing and prints what it computes, so that it can be seen working.
+``psen_processing INPUT_STREAM PREFIX`` runs the service as the seed README documents it; the
+options of every released 1.x version are accepted (``-o/--output_stream_port``, 1.2.x's
+``--data_output_stream_port`` and ``-i/--image_output_stream_port``). ``psen_processing
+--simulate`` runs against the built-in simulated camera, sets example ROIs if none are saved,
+starts processing and prints what it computes, so that it can be seen working.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from .http_guards import MAX_LISTED, HttpGuards, parse_host, parse_origin
 from .log_limit import flush_repeat_limit, install_repeat_limit
 from .monitor import OutputMonitor
 from .rest import build_app
+from .roi import Roi
 from .server import ServerThread
 from .service import HEALTH_TIMEOUT_RANGE_S, HEALTH_TIMEOUT_S, PsenService
 from .settings import SettingsStore, default_settings_path
@@ -90,15 +93,31 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="psen_processing",
         description="PSEN camera stream processing: ROI X profiles added to a bsread stream. "
-        "Without INPUT_STREAM, runs against the built-in simulated camera.",
+        "--simulate runs it against the built-in simulated camera instead of INPUT_STREAM.",
     )
     parser.add_argument(
         "input_stream", nargs="?", type=_input_stream, metavar="INPUT_STREAM",
-        help="input bsread stream to connect to, tcp://HOST:PORT (default: simulated camera)",
+        help="input bsread stream to connect to, tcp://HOST:PORT",
     )  # fmt: skip
     parser.add_argument("prefix_positional", nargs="?", metavar="PREFIX", help="camera prefix")
-    parser.add_argument("--prefix", help="camera prefix; the image is PREFIX:FPICTURE")
-    parser.add_argument("-o", "--output_stream_port", type=_port, default=8888)
+    parser.add_argument(
+        "--input_stream", dest="input_stream_option", type=_input_stream,
+        metavar="INPUT_STREAM", help=argparse.SUPPRESS,  # 1.0's spelling of INPUT_STREAM
+    )  # fmt: skip
+    parser.add_argument("-p", "--prefix", help="camera prefix; the image is PREFIX:FPICTURE")
+    parser.add_argument(
+        "--simulate", action="store_true",
+        help="run against the built-in simulated camera (no INPUT_STREAM): example ROIs, "
+        "processing started, what it computes printed every 2 s",
+    )  # fmt: skip
+    parser.add_argument(
+        "-o", "--output_stream_port", type=_port, default=None, metavar="PORT",
+        help="output stream port (PUSH, bound; default 8888)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--data_output_stream_port", type=_port, metavar="PORT",
+        help="1.2.x's name of --output_stream_port",
+    )  # fmt: skip
     parser.add_argument("-r", "--rest_api_port", type=_port, default=11000)
     parser.add_argument(
         "--rest_api_interface", default="0.0.0.0",
@@ -124,9 +143,14 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument("--output_stream_interface", default="*")
     parser.add_argument(
-        "--image_output_port", type=_port,
-        help="also publish the image alone (PUB) on this port for viewers; never waits for them "
-        "(default: off)",
+        "--image_output_port", type=_port, metavar="PORT",
+        help="also publish the image alone (PUB: connect SUB) on this port for viewers; never "
+        "waits for them (default: off)",
+    )  # fmt: skip
+    parser.add_argument(
+        "-i", "--image_output_stream_port", type=_port, metavar="PORT",
+        help="the image alone on this port as 1.2.x sent it (PUSH: connect PULL, psi-bsread's "
+        "default); an image no consumer is ready for is dropped and counted (default: off)",
     )  # fmt: skip
     parser.add_argument(
         "--log_level", default="INFO",
@@ -153,32 +177,68 @@ def build_parser() -> argparse.ArgumentParser:
         "--duration", type=float,
         help="stop after this many seconds (default: run until interrupted)",
     )  # fmt: skip
-    sim = parser.add_argument_group("simulated camera (when no INPUT_STREAM is given)")
+    sim = parser.add_argument_group("simulated camera (with --simulate)")
     sim.add_argument("--sim_rate", type=float, default=25.0, help="frames per second")
     sim.add_argument("--sim_width", type=int, default=1024)
     sim.add_argument("--sim_height", type=int, default=256)
     return parser
 
 
+def _one_of(parser: argparse.ArgumentParser, what: str, given: dict[str, object]) -> object | None:
+    """The value given under one or more spellings of an option; two different ones are an
+    error."""
+    values = {name: value for name, value in given.items() if value is not None}
+    if len(set(values.values())) > 1:
+        parser.error(
+            f"two different {what} given: "
+            + " and ".join(f"{name} {value}" for name, value in values.items())
+        )
+    return next(iter(values.values()), None)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.prefix and args.prefix_positional and args.prefix != args.prefix_positional:
+    args.prefix = _one_of(
+        parser, "prefixes", {"PREFIX": args.prefix_positional, "--prefix": args.prefix}
+    )
+    args.input_stream = _one_of(
+        parser,
+        "input streams",
+        {"INPUT_STREAM": args.input_stream, "--input_stream": args.input_stream_option},
+    )
+    port = _one_of(
+        parser,
+        "output stream ports",
+        {"-o/--output_stream_port": args.output_stream_port,
+         "--data_output_stream_port": args.data_output_stream_port},
+    )  # fmt: skip
+    args.output_stream_port = 8888 if port is None else port
+    if args.image_output_port is not None and args.image_output_stream_port is not None:
         parser.error(
-            f"two different prefixes given: {args.prefix_positional!r} and {args.prefix!r}"
+            "--image_output_port (PUB, for viewers) and -i/--image_output_stream_port (PUSH, "
+            "as 1.2.x) are two kinds of image stream: give one of them"
         )
-    args.prefix = args.prefix or args.prefix_positional
+    args.image_output_mode = "pub" if args.image_output_stream_port is None else "push"
+    if args.image_output_stream_port is not None:
+        args.image_output_port = args.image_output_stream_port
     for name in ("allowed_origins", "allowed_hosts"):
         values = list(dict.fromkeys(item for items in getattr(args, name) for item in items))
         if len(values) > MAX_LISTED:
             parser.error(f"--{name}: at most {MAX_LISTED} entries, not {len(values)}")
         setattr(args, name, values)
-    if args.input_stream is not None and not args.prefix:
+    if args.simulate:
+        if args.input_stream is not None or args.prefix_positional:
+            parser.error("--simulate runs the built-in simulated camera: give no INPUT_STREAM")
+    elif args.input_stream is None:
+        parser.error(
+            "INPUT_STREAM and PREFIX are required, e.g. psen_processing tcp://sf-cam:9000 "
+            "SLAAR21-LCAM-C561 (or --simulate to run against the built-in simulated camera)"
+        )
+    elif not args.prefix:
         parser.error("PREFIX is required with INPUT_STREAM (positional or --prefix)")
-    if args.input_stream is None and args.prefix_positional:
-        parser.error("PREFIX given without INPUT_STREAM")
     if args.image_output_port is not None and args.image_output_port == args.output_stream_port:
-        parser.error("--image_output_port must differ from the output stream port")
+        parser.error("the image output port must differ from the output stream port")
     return args
 
 
@@ -246,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The REST thread (live page, statistics) shares the interpreter with the processing loop:
     # a waiting loop gets the interpreter back within this interval (Python's default is 5 ms).
     sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
-    simulate = args.input_stream is None
+    simulate = bool(args.simulate)
     sender: CameraSender | None = None
     camera: SimulatedCamera | None = None
     monitor: OutputMonitor | None = None
@@ -269,6 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         input_mode=args.input_mode,
         output_mode=args.output_mode,
         image_output_port=args.image_output_port,
+        image_output_mode=args.image_output_mode,
     )
     store = SettingsStore(args.settings_file or default_settings_path(prefix))
     notifier = SystemdNotifier.from_environment(os.environ)
@@ -322,7 +383,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )  # fmt: skip
         if simulate:
             assert camera is not None
-            if service.settings.roi_signal is None and service.settings.roi_background is None:
+            rois = (service.settings.roi_signal, service.settings.roi_background)
+            if not any(isinstance(roi, Roi) for roi in rois):
                 h, w = args.sim_height, args.sim_width
                 service.set_roi("roi_signal", [0, w, h * 3 // 8, h // 4])
                 service.set_roi("roi_background", [0, w, 0, max(1, h // 8)])

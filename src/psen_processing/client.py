@@ -32,15 +32,17 @@ class PsenProcessingClient:
         :param token: API token of a service that requires one for changes; by default the
             environment variable PSEN_PROCESSING_API_TOKEN, if set.
         """
+        self._given = address
         self.address = address.rstrip("/") + "/"
+        """The service's address with one trailing slash, to which endpoints are appended."""
         self.timeout = timeout
         if token is None:
             token = os.environ.get(TOKEN_ENVIRONMENT_VARIABLE) or None
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     def get_address(self) -> str:
-        """Return the REST api endpoint address."""
-        return self.address
+        """Return the REST api endpoint address, as given (as 1.x's client did)."""
+        return self._given
 
     def _request(
         self, method: str, endpoint: str, body: Any = None, send_body: bool = False
@@ -79,28 +81,28 @@ class PsenProcessingClient:
         """Stop the processing. :return: Server status."""
         return str(self._request("POST", "stop")["status"])
 
-    def get_roi_background(self) -> list[int] | None:
+    def get_roi_background(self) -> list[int]:
         """Get the ROI for the background. :return: Background ROI as a list."""
         return _roi(self._request("GET", "roi_background")["roi_background"])
 
-    def set_roi_background(self, roi: list[int] | None) -> list[int] | None:
+    def set_roi_background(self, roi: list[int] | None) -> list[int]:
         """Set the ROI for the background.
 
         :param roi: List of 4 elements: [offset_x, size_x, offset_y, size_y] or [] or None.
-        :return: Background ROI as a list.
+        :return: Background ROI as a list ([] when it is off).
         """
         data = self._request("POST", "roi_background", roi, send_body=True)
         return _roi(data["roi_background"])
 
-    def get_roi_signal(self) -> list[int] | None:
+    def get_roi_signal(self) -> list[int]:
         """Get the ROI for the signal. :return: Signal ROI as a list."""
         return _roi(self._request("GET", "roi_signal")["roi_signal"])
 
-    def set_roi_signal(self, roi: list[int] | None) -> list[int] | None:
+    def set_roi_signal(self, roi: list[int] | None) -> list[int]:
         """Set the ROI for the signal.
 
         :param roi: List of 4 elements: [offset_x, size_x, offset_y, size_y] or [] or None.
-        :return: Signal ROI as a list.
+        :return: Signal ROI as a list ([] when it is off).
         """
         return _roi(self._request("POST", "roi_signal", roi, send_body=True)["roi_signal"])
 
@@ -121,8 +123,9 @@ class PsenProcessingClient:
         return edge
 
 
-def _roi(value: Any) -> list[int] | None:
-    return None if value is None else list(value)
+def _roi(value: Any) -> list[int]:
+    """A ROI as answered: ``[]`` when it is off (also from servers that answered ``null``)."""
+    return [] if value is None else list(value)
 
 
 def _dump(value: Any) -> bytes:

@@ -17,8 +17,11 @@ Rules, checked before any route (and before the API token), on every request:
     or ``text/plain`` request, the kinds a page can send anywhere, gets through. Bodiless
     requests (``POST /start`` of older clients) need no Content-Type.
 
-- **CORS**: only for ``allowed_origins``: their preflight is answered and their responses carry
-  ``Access-Control-Allow-Origin``; a preflight from any other origin is refused (``403``).
+- **CORS**: reads (GET, HEAD) are open to pages of every origin, as in psen_processing 1.x:
+  their answers carry ``Access-Control-Allow-Origin: *`` and their preflight is answered.
+  ``allowed_origins`` may also write: their preflight for any method is answered and every
+  answer to them names their origin; a preflight for a write from any other origin is refused
+  (``403``) and answers to its writes carry no CORS header.
 - **Framing**: every response says ``X-Frame-Options: DENY`` and ``frame-ancestors 'none'``.
 
 The decision (:meth:`HttpGuards.decide`) is a pure function of the method and headers;
@@ -41,7 +44,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .errors import InvalidOption
 
 __all__ = [
+    "ANY_ORIGIN",
     "MAX_LISTED",
+    "READ_METHODS",
     "SAFE_METHODS",
     "Decision",
     "GuardMiddleware",
@@ -53,6 +58,14 @@ __all__ = [
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods that change nothing: a page of any site may send them."""
+
+READ_METHODS = frozenset({"GET", "HEAD"})
+"""Methods whose answers pages of every origin may read (``Access-Control-Allow-Origin: *``)."""
+
+ANY_ORIGIN = "*"
+
+PREFLIGHT_HEADERS = "Accept, Authorization, Content-Type, Origin, X-CSRF-Token, X-Requested-With"
+"""Request headers a page may send (1.x's list and the API token's header)."""
 
 MAX_LISTED = 64
 """At most this many allowed origins, and as many allowed hosts."""
@@ -144,10 +157,10 @@ class Decision:
 
     refuse: tuple[int, str] | None = None
     """Status and message of the answer instead of the app's, if refused."""
-    preflight: bool = False
-    """Answer a CORS preflight for ``cors_origin`` (and nothing else)."""
+    preflight: str | None = None
+    """Answer a CORS preflight for ``cors_origin`` (and nothing else), allowing these methods."""
     cors_origin: str | None = None
-    """An allowed origin that gets ``Access-Control-Allow-Origin`` on the answer."""
+    """``Access-Control-Allow-Origin`` of the answer: an allowed origin, or ``*`` for a read."""
 
 
 @dataclass(frozen=True)
@@ -204,9 +217,14 @@ class HttpGuards:
             and origin is not None
             and "access-control-request-method" in headers
         ):
-            if cors is None:
-                return Decision(refuse=(403, self._foreign(origin)))
-            return Decision(preflight=True, cors_origin=cors)
+            if cors is not None:
+                return Decision(preflight="GET, HEAD, POST", cors_origin=cors)
+            wanted = headers["access-control-request-method"].strip().upper()
+            if wanted in READ_METHODS:  # a read: open to every origin, as in 1.x
+                return Decision(preflight="GET, HEAD", cors_origin=ANY_ORIGIN)
+            return Decision(refuse=(403, self._foreign(origin)))
+        if method in READ_METHODS:
+            return Decision(cors_origin=cors or ANY_ORIGIN)
         if method not in SAFE_METHODS:
             problem = None if origin is None or cors else self._origin_problem(origin, host_header)
             if problem is not None:
@@ -290,12 +308,12 @@ class GuardMiddleware:
         if decision.refuse is not None:
             status, text = decision.refuse
             answer = JSONResponse({"state": "error", "status": text}, status_code=status)
-        elif decision.preflight:
+        elif decision.preflight is not None:
             answer = Response(
                 status_code=204,
                 headers={
-                    "Access-Control-Allow-Methods": "GET, HEAD, POST",
-                    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+                    "Access-Control-Allow-Methods": decision.preflight,
+                    "Access-Control-Allow-Headers": PREFLIGHT_HEADERS,
                     "Access-Control-Max-Age": "600",
                 },
             )

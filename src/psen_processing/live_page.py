@@ -72,7 +72,7 @@ def _edge_view(service: PsenService, outcome: FrameOutcome | None) -> dict[str, 
         return None
     timing, result = outcome.timing, outcome.result
     settings = service.settings
-    signal, reference = result.roi_signal_x_profile, service.tracker.reference
+    signal, reference = result.signal_float64, service.tracker.reference
     normalised = None
     if signal is not None and reference is not None:
         background = background_on_signal_scale(

@@ -27,6 +27,7 @@ from .errors import ProtocolError
 from .processing import (
     FrameResult,
     ProcessingSettings,
+    Profile,
     background_on_signal_scale,
     process_image,
 )
@@ -63,13 +64,18 @@ class FrameOutcome:
 @dataclass(frozen=True, slots=True)
 class _ChannelSet:
     """The extra channels of the frames processed with ``settings`` (compared by identity) and
-    profiles of these lengths."""
+    profiles of these lengths and types."""
 
     settings: ProcessingSettings
-    signal_size: int | None
-    background_size: int | None
+    signal_kind: tuple[int, np.dtype[Any]] | None
+    background_kind: tuple[int, np.dtype[Any]] | None
     timing: bool
     channels: ExtraChannels
+
+
+def _kind(profile: Profile | None) -> tuple[int, np.dtype[Any]] | None:
+    """What a profile's channel entry depends on: its length and type."""
+    return None if profile is None else (profile.size, profile.dtype)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,20 +130,19 @@ class FrameProcessor:
     def _extra_channels(
         self,
         settings: ProcessingSettings,
-        signal: npt.NDArray[np.float64] | None,
-        background: npt.NDArray[np.float64] | None,
+        signal: Profile | None,
+        background: Profile | None,
         timing: bool,
     ) -> ExtraChannels:
         """The channels added to a frame, in order; made again only when the settings or the
-        profiles' lengths change."""
-        signal_size = None if signal is None else signal.size
-        background_size = None if background is None else background.size
+        profiles' lengths or types (the image's type) change."""
+        signal_kind, background_kind = _kind(signal), _kind(background)
         cached = self._channels
         if (
             cached is not None
             and cached.settings is settings
-            and cached.signal_size == signal_size
-            and cached.background_size == background_size
+            and cached.signal_kind == signal_kind
+            and cached.background_kind == background_kind
             and cached.timing == timing
         ):
             return cached.channels
@@ -152,7 +157,7 @@ class FrameProcessor:
         if timing:
             entries += self._timing_channel_entries()
         channels = ExtraChannels(tuple(entries))
-        self._channels = _ChannelSet(settings, signal_size, background_size, timing, channels)
+        self._channels = _ChannelSet(settings, signal_kind, background_kind, timing, channels)
         return channels
 
     def _timing_channel_entries(self) -> tuple[dict[str, Any], ...]:
@@ -258,7 +263,8 @@ class FrameProcessor:
                     roi_signal=settings.roi_signal,
                     pulse_id=pulse_id,
                     lookup=message.value,
-                    signal=signal,
+                    # sent in the image's sum type; edge detection works in float64
+                    signal=None if result is None else result.signal_float64,
                     background=background_on_signal_scale(
                         background, settings.roi_signal, settings.roi_background
                     )

@@ -10,7 +10,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from .roi import Roi, RoiSetting, exact_column_sums, roi_to_json
+from .roi import EMPTY_ROI, Profile, Roi, RoiSetting, exact_column_sums, roi_to_json
 from .timing import EdgeDetectionSettings
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "FrameResult",
     "ImageRows",
     "ProcessingSettings",
+    "Profile",
     "background_on_signal_scale",
     "process_image",
 ]
@@ -27,8 +28,8 @@ __all__ = [
 class ProcessingSettings:
     """Everything that steers processing; replaced as a whole, so a frame sees one snapshot."""
 
-    roi_signal: RoiSetting = None
-    roi_background: RoiSetting = None
+    roi_signal: RoiSetting = EMPTY_ROI
+    roi_background: RoiSetting = EMPTY_ROI
     edge_detection: EdgeDetectionSettings = field(default_factory=EdgeDetectionSettings)
 
     def to_json(self) -> dict[str, object]:
@@ -54,10 +55,24 @@ class ProcessingSettings:
 
 @dataclass(frozen=True, slots=True)
 class FrameResult:
-    roi_signal_x_profile: npt.NDArray[np.float64] | None = None
-    roi_background_x_profile: npt.NDArray[np.float64] | None = None
+    roi_signal_x_profile: Profile | None = None
+    """As sent: numpy's sum type of the image (uint64, int64, float32 or float64)."""
+    roi_background_x_profile: Profile | None = None
     problems: tuple[str, ...] = field(default=())
     """Stable reason keys for what could not be computed, e.g. ``roi_signal_outside_image``."""
+
+    @property
+    def signal_float64(self) -> npt.NDArray[np.float64] | None:
+        """The signal profile as float64, as the edge detection and the live page use it."""
+        return _float64(self.roi_signal_x_profile)
+
+    @property
+    def background_float64(self) -> npt.NDArray[np.float64] | None:
+        return _float64(self.roi_background_x_profile)
+
+
+def _float64(profile: Profile | None) -> npt.NDArray[np.float64] | None:
+    return None if profile is None else profile.astype(np.float64, copy=False)
 
 
 class ImageRows(Protocol):
@@ -89,13 +104,11 @@ class ArrayRows:
 
 
 SUM_INEXACT = "profile_sum_inexact"
-"""A profile holds a column sum (of a 64-bit integer image) that float64 cannot hold exactly:
-the nearest float64 is sent."""
+"""A column sum (of a 64-bit integer image) does not fit the profile's 64-bit integer type:
+that frame's profile is sent as float64, the exact sums correctly rounded (never wrapped)."""
 
 
-def _profile(
-    image: ImageRows, roi: RoiSetting, name: str, problems: list[str]
-) -> npt.NDArray[np.float64] | None:
+def _profile(image: ImageRows, roi: RoiSetting, name: str, problems: list[str]) -> Profile | None:
     if not isinstance(roi, Roi):
         return None
     height, width = image.shape
@@ -103,8 +116,8 @@ def _profile(
         problems.append(f"{name}_outside_image")
         return None
     rows = image.rows(roi.offset_y, roi.offset_y + roi.size_y)
-    profile, exact = exact_column_sums(rows[:, roi.offset_x : roi.offset_x + roi.size_x])
-    if not exact and SUM_INEXACT not in problems:
+    profile, fits = exact_column_sums(rows[:, roi.offset_x : roi.offset_x + roi.size_x])
+    if not fits and SUM_INEXACT not in problems:
         problems.append(SUM_INEXACT)
     return profile
 
@@ -123,12 +136,16 @@ def process_image(
 
 
 def background_on_signal_scale(
-    background: npt.NDArray[np.float64] | None, roi_signal: RoiSetting, roi_background: RoiSetting
+    background: Profile | None, roi_signal: RoiSetting, roi_background: RoiSetting
 ) -> npt.NDArray[np.float64] | None:
-    """The background profile scaled to the signal ROI's number of rows (profiles are sums),
-    as the edge detection subtracts it; None without a background profile or either ROI."""
+    """The background profile (of any profile type) scaled to the signal ROI's number of rows
+    (profiles are sums), as float64, as the edge detection subtracts it; None without a
+    background profile or either ROI."""
     if background is None or not isinstance(roi_signal, Roi):
         return None
     if not isinstance(roi_background, Roi):
         return None
-    return background * (roi_signal.size_y / roi_background.size_y)
+    scaled: npt.NDArray[np.float64] = background.astype(np.float64) * (
+        roi_signal.size_y / roi_background.size_y
+    )
+    return scaled

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -13,12 +13,13 @@ from .limits import MAX_ROI_OFFSET, MAX_ROI_SIZE, integral, shown
 
 __all__ = [
     "EMPTY_ROI",
+    "Profile",
     "Roi",
     "RoiSetting",
     "check_roi_fits",
-    "column_sums",
     "exact_column_sums",
     "parse_roi",
+    "profile_dtype",
     "roi_to_json",
     "roi_x_profile",
 ]
@@ -41,10 +42,11 @@ class Roi:
 
 
 EMPTY_ROI: tuple[()] = ()
-"""A ROI switched off by setting ``[]``; it is reported back as ``[]``."""
+"""A ROI that is off: never set, or set to ``[]`` or ``None``; reported as ``[]`` (as 1.x)."""
 
 RoiSetting: TypeAlias = Roi | tuple[()] | None
-"""A ROI as set by a user: a rectangle, or off (``[]`` or ``None``, each reported as set)."""
+"""A ROI: a rectangle, or off. :func:`parse_roi` gives :data:`EMPTY_ROI` for off; ``None`` is
+taken as off too wherever a ROI is read."""
 
 _FIELDS = ("offset_x", "size_x", "offset_y", "size_y")
 
@@ -61,51 +63,55 @@ def _as_int(name: str, value: object, roi_name: str, raw: object) -> int:
 def parse_roi(value: object, roi_name: str = "ROI") -> RoiSetting:
     """Validate a ROI as received from a user (JSON-decoded) and return it as a value object.
 
-    Rules: ``None`` or ``[]`` switch the ROI off; otherwise a list of 4 integers
+    Rules: ``None`` or ``[]`` switch the ROI off (both give :data:`EMPTY_ROI`); otherwise a
+    list of 4 integers
     ``[offset_x, size_x, offset_y, size_y]`` with offsets in ``[0, MAX_ROI_OFFSET]`` and sizes
     in ``[1, MAX_ROI_SIZE]``.
     Whether it fits a given image is checked separately (:func:`check_roi_fits`).
     """
     if value is None:
-        return None
+        return EMPTY_ROI
     if isinstance(value, Roi):
         return value
+    # The words "must be an instance of a list", "exactly 4 elements", "ROI offsets" and "ROI
+    # sizes" are those of psen_processing 1.x: scripts match on them.
     if not isinstance(value, list | tuple):
         raise InvalidRoi(
-            f"Invalid {roi_name} {shown(value)}: ROI must be a list [offset_x, size_x, offset_y, "
-            "size_y], [] or null."
+            f"Invalid {roi_name} {shown(value)}: a ROI must be an instance of a list "
+            "[offset_x, size_x, offset_y, size_y]; [] or null switch it off."
         )
     if len(value) == 0:
         return EMPTY_ROI
     if len(value) != 4:
         raise InvalidRoi(
-            f"Invalid {roi_name} {shown(list(value))}: ROI must have exactly 4 values "
+            f"Invalid {roi_name} {shown(list(value))}: a ROI must have exactly 4 elements "
             f"[offset_x, size_x, offset_y, size_y], but {len(value)} were given."
         )
     ox, sx, oy, sy = (
         _as_int(f, v, roi_name, list(value)) for f, v in zip(_FIELDS, value, strict=True)
     )
-    for field_name, number, low, high in (
-        ("offset_x", ox, 0, MAX_ROI_OFFSET),
-        ("size_x", sx, 1, MAX_ROI_SIZE),
-        ("offset_y", oy, 0, MAX_ROI_OFFSET),
-        ("size_y", sy, 1, MAX_ROI_SIZE),
-    ):
-        if low <= number <= high:
-            continue
-        if number < low:  # the messages of old, which clients may look for
-            raise InvalidRoi(
-                f"Invalid {roi_name} {shown(list(value))}: offsets cannot be negative "
-                f"(offset_x={ox}, offset_y={oy})."
-                if low == 0
-                else f"Invalid {roi_name} {shown(list(value))}: sizes must be larger than 0 "
-                f"(size_x={sx}, size_y={sy})."
-            )
+    if ox < 0 or oy < 0:  # offsets first, as 1.x: [-1, -1, -1, -1] is an offset problem
         raise InvalidRoi(
-            f"Invalid {roi_name} {shown(list(value))}: {field_name}={shown(number)} must be "
-            f"at most {high} (a ROI lies in an image of at most {MAX_ROI_SIZE} x "
-            f"{MAX_ROI_SIZE} pixels)."
+            f"Invalid {roi_name} {shown(list(value))}: ROI offsets cannot be negative "
+            f"(offset_x={ox}, offset_y={oy})."
         )
+    if sx < 1 or sy < 1:
+        raise InvalidRoi(
+            f"Invalid {roi_name} {shown(list(value))}: ROI sizes must be at least 1 "
+            f"(size_x={sx}, size_y={sy})."
+        )
+    for field_name, number, high in (
+        ("offset_x", ox, MAX_ROI_OFFSET),
+        ("size_x", sx, MAX_ROI_SIZE),
+        ("offset_y", oy, MAX_ROI_OFFSET),
+        ("size_y", sy, MAX_ROI_SIZE),
+    ):
+        if number > high:
+            raise InvalidRoi(
+                f"Invalid {roi_name} {shown(list(value))}: {field_name}={shown(number)} must "
+                f"be at most {high} (a ROI lies in an image of at most {MAX_ROI_SIZE} x "
+                f"{MAX_ROI_SIZE} pixels)."
+            )
     return Roi(ox, sx, oy, sy)
 
 
@@ -120,22 +126,31 @@ def check_roi_fits(roi: RoiSetting, height: int, width: int, roi_name: str = "RO
     )
 
 
-def roi_to_json(roi: RoiSetting) -> list[int] | None:
-    """The ROI in the form the user set it: a list of 4, ``[]`` or ``None``."""
-    if roi is None:
-        return None
+def roi_to_json(roi: RoiSetting) -> list[int]:
+    """The ROI as the API shows it: a list of 4, or ``[]`` when it is off (as 1.x showed it)."""
     if isinstance(roi, Roi):
         return roi.as_list()
     return []
 
 
 _LOW_32 = np.uint64(0xFFFFFFFF)
-_EXACT_IN_FLOAT64 = 2**53
-"""Every integer of at most this size is a float64."""
-
 
 _CHUNK_ROWS = 2**30
 """Rows of 64-bit values summed at once: 32-bit halves of fewer rows cannot overflow."""
+
+Profile: TypeAlias = npt.NDArray[Any]
+"""An X profile: one sum per column, of numpy's sum type of the image (:func:`profile_dtype`)."""
+
+
+def profile_dtype(image_dtype: np.dtype[Any]) -> np.dtype[Any]:
+    """The type of a profile of an image of ``image_dtype``, as ``image.sum(0)`` gives it
+    (psen_processing 1.x sent that): uint64 for unsigned integers, int64 for signed ones and
+    booleans, a float of the same size for floats; always in native byte order."""
+    if image_dtype.kind == "u":
+        return np.dtype(np.uint64)
+    if image_dtype.kind in "ib":
+        return np.dtype(np.int64)
+    return image_dtype.newbyteorder("=")
 
 
 def _wide_integer_sums(window: npt.NDArray[np.generic]) -> list[int] | npt.NDArray[np.int64]:
@@ -164,61 +179,49 @@ def _wide_integer_sums(window: npt.NDArray[np.generic]) -> list[int] | npt.NDArr
     return [(h << 32) + lo for h, lo in zip(high.tolist(), low.tolist(), strict=True)]
 
 
-def exact_column_sums(
-    window: npt.NDArray[np.generic],
-) -> tuple[npt.NDArray[np.float64], bool]:
-    """Sum over the rows of a 2-D window, as float64 correctly rounded from the exact sums;
-    and whether every one of them is exact (an integer over 2**53 may not be a float64).
+def _wide_profile(window: npt.NDArray[np.generic], wanted: np.dtype[Any]) -> tuple[Profile, bool]:
+    """The exact column sums of a 64-bit integer window as ``wanted`` (uint64 or int64), or,
+    when one does not fit it, as float64 correctly rounded and False."""
+    sums = _wide_integer_sums(window)
+    if isinstance(sums, np.ndarray):  # fit int64; unsigned ones are >= 0, so fit uint64 too
+        return sums.astype(wanted), True
+    info = np.iinfo(wanted)
+    if all(info.min <= v <= info.max for v in sums):
+        return np.array(sums, dtype=wanted), True
+    return np.array([float(v) for v in sums], dtype=np.float64), False
 
-    8- and 16-bit integers are accumulated in 32-bit integers (exact for fewer than 65536
-    rows, and twice as fast as float64); 32-bit ones in 64 bits; 64-bit ones exactly (see
-    :func:`_wide_integer_sums`); floats in float64 (reported exact: rounding is theirs).
+
+def exact_column_sums(window: npt.NDArray[np.generic]) -> tuple[Profile, bool]:
+    """Sum over the rows of a 2-D window, of the type :func:`profile_dtype` gives (numpy's sum
+    type, as 1.x sent it); and whether the sums fit that type.
+
+    Integer sums are exact, never wrapped: 8- and 16-bit integers are accumulated in 32-bit
+    integers (exact for fewer than 65536 rows, and twice as fast as 64 bits), 32-bit ones in
+    64 bits, 64-bit ones exactly (see :func:`_wide_integer_sums`). Only a 64-bit integer
+    window can have a sum beyond the 64-bit type: then the sums are given as float64, correctly
+    rounded, and False. Floats are accumulated in float64 and rounded once to their own type.
     """
     kind, itemsize, rows = window.dtype.kind, window.dtype.itemsize, window.shape[0]
-    accumulator: type[np.generic]
+    wanted = profile_dtype(window.dtype)
     if kind in "iu" and itemsize == 8:
-        sums = _wide_integer_sums(window)
-        if isinstance(sums, np.ndarray):
-            profile: npt.NDArray[np.float64] = sums.astype(np.float64)
-            exact = sums.size == 0 or int(np.abs(sums).max()) <= _EXACT_IN_FLOAT64
-            if not exact:  # the large ones may still be floats exactly
-                exact = all(
-                    int(f) == v for f, v in zip(profile.tolist(), sums.tolist(), strict=True)
-                )
-            return profile, exact
-        floats = [float(v) for v in sums]
-        exact = all(int(f) == v for f, v in zip(floats, sums, strict=True))
-        return np.array(floats, dtype=np.float64), exact
+        return _wide_profile(window, wanted)
+    accumulator: type[np.generic]
     if kind in "ub" and itemsize <= 2 and rows < 65536:
         accumulator = np.uint32
     elif kind == "i" and itemsize <= 2 and rows < 65536:
         accumulator = np.int32
-    elif kind in "ub":
-        accumulator = np.uint64
-    elif kind == "i":
-        accumulator = np.int64
+    elif kind in "iub":
+        accumulator = wanted.type
     else:
         accumulator = np.float64
     summed = np.add.reduce(window, axis=0, dtype=accumulator)
-    profile = summed.astype(np.float64, copy=False)
-    # values of up to 32 bits: a sum over fewer than 2**21 rows is below 2**53
-    if kind == "f" or rows < 2**21 or summed.size == 0:
-        return profile, True
-    return profile, int(np.abs(summed).max()) <= _EXACT_IN_FLOAT64
+    return summed.astype(wanted, copy=False), True
 
 
-def column_sums(window: npt.NDArray[np.generic]) -> npt.NDArray[np.float64]:
-    """Sum over the rows of a 2-D window, as float64, without overflow (see
-    :func:`exact_column_sums`, which also says whether each is exact)."""
-    return exact_column_sums(window)[0]
-
-
-def roi_x_profile(image: npt.NDArray[np.generic], roi: Roi) -> npt.NDArray[np.float64]:
-    """X profile of ``roi`` in a 2-D ``image`` of numpy shape (height, width): sum over its rows.
-
-    Exact for integer images (no overflow); the caller checks that the ROI fits.
-    """
+def roi_x_profile(image: npt.NDArray[np.generic], roi: Roi) -> Profile:
+    """X profile of ``roi`` in a 2-D ``image`` of numpy shape (height, width): sum over its rows,
+    of numpy's sum type (see :func:`exact_column_sums`; the caller checks that the ROI fits)."""
     window = image[
         roi.offset_y : roi.offset_y + roi.size_y, roi.offset_x : roi.offset_x + roi.size_x
     ]
-    return column_sums(window)
+    return exact_column_sums(window)[0]

@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import PsenError, SettingsFileError
 from .processing import ProcessingSettings
-from .roi import parse_roi
+from .roi import EMPTY_ROI, parse_roi
 from .timing import EdgeDetectionSettings
 
 __all__ = [
@@ -73,7 +73,7 @@ def salvage_settings(data: object) -> tuple[ProcessingSettings, tuple[str, ...]]
         try:
             rois[name] = parse_roi(data.get(name), name)
         except PsenError as exc:
-            rois[name] = None
+            rois[name] = EMPTY_ROI
             problems.append(f"{name}: {exc}")
     edge = EdgeDetectionSettings()
     stored = data.get("edge_detection") or {}

@@ -8,7 +8,7 @@ import threading
 import time
 from collections import Counter, deque
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
 
@@ -16,11 +16,13 @@ from .timing import ShotTiming
 
 __all__ = [
     "LATENCY_BUCKETS_MS",
+    "LEGACY_KEYS",
     "MAX_PROBLEM_TEXT",
     "LatencyHistogram",
     "Statistics",
     "StatisticsSnapshot",
     "bounded_text",
+    "local_time",
 ]
 
 LATENCY_BUCKETS_MS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
@@ -38,15 +40,28 @@ def bounded_text(text: str, limit: int = MAX_PROBLEM_TEXT) -> str:
     return f"{text[:limit]}... ({len(text)} chars)"
 
 
-def _iso(timestamp: float | None) -> str | None:
+def local_time(timestamp: float | None) -> str | None:
+    """A time as psen_processing 1.x wrote it, ``str(datetime.now())``: local time, no zone,
+    e.g. ``2026-11-28 08:40:35.639978`` (no fraction when the microseconds are 0)."""
     if timestamp is None:
         return None
-    return datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds")
+    return str(datetime.fromtimestamp(timestamp))
+
+
+LEGACY_KEYS = ("processing_start_time", "last_sent_pulse_id", "last_sent_time",
+               "n_processed_images")  # fmt: skip
+"""The statistics of psen_processing 1.x: present from the first start on."""
 
 
 @dataclass(frozen=True, slots=True)
 class StatisticsSnapshot:
     processing_start_time: str | None
+    """When processing last started (local time, as 1.x); None: never started."""
+    last_sent_pulse_id: int | None
+    last_sent_time: str | None
+    """When the last frame went out (local time, as 1.x)."""
+    n_processed_images: int
+    """Frames sent since the last start (1.x's name for ``frames_sent``)."""
     frames_received: int
     frames_sent: int
     frames_skipped: int
@@ -57,7 +72,6 @@ class StatisticsSnapshot:
     output_messages_interrupted: int
     profile_problems: dict[str, int]
     last_pulse_id: int | None
-    last_sent_time: str | None
     frames_per_second: float
     latency_ms: dict[str, float | None]
     image_shape: list[int] | None
@@ -67,7 +81,13 @@ class StatisticsSnapshot:
     image_output: dict[str, int]
 
     def to_json(self) -> dict[str, object]:
-        return {name: getattr(self, name) for name in self.__slots__}
+        """Every counter; 1.x's keys only once processing was started (1.x had none before)."""
+        started = self.processing_start_time is not None
+        return {
+            name: getattr(self, name)
+            for name in self.__slots__
+            if started or name not in LEGACY_KEYS
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +268,10 @@ class Statistics:
                     "max": round(float(lat.max()), 3),
                 }
             return StatisticsSnapshot(
-                processing_start_time=_iso(self._start),
+                processing_start_time=local_time(self._start),
+                last_sent_pulse_id=self._last_pulse_id,
+                last_sent_time=local_time(self._last_sent),
+                n_processed_images=self._sent,
                 frames_received=self._received,
                 frames_sent=self._sent,
                 frames_skipped=sum(self._skipped.values()),
@@ -259,7 +282,6 @@ class Statistics:
                 output_messages_interrupted=self._interrupted,
                 profile_problems=dict(self._problems),
                 last_pulse_id=self._last_pulse_id,
-                last_sent_time=_iso(self._last_sent),
                 frames_per_second=round(rate, 2),
                 latency_ms=latency,
                 image_shape=list(self._image_shape) if self._image_shape else None,

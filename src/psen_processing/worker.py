@@ -119,7 +119,11 @@ class StreamConfig:
     restart_wait_s: float = 10.0
     """How long a start waits for the previous run to finish the frame it was processing."""
     image_output_port: int | None = None
-    """If set, the image alone is published (PUB) on this port for viewers, never waiting."""
+    """If set, the image alone is published on this port for viewers, never waiting."""
+    image_output_mode: Literal["pub", "push"] = "pub"
+    """pub: every viewer (SUB) gets every image it keeps up with; push: as 1.2.x's image
+    stream, consumers (PULL, psi-bsread's default) take turns and an image none is ready for is
+    dropped and counted."""
     image_output_queue: int = 4
 
     @property
@@ -214,11 +218,15 @@ class Worker:
 
     def _open_viewers(self) -> None:
         """The image output: PUB drops for a viewer whose short queue is full, so a slow or
-        stalled viewer loses images but never holds up the data stream or other viewers."""
+        stalled viewer loses images but never holds up the data stream or other viewers; PUSH
+        (1.2.x's image stream) is sent to without waiting, so an image no consumer has room for
+        is dropped."""
         address = self._config.image_output_address
         if address is None:
             return
-        viewers = self._context.socket(zmq.PUB)
+        viewers = self._context.socket(
+            zmq.PUSH if self._config.image_output_mode == "push" else zmq.PUB
+        )
         viewers.setsockopt(zmq.LINGER, 0)
         viewers.setsockopt(zmq.SNDHWM, self._config.image_output_queue)
         try:
@@ -425,12 +433,15 @@ class Worker:
             self._publish_image(self._viewers, outcome.image_parts)
 
     def _publish_image(self, viewers: zmq.Socket[Any], parts: list[Any]) -> None:
+        i, last = 0, len(parts) - 1
         try:
-            last = len(parts) - 1
             for i in range(last):
                 viewers.send(parts[i], _MORE)
+            i = last
             viewers.send(parts[last], _LAST)
-        except zmq.ZMQError:  # never wait for, or fail because of, a viewer
+        except zmq.ZMQError as exc:  # never wait for, or fail because of, a viewer
+            if i > 0 and isinstance(exc, zmq.Again):  # PUSH: a consumer left mid-message
+                _discard_rest(viewers, parts, i)
             self._stats.image_output(published=False)
             return
         self._stats.image_output(published=True)

@@ -340,11 +340,32 @@ def test_a_page_of_another_origin_can_neither_stop_nor_reconfigure_the_service(
     assert running.settings_path.read_text() == before
     # nor can it show the live page in a frame (to trick a click into it)
     page.evaluate(_FRAME, f"{running.url}/")
-    framed = page.frame(name="live")
+    # the frame as Playwright knows it, asked for (page.frame() only looks at what Playwright
+    # has heard so far, which can lag behind the page's load event: a name and URL still empty)
+    framed = page.wait_for_selector('iframe[name="live"]', state="attached").content_frame()
     assert framed is not None
+    framed.wait_for_load_state()
     assert framed.url.startswith("chrome-error://"), framed.url  # Chromium's "refused" page
     assert framed.query_selector("#pulse-id") is None
     assert running.client.get_status() == "processing"
+
+
+def test_a_dashboard_of_another_origin_reads_the_service(
+    page: Any, camera_service: Running, other_origin: OtherOrigin
+) -> None:
+    """Reads are open to every origin, as in 1.x (issue 16): a plain fetch, and one with a
+    header that makes Chromium ask first (a preflight), both get the JSON."""
+    running = camera_service
+    page.goto(other_origin.page)
+    status = json.loads(page.evaluate(_FETCH, [f"{running.url}/status", {"method": "GET"}]))
+    assert status == {"state": "ok", "status": "processing"}
+    options = {"method": "GET", "headers": {"X-Requested-With": "XMLHttpRequest",
+                                            "Content-Type": "application/json"}}  # fmt: skip
+    answer = page.evaluate(_FETCH, [f"{running.url}/statistics", options])
+    statistics = json.loads(answer)["statistics"]
+    assert statistics["n_processed_images"] >= 0 and statistics["frames_received"] >= 0
+    roi = json.loads(page.evaluate(_FETCH, [f"{running.url}/roi_signal", {}]))
+    assert roi["roi_signal"] == [0, WIDTH, 24, 16]
 
 
 def test_a_page_of_an_allowed_origin_calls_the_api_with_json(

@@ -117,7 +117,7 @@ def test_main_job_runs_the_simulated_camera_and_shows_numbers(tmp_path: Path) ->
     rest, output = free_port(), free_port()
     process = subprocess.Popen(
         [
-            *(*COMMAND, "--duration", "6", "-r", str(rest), "-o", str(output)),
+            *(*COMMAND, "--simulate", "--duration", "6", "-r", str(rest), "-o", str(output)),
             *("--sim_width", "512", "--sim_height", "64"),
         ],
         stdout=subprocess.PIPE,

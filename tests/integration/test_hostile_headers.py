@@ -294,18 +294,25 @@ def test_64_bit_column_sums_do_not_wrap(
     running.client.start()
     sink = running.sink(zmq_context)
     image = np.full((4, 3), 2**62, dtype=dtype)
-    image[:, 1] = 2**62 + 1  # 2**64 + 4: not a float64, the nearest one is sent
+    image[:, 1] = 2**62 + 1
     source.send(encode_message(1, [(IMAGE, image)]))
     message = sink.receive()
+    # 2**64 + 4 fits no 64-bit integer: the signal goes out as the nearest float64s
     signal_profile = message.array(SIGNAL)
-    assert signal_profile is not None
+    assert signal_profile is not None and signal_profile.dtype == np.float64
     assert signal_profile.tolist() == [2.0**64, float(2**64 + 4), 2.0**64]
+    # 2**63 + 2 fits uint64 exactly (numpy's sum type), but not int64
     background = message.array(BACKGROUND)
     assert background is not None
-    assert background.tolist() == [2.0**63, float(2**63 + 2), 2.0**63]
+    if np.dtype(dtype).kind == "u":
+        assert background.dtype == np.uint64
+        assert background.tolist() == [2**63, 2**63 + 2, 2**63]
+    else:
+        assert background.dtype == np.float64
+        assert background.tolist() == [2.0**63, float(2**63 + 2), 2.0**63]
     wait_until(lambda: running.client.get_statistics()["frames_sent"] == 1)
     problems = running.client.get_statistics()["profile_problems"]
-    assert problems == {"profile_sum_inexact": 1}
+    assert problems == {"profile_sum_inexact": 1}  # once per frame
 
 
 def test_unforeseen_errors_are_counted_with_one_traceback_a_minute(

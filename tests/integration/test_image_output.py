@@ -12,7 +12,7 @@ from bsread import Source as BsreadSource
 
 from psen_processing.codec import Decoder, encode_message
 
-from ..conftest import IMAGE, Running, Sink, Source, free_port
+from ..conftest import IMAGE, Running, Sink, Source, free_port, wait_until
 
 
 def _viewer(context: zmq.Context[Any], port: int, hwm: int = 1000) -> zmq.Socket[Any]:
@@ -127,3 +127,39 @@ def test_a_stalled_viewer_never_slows_the_data_stream(
         assert seen < count // 2
     finally:
         stalled.close(linger=0)
+
+
+def test_the_push_image_stream_of_1_2_never_waits_and_counts_what_nobody_took(
+    make_service: Callable[..., Running], source: Source, zmq_context: zmq.Context[Any]
+) -> None:
+    """-i/--image_output_stream_port: PUSH, for PULL consumers (psi-bsread's default mode)."""
+    port = free_port()
+    running = make_service(source.address, image_output_port=port, image_output_mode="push")
+    running.client.set_roi_signal([0, 3, 0, 1])
+    running.client.start()
+    sink = running.sink(zmq_context)
+    image = np.arange(2 * 3, dtype=np.uint16).reshape(2, 3)
+    for pulse_id in range(1, 6):  # no consumer yet: the data stream goes on, images are dropped
+        source.send(encode_message(pulse_id, [(IMAGE, image)]))
+        assert sink.receive().pulse_id == pulse_id
+    wait_until(lambda: running.client.get_statistics()["image_output"]["frames_not_sent"] == 5)
+    assert running.client.get_statistics()["image_output"] == {
+        "frames_published": 0,
+        "frames_not_sent": 5,
+    }
+    consumer = zmq_context.socket(zmq.PULL)
+    consumer.setsockopt(zmq.LINGER, 0)
+    consumer.connect(f"tcp://127.0.0.1:{port}")
+    try:
+        for pulse_id in range(6, 200):  # until the consumer's connection is up
+            source.send(encode_message(pulse_id, [(IMAGE, image)]))
+            sink.receive()
+            if consumer.poll(50):
+                break
+        message = Decoder().decode(consumer.recv_multipart())
+        assert [c.name for c in message.data_header.channels] == [IMAGE]
+        np.testing.assert_array_equal(message.array(IMAGE), image)
+        published = running.client.get_statistics()["image_output"]["frames_published"]
+        assert published >= 1
+    finally:
+        consumer.close(linger=0)

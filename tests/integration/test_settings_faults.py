@@ -100,9 +100,9 @@ def test_corrupt_settings_file_at_start_is_reported_kept_aside_and_defaults_used
         aside = [p for p in settings.parent.iterdir() if p.name.startswith("cam.json.corrupt-")]
         assert len(aside) == 1 and aside[0].read_bytes() == garbage
         assert str(aside[0]) in problem
-        assert client.get_roi_signal() is None and client.get_roi_background() is None
+        assert client.get_roi_signal() == [] and client.get_roi_background() == []
         client.set_roi_signal([1, 2, 3, 4])  # the service works and saves a good file again
-        assert SettingsStore(settings).load().settings.roi_signal is not None
+        assert SettingsStore(settings).load().settings.roi_signal == Roi(1, 2, 3, 4)
     finally:
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)

@@ -40,7 +40,7 @@ def test_roi_change_while_running_applies_from_the_next_frame(
     message = sink.receive()
     assert json.loads(str(message.value(PARAMETERS))) == {
         "roi_signal": [0, 10, 0, 10],
-        "roi_background": None,
+        "roi_background": [],
     }
     np.testing.assert_array_equal(message.array(SIGNAL), _profile(first, [0, 10, 0, 10]))
     assert message.channel(BACKGROUND) is None
@@ -70,7 +70,7 @@ def test_no_roi_means_no_profile_channels(
     message = sink.receive()
     names = [c.name for c in message.data_header.channels]
     assert names == [IMAGE, "OTHER", PARAMETERS]
-    assert json.loads(str(message.value(PARAMETERS))) == {"roi_signal": None, "roi_background": []}
+    assert json.loads(str(message.value(PARAMETERS))) == {"roi_signal": [], "roi_background": []}
     assert message.value("OTHER") == 3.0
 
 

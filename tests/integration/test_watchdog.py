@@ -89,7 +89,7 @@ def test_the_command_notifies_ready_watchdog_and_stopping(
     rest = free_port()
     process = subprocess.Popen(
         [
-            *(*COMMAND, "-r", str(rest), "-o", str(free_port())),
+            *(*COMMAND, "--simulate", "-r", str(rest), "-o", str(free_port())),
             *("--rest_api_interface", "127.0.0.1", "--sim_width", "256", "--sim_height", "32"),
         ],
         env={

@@ -91,7 +91,8 @@ def test_processing_parameters_are_exactly_the_settings(
 ) -> None:
     outcome = processor.process(frame(image), settings(signal, background))
     parameters = json.loads(str(decoded(outcome.parts).value(PARAMS)))
-    assert parameters == {"roi_signal": signal, "roi_background": background}
+    # a ROI that is off shows as [] whether it was set to None or [] (as in 1.x)
+    assert parameters == {"roi_signal": signal or [], "roi_background": background or []}
 
 
 @pytest.mark.parametrize("off", [None, []])
@@ -229,7 +230,7 @@ def test_settings_change_between_frames(processor: FrameProcessor, image: np.nda
     }
     out = decoded(third.parts)
     assert out.channel(SIGNAL) is None
-    assert json.loads(str(out.value(PARAMS))) == {"roi_signal": None, "roi_background": None}
+    assert json.loads(str(out.value(PARAMS))) == {"roi_signal": [], "roi_background": []}
 
 
 def test_passthrough_objects_are_forwarded(processor: FrameProcessor, image: np.ndarray) -> None:
@@ -315,3 +316,19 @@ def test_an_unforeseen_failure_to_decode_raises_itself(
     monkeypatch.setattr(processor.decoder, "decode", broken)
     with pytest.raises(MemoryError, match="injected in decode"):
         processor.process(frame(image, 9), ProcessingSettings())
+
+
+def test_profile_channels_follow_the_image_type_from_frame_to_frame(
+    processor: FrameProcessor,
+) -> None:
+    """The channel entries are reused while nothing changes, and made again when the image's
+    type, and so the profiles' type, changes with the same settings and lengths."""
+    same = settings([0, 4, 0, 2], [0, 4, 1, 1])
+    for pulse_id, dtype in enumerate(["<u2", "<u2", ">f4", "<i2", "<f8", "<u8"], start=1):
+        image = np.full((2, 4), 3, dtype=dtype)
+        out = decoded(processor.process(frame(image, pulse_id), same).parts)
+        for name, rows in ((SIGNAL, 2), (BACKGROUND, 1)):
+            profile = out.array(name)
+            assert profile is not None
+            assert profile.dtype == image.sum(axis=0).dtype, (dtype, name, profile.dtype)
+            assert profile.tolist() == [3 * rows] * 4

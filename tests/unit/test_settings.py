@@ -41,21 +41,22 @@ def test_save_load_round_trip(path: Path, signal: object, background: object) ->
     assert result.moved_to is None
     assert result.settings == saved
     saved = result.settings.to_json()
-    assert (saved["roi_signal"], saved["roi_background"]) == (signal, background)
+    # a ROI that is off is [] (as 1.x showed it), whether None or [] was set
+    assert (saved["roi_signal"], saved["roi_background"]) == (signal or [], background or [])
     assert saved["edge_detection"] == ProcessingSettings().edge_detection.to_json()
     on_disk = json.loads(path.read_text(encoding="utf-8"))
-    assert on_disk["roi_signal"] == signal
-    assert on_disk["roi_background"] == background
+    assert on_disk["roi_signal"] == (signal or [])
+    assert on_disk["roi_background"] == (background or [])
     assert on_disk["version"] == settings_module.FORMAT_VERSION
 
 
-def test_empty_list_and_none_are_not_confused(path: Path) -> None:
-    store = SettingsStore(path)
-    store.save(ProcessingSettings(EMPTY_ROI, None))
-    loaded = store.load().settings
-    assert loaded.roi_signal == EMPTY_ROI
-    assert loaded.roi_signal is not None
-    assert loaded.roi_background is None
+def test_a_file_of_an_earlier_version_with_null_rois_loads_them_as_off(path: Path) -> None:
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"version": 1, "roi_signal": None, "roi_background": []}))
+    result = SettingsStore(path).load()
+    assert result.problem is None
+    assert result.settings.roi_signal == result.settings.roi_background == EMPTY_ROI
+    assert result.settings == ProcessingSettings()
 
 
 def test_save_replaces_and_leaves_no_temp_files(path: Path) -> None:
@@ -219,7 +220,7 @@ def test_a_file_with_values_out_of_bounds_keeps_the_valid_settings(path: Path) -
     path.write_text(json.dumps(content), encoding="utf-8")
     result = SettingsStore(path).load()
     assert result.settings.roi_signal == Roi(10, 200, 20, 30)
-    assert result.settings.roi_background is None
+    assert result.settings.roi_background == EMPTY_ROI
     edge = result.settings.edge_detection
     defaults = EdgeDetectionSettings()
     assert edge.enabled is True

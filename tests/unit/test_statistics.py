@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from types import SimpleNamespace
 
 import numpy as np
@@ -44,8 +45,7 @@ def stats(clock: FakeClock) -> Statistics:
 
 def test_fresh_snapshot_is_empty(stats: Statistics) -> None:
     data = stats.snapshot().to_json()
-    assert data == {
-        "processing_start_time": None,
+    assert data == {  # 1.x's four keys only from the first start on
         "frames_received": 0,
         "frames_sent": 0,
         "frames_skipped": 0,
@@ -56,7 +56,6 @@ def test_fresh_snapshot_is_empty(stats: Statistics) -> None:
         "output_messages_interrupted": 0,
         "profile_problems": {},
         "last_pulse_id": None,
-        "last_sent_time": None,
         "frames_per_second": 0.0,
         "latency_ms": {"mean": None, "p50": None, "p99": None, "max": None},
         "image_shape": None,
@@ -96,8 +95,9 @@ def test_counters(stats: Statistics, clock: FakeClock) -> None:
     assert snap.image_dtype == "uint16"
     assert stats.image_shape == (480, 640)
     assert snap.last_problem == "roi_signal_outside_image in pulse 6"
-    expected_time = datetime.fromtimestamp(clock.wall, UTC).isoformat(timespec="milliseconds")
-    assert snap.last_sent_time == expected_time
+    assert snap.last_sent_time == str(datetime.fromtimestamp(clock.wall))  # local, as 1.x
+    assert snap.last_sent_pulse_id == 42
+    assert snap.n_processed_images == 2
 
 
 def test_latency_percentiles(stats: Statistics, clock: FakeClock) -> None:
@@ -166,7 +166,10 @@ def test_reset(stats: Statistics, clock: FakeClock) -> None:
     stats.frame(1, clock.now - 0.01, delivered=True, image=((2, 3), "uint8"))
     stats.reset(start_time=1_700_000_123.5)
     snap = stats.snapshot()
-    assert snap.processing_start_time == "2023-11-14T22:15:23.500+00:00"
+    assert snap.processing_start_time == str(datetime.fromtimestamp(1_700_000_123.5))
+    data = snap.to_json()
+    assert (data["n_processed_images"], data["last_sent_pulse_id"]) == (0, None)
+    assert data["last_sent_time"] is None
     assert (snap.frames_received, snap.frames_sent, snap.frames_skipped) == (0, 0, 0)
     assert snap.frames_skipped_by_reason == {}
     assert snap.profile_problems == {}
@@ -222,3 +225,16 @@ def test_one_call_per_frame(stats: Statistics, clock: FakeClock) -> None:
     assert snap.edge_detection["xray_shots"] == 1 and snap.edge_detection["reference_shots"] == 1
     assert snap.edge_detection["last_edge_position"] == 12.5
     assert snap.edge_detection["last_arrival_time"] == 125.0
+
+
+@pytest.mark.parametrize(
+    ("timestamp", "pattern"),
+    [
+        (1_700_000_123.25, r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.250000$"),
+        (1_700_000_123.0, r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"),  # str() drops .000000
+    ],
+)
+def test_times_are_written_as_1x_wrote_them(timestamp: float, pattern: str) -> None:
+    text = statistics_module.local_time(timestamp)
+    assert text is not None and re.match(pattern, text), text
+    assert datetime.fromisoformat(text) == datetime.fromtimestamp(timestamp)
