@@ -49,6 +49,20 @@ def bind_push(context: zmq.Context[Any], address: str) -> zmq.Socket[Any]:
             time.sleep(0.02)
 
 
+def bsread_receive(receiver: Any, timeout_s: float = 10.0) -> Any:
+    """The next message at a psi-bsread receiver (it answers None until one arrives), as
+    psi-bsread decodes it: ``.pulse_id``, ``.data[name].value``."""
+    message: Any = None
+
+    def arrived() -> bool:
+        nonlocal message
+        message = receiver.receive()
+        return message is not None
+
+    wait_until(arrived, timeout_s, "a message at the psi-bsread receiver")
+    return message.data
+
+
 def wait_until(predicate: Callable[[], object], timeout: float = 10.0, what: str = "") -> None:
     """Poll ``predicate`` until it is true; fail the test after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout

@@ -16,7 +16,7 @@ import pytest
 from bsread import PULL, Sender
 from bsread import Source as BsreadSource
 
-from ..conftest import IMAGE, Running, free_port, wait_until
+from ..conftest import IMAGE, Running, bsread_receive, free_port
 from .original_client import OriginalStyleClient
 
 
@@ -55,15 +55,7 @@ class Legacy:
 
 def receive(receiver: BsreadSource, timeout_s: float = 10.0) -> Any:
     """The next output message as psi-bsread decodes it: ``.pulse_id``, ``.data[name].value``."""
-    message: Any = None
-
-    def arrived() -> bool:
-        nonlocal message
-        message = receiver.receive()
-        return message is not None
-
-    wait_until(arrived, timeout_s, "an output message at the psi-bsread receiver")
-    return message.data
+    return bsread_receive(receiver, timeout_s)
 
 
 def ones(height: int = 64, width: int = 128) -> npt.NDArray[np.uint16]:

@@ -13,7 +13,7 @@ import pytest
 from bsread import PULL, Sender, Source
 from bsread.data.compression import BitshuffleLZ4
 
-from ..conftest import IMAGE, Running, free_port, wait_until
+from ..conftest import IMAGE, Running, bsread_receive, free_port
 
 ROI_SIGNAL = [10, 300, 20, 40]
 ROI_BACKGROUND = [0, 200, 0, 10]
@@ -37,18 +37,6 @@ def _frames(n: int, rng: np.random.Generator) -> list[dict[str, Any]]:
         }
         for i in range(n)
     ]
-
-
-def _receive(source: Source, timeout_s: float = 10.0) -> Any:
-    message: Any = None
-
-    def got() -> bool:
-        nonlocal message
-        message = source.receive()
-        return message is not None
-
-    wait_until(got, timeout_s, "a message at the psi-bsread receiver")
-    return message.data
 
 
 @pytest.mark.parametrize("compression", [None, "bitshuffle_lz4"])
@@ -76,7 +64,7 @@ def test_psi_bsread_sender_to_psi_bsread_receiver(
         received = []
         for pulse_id, frame in enumerate(frames, start=1000):
             sender.send(data=frame, pulse_id=pulse_id, timestamp=(1_700_000_000, pulse_id))
-            received.append(_receive(receiver))
+            received.append(bsread_receive(receiver))
         for pulse_id, (frame, message) in enumerate(zip(frames, received, strict=True), start=1000):
             assert message.pulse_id == pulse_id
             assert message.global_timestamp == 1_700_000_000
@@ -152,7 +140,7 @@ def test_psi_bsread_reads_the_simulated_camera_command() -> None:
     receiver = Source(host="127.0.0.1", port=port, mode=PULL, receive_timeout=200)
     receiver.connect()
     try:
-        messages = [_receive(receiver, 20) for _ in range(4)]
+        messages = [bsread_receive(receiver, 20) for _ in range(4)]
     finally:
         _close(receiver.disconnect, receiver.stream)
         camera.kill()
