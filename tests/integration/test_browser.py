@@ -407,6 +407,8 @@ def test_the_page_shows_no_camera_and_no_consumer(
     assert "--input_mode sub" in page.text_content("#input-detail")
     assert page.text_content("#output-state") == "no consumer"
     assert "0 consumer(s)" in page.text_content("#output-detail")
+    assert page.text_content("#status") == "processing: input not connected"  # not green
+    assert page.get_attribute("#status", "class") == "badge stalled"
     page.screenshot(path=str(tmp_path / "no_camera.png"))
 
 
@@ -421,5 +423,7 @@ def test_the_page_shows_a_working_stream_in_green(
     for element in ("#input-state", "#output-state"):
         assert "good" in page.get_attribute(element, "class")
     assert "Hz in" in page.text_content("#input-detail")
+    page.wait_for_function("document.getElementById('status').textContent === 'processing'")
+    assert page.get_attribute("#status", "class") == "badge processing"
     page.screenshot(path=str(tmp_path / "receiving.png"))
     sink.receive()

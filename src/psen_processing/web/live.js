@@ -145,8 +145,9 @@
     const s = data.statistics;
     $("prefix").textContent = data.prefix;
     const badge = $("status");
-    badge.textContent = data.status;
-    badge.className = `badge ${data.status}`;
+    const stalled = data.status === "processing" ? stallReason(s.input, s.output) : null;
+    badge.textContent = stalled ? `${data.status}: ${stalled}` : data.status;
+    badge.className = `badge ${stalled ? "stalled" : data.status}`;
     $("pulse-id").textContent = s.last_pulse_id ?? "-";
     $("fps").textContent = fmt(s.frames_per_second, 1);
     $("frames-received").textContent = s.frames_received;
@@ -165,6 +166,12 @@
       const form = $(`form-${name}`);
       if (!form.dataset.dirty) fillRoi(form, data[name]);
     }
+  }
+  // why a processing service moves no frames: the input's state first, then the output's
+  function stallReason(input, output) {
+    if (input && input.state !== "receiving") return `input ${input.state.replaceAll("_", " ")}`;
+    if (output && output.state !== "sending") return `output ${output.state.replaceAll("_", " ")}`;
+    return null;
   }
   // the input's and the output's state, each as a word (its class colours it) and details
   const GOOD_STATES = new Set(["receiving", "sending"]);
