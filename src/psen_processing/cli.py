@@ -248,10 +248,19 @@ def _summary(service: PsenService) -> str:
     assert isinstance(latency, dict)
     skipped = stats["frames_skipped_by_reason"] or {}
     problems = stats["profile_problems"] or {}
+    inputs, output = stats["input"], stats["output"]
+    assert isinstance(inputs, dict) and isinstance(output, dict)
+    held = ""
+    if output["frames_waiting"]:
+        held = (
+            f" ({output['frames_waiting']} waiting, blocked {output['blocked_seconds']:.0f} s, "
+            f"oldest {output['oldest_held_frame_age_s']:.0f} s old)"
+        )
     return (
         f"{service.status}: {stats['frames_received']} in, {stats['frames_sent']} out, "
         f"{stats['frames_per_second']} fps, last pulse {stats['last_pulse_id']}, "
-        f"latency p50 {latency['p50']} ms, skipped {skipped or 0}, problems {problems or 0}"
+        f"latency p50 {latency['p50']} ms, skipped {skipped or 0}, problems {problems or 0}; "
+        f"input {inputs['state']}, output {output['state']}{held}"
     )
 
 

@@ -50,6 +50,8 @@ _STATISTICS = (
     "image_shape",
     "image_output",
     "edge_detection",
+    "input",
+    "output",
 )
 
 

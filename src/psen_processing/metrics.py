@@ -20,13 +20,20 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
+from .reasons import PROFILE_PROBLEMS, SKIP_REASONS
 from .service import PsenService
+from .statistics import INPUT_STATES, OUTPUT_STATES
 
 __all__ = ["ServiceCollector", "install_metrics"]
 
 
 def _count(value: object) -> float:
     return float(value) if isinstance(value, int | float) else 0.0
+
+
+def _seconds(value: object) -> float:
+    """A number of seconds, NaN for None (never happened, or not now)."""
+    return float(value) if isinstance(value, int | float) else float("nan")
 
 
 class ServiceCollector(Collector):
@@ -55,10 +62,19 @@ class ServiceCollector(Collector):
             family.add_metric(prefix, value)
             return family
 
-        def by_reason(name: str, doc: str, counts: dict[str, int]) -> CounterMetricFamily:
+        def by_reason(
+            name: str, doc: str, counts: dict[str, int], known: tuple[str, ...]
+        ) -> CounterMetricFamily:
+            """Every known reason, at 0 until it happens: alert rules work from the start."""
             family = CounterMetricFamily(self._name(name), doc, labels=[*labels, "reason"])
-            for reason, count in sorted(counts.items()):
-                family.add_metric([*prefix, reason], count)
+            for reason in sorted({*known, *counts}):
+                family.add_metric([*prefix, reason], counts.get(reason, 0))
+            return family
+
+        def state_set(name: str, doc: str, states: tuple[str, ...], now: str) -> GaugeMetricFamily:
+            family = GaugeMetricFamily(self._name(name), doc, labels=[*labels, "state"])
+            for state in states:
+                family.add_metric([*prefix, state], float(state == now))
             return family
 
         yield gauge(
@@ -71,6 +87,7 @@ class ServiceCollector(Collector):
             "frames_skipped",
             "Frames received but not sent (could not be decoded), by reason",
             snapshot.frames_skipped_by_reason,
+            SKIP_REASONS,
         )
         yield counter(
             "frames_dropped_output",
@@ -95,11 +112,48 @@ class ServiceCollector(Collector):
             "profile_problems",
             "Frames sent without a profile or edge, by reason",
             snapshot.profile_problems,
+            PROFILE_PROBLEMS,
         )
         yield gauge(
             "frames_per_second", "Output frame rate over the last seconds",
             snapshot.frames_per_second,
         )  # fmt: skip
+        inputs, output = snapshot.input, snapshot.output
+        yield gauge(
+            "input_connected", "1 while a sender is connected to the input stream",
+            float(bool(inputs["connected"])),
+        )  # fmt: skip
+        yield state_set(
+            "input_state", "1 for the input's current state, 0 for the others",
+            INPUT_STATES, str(inputs["state"]),
+        )  # fmt: skip
+        yield gauge(
+            "input_seconds_since_last_frame",
+            "Seconds since the last input frame (NaN: none since processing started)",
+            _seconds(inputs["seconds_since_last_frame"]),
+        )
+        yield gauge(
+            "input_frames_per_second", "Input frame rate over the last seconds",
+            _count(inputs["frames_per_second"]),
+        )  # fmt: skip
+        yield state_set(
+            "output_state", "1 for the output's current state, 0 for the others",
+            OUTPUT_STATES, str(output["state"]),
+        )  # fmt: skip
+        yield gauge(
+            "output_frames_waiting", "Frames the loop holds for the output's consumer",
+            _count(output["frames_waiting"]),
+        )  # fmt: skip
+        yield gauge(
+            "output_blocked_seconds",
+            "Seconds the output has not taken the frame held for it (0 when not blocked)",
+            _count(output["blocked_seconds"]),
+        )
+        yield gauge(
+            "output_oldest_held_frame_age_seconds",
+            "Age of the oldest frame held for the output's consumer (0 when none is held)",
+            _count(output["oldest_held_frame_age_s"]),
+        )
         histogram = service.statistics.latency_histogram()
         cumulative, buckets = 0, []
         for bound, count in zip(

@@ -88,6 +88,20 @@ class OpenedFrame:
     """Why there is no image to process (reason, detail), if there is none."""
 
 
+_CHANNELS_NAMED = 5
+"""Channels named when the image channel is missing (a wrong prefix): the first few."""
+
+
+def _missing_image(name: str, message: Message) -> str:
+    """The image channel is not in ``message``: which channels are (a wrong prefix?)."""
+    present = [spec.name for spec in message.data_header.channels]
+    if not present:
+        return f"channel {name} is not in the message, which has no channels"
+    shown = ", ".join(n if len(n) <= 80 else n[:77] + "..." for n in present[:_CHANNELS_NAMED])
+    more = f" and {len(present) - _CHANNELS_NAMED} more" if len(present) > _CHANNELS_NAMED else ""
+    return f"channel {name} is not in the message; channels present ({len(present)}): {shown}{more}"
+
+
 def skipped(error: ProtocolError) -> FrameOutcome:
     """The outcome of a message skipped for ``error``."""
     return FrameOutcome(skip_reason=error.reason, problems=((error.reason, str(error)),))
@@ -180,7 +194,7 @@ class FrameProcessor:
         name = self.names.image
         spec = message.channel(name)
         if spec is None:
-            return None, ("image_missing", f"channel {name} is not in the message")
+            return None, ("image_missing", _missing_image(name, message))
         if spec.type in ("string", "bool"):
             return None, ("image_unusable_type", f"{name} has type {spec.type}, not a number")
         if len(spec.shape) != 2:

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import zmq
 
 from .errors import InvalidRequest, ServiceError
+from .input_connection import input_hint
 from .live import LiveRecorder
 from .pipeline import FrameOutcome
 from .processing import ProcessingSettings
@@ -318,8 +319,9 @@ class PsenService:
         if waiting is not None and (now - waiting > bound or now - since > bound):
             return Health(
                 False,
-                f"output blocked for {now - waiting:.0f} s: nothing reads the output stream "
-                f"{self.config.output_address} (--output_mode block waits for its consumer)",
+                f"output blocked for {now - waiting:.0f} s: "
+                + self._output_blocked_why()
+                + " (--output_mode block waits for its consumer)",
                 age,
             )
         if now - since > bound:
@@ -328,10 +330,23 @@ class PsenService:
                 if last is not None and last >= self._started_at
                 else f"no input frames since processing started {now - since:.0f} s ago"
             )
+            hint = self._input_hint(self.statistics.input_state())
             return Health(
                 False,
-                f"{what}: check the camera stream {self.config.input_stream} and the input mode "
-                f"({self.config.input_mode})",
+                f"{what}: "
+                + (
+                    hint
+                    or f"check the camera stream {self.config.input_stream} and the input mode "
+                    f"({self.config.input_mode})"
+                ),
+                age,
+            )
+        missing = self.statistics.missing_image_since
+        if missing is not None and now - max(missing, self._started_at) > bound:
+            return Health(
+                False,
+                f"no frame with an image for {now - max(missing, self._started_at):.0f} s: "
+                f"{self._input_hint(self.statistics.input_state())}",
                 age,
             )
         delivered = self.statistics.last_delivered
@@ -351,8 +366,31 @@ class PsenService:
             return Health(False, f"no frame sent for {now - out_since:.0f} s: {why}", age)
         return Health(True, "processing", age)
 
+    def _output_blocked_why(self) -> str:
+        consumers = self.statistics.snapshot().output_consumers
+        if consumers == 0:
+            return f"no consumer is connected to the output stream {self.config.output_address}"
+        return (
+            f"{consumers} consumer(s) connected to the output stream "
+            f"{self.config.output_address} but not reading (stalled)"
+        )
+
+    def _input_hint(self, state: dict[str, object]) -> str | None:
+        missing, age = state["missing_image"], state["seconds_since_last_frame"]
+        return input_hint(
+            str(state["state"]),
+            self.config.input_stream,
+            self.config.input_mode,
+            self.config.prefix,
+            missing_image=missing if isinstance(missing, str) else None,
+            seconds_since_last_frame=age if isinstance(age, float | int) else None,
+        )
+
     def statistics_json(self) -> dict[str, object]:
         data = self.statistics.snapshot().to_json()
+        inputs = data["input"]
+        if isinstance(inputs, dict):
+            inputs["hint"] = self._input_hint(inputs)
         worker = self._worker
         if worker is not None and worker.error is not None:
             self.last_error = f"processing loop failed: {worker.error}"

@@ -15,9 +15,13 @@ import numpy as np
 from .timing import ShotTiming
 
 __all__ = [
+    "INPUT_LINKS",
+    "INPUT_RECEIVING_S",
+    "INPUT_STATES",
     "LATENCY_BUCKETS_MS",
     "LEGACY_KEYS",
     "MAX_PROBLEM_TEXT",
+    "OUTPUT_STATES",
     "LatencyHistogram",
     "Statistics",
     "StatisticsSnapshot",
@@ -53,6 +57,23 @@ LEGACY_KEYS = ("processing_start_time", "last_sent_pulse_id", "last_sent_time",
 """The statistics of psen_processing 1.x: present from the first start on."""
 
 
+INPUT_LINKS = ("stopped", "not_connected", "wrong_socket_type", "connected")
+"""What the input socket's connection events say: processing stopped; no sender answers at the
+input address; a sender answered but the ZeroMQ handshake failed (it speaks another socket
+type); a sender is connected."""
+
+INPUT_STATES = (*INPUT_LINKS, "receiving", "wrong_prefix")
+"""The input's state: its link, unless a frame arrived within ``INPUT_RECEIVING_S``: then
+``receiving``, or ``wrong_prefix`` when the last frame lacked the image channel."""
+
+OUTPUT_STATES = ("no_consumer", "blocked", "sending")
+"""The output's state: no consumer connected; a frame waits for the connected consumer(s);
+neither."""
+
+INPUT_RECEIVING_S = 5.0
+"""A frame within this many seconds: the input is receiving."""
+
+
 @dataclass(frozen=True, slots=True)
 class StatisticsSnapshot:
     processing_start_time: str | None
@@ -79,6 +100,14 @@ class StatisticsSnapshot:
     last_problem: str | None
     edge_detection: dict[str, float | int | None]
     image_output: dict[str, int]
+    input: dict[str, object]
+    """The input connection: ``state`` (one of INPUT_STATES), ``connected``,
+    ``seconds_since_last_frame``, ``frames_per_second``, ``missing_image`` (the detail of a
+    frame without the image channel, naming the channels present; None if the last had it)."""
+    output: dict[str, object]
+    """The output stream: ``state`` (sending, no_consumer, blocked), ``consumers``,
+    ``frames_waiting`` (held by the loop for the consumer), ``blocked_seconds``,
+    ``oldest_held_frame_age_s``."""
 
     def to_json(self) -> dict[str, object]:
         """Every counter; 1.x's keys only once processing was started (1.x had none before)."""
@@ -138,13 +167,49 @@ class Statistics:
             self._latency_sum = 0.0
             self.image_frames_published = 0
             self.image_frames_not_sent = 0
+            self._receive_times: deque[float] = deque()
+            self._input_link = "stopped" if start_time is None else "not_connected"
+            self._missing_image: str | None = None
+            self._missing_image_since: float | None = None
+            self._waiting_since: float | None = None
+            self._held_received_at: float | None = None
+
+    def received(self, at: float) -> None:
+        """A frame taken from the input socket (``at``: ``time.monotonic``), before anything
+        is done with it: every frame is counted here once, whatever becomes of it."""
+        with self._lock:
+            self._received += 1
+            self._last_received = at
+            self._receive_times.append(at)
+            while self._receive_times and at - self._receive_times[0] > self._rate_window_s:
+                self._receive_times.popleft()
+
+    def input_link(self, link: str) -> None:
+        """The input socket's link (one of INPUT_LINKS), from its connection events."""
+        self._input_link = link
+
+    def input_state(self) -> dict[str, object]:
+        """The ``input`` part of a snapshot alone."""
+        now = time.monotonic()
+        with self._lock:
+            return self._input_summary(now, None)
+
+    def output_waiting(self, since: float | None, held_received_at: float | None) -> None:
+        """The loop holds a frame (received at ``held_received_at``) that the output stream
+        has not taken since ``since``; None, None: it holds none."""
+        with self._lock:
+            self._waiting_since = since
+            self._held_received_at = held_received_at
+
+    @property
+    def missing_image_since(self) -> float | None:
+        """Since when (``time.monotonic``) every frame lacks the image channel; None: the last
+        one had it (or none came)."""
+        return self._missing_image_since
 
     def skipped(self, reason: str, detail: str) -> None:
         """A received frame that could not be decoded and was not sent."""
-        now = time.monotonic()
         with self._lock:
-            self._received += 1
-            self._last_received = now
             self._skipped[reason] += 1
             self._last_problem = bounded_text(detail)
             self._last_undelivered = f"skipped as {reason}"
@@ -159,14 +224,21 @@ class Statistics:
         image: tuple[tuple[int, ...] | None, str] | None = None,
         timing: ShotTiming | None = None,
     ) -> None:
-        """Everything about one received, processed frame, under one lock acquisition."""
+        """Everything about one received (counted by ``received``), processed frame, under
+        one lock acquisition."""
         now = time.monotonic()
         with self._lock:
-            self._received += 1
-            self._last_received = received_at
+            missing = None
             for reason, detail in problems:
                 self._problems[reason] += 1
                 self._last_problem = detail
+                if reason == "image_missing":
+                    missing = detail
+            self._missing_image = missing
+            if missing is None:
+                self._missing_image_since = None
+            elif self._missing_image_since is None:
+                self._missing_image_since = received_at
             if image is not None and image[0] is not None:
                 self._image_shape, self._image_dtype = image
             if timing is not None:
@@ -177,10 +249,12 @@ class Statistics:
                 self._dropped += 1
                 self._last_undelivered = "dropped"
 
-    def discarded_at_stop(self, count: int = 1) -> None:
-        """Frames received but neither sent nor dropped because processing was stopped."""
+    def discarded_at_stop(self, count: int = 1, *, counted: bool = True) -> None:
+        """Frames received but neither sent nor dropped because processing was stopped;
+        ``counted``: already counted by ``received`` (else they are counted as received here)."""
         with self._lock:
-            self._received += count
+            if not counted:
+                self._received += count
             self._discarded_at_stop += count
 
     def output_interrupted(self) -> None:
@@ -267,6 +341,11 @@ class Statistics:
                     "p99": round(float(np.percentile(lat, 99)), 3),
                     "max": round(float(lat.max()), 3),
                 }
+            input_times = [t for t in self._receive_times if now - t <= self._rate_window_s]
+            input_rate = 0.0
+            if len(input_times) >= 2 and input_times[-1] > input_times[0]:
+                span = max(input_times[-1] - input_times[0], now - input_times[0])
+                input_rate = (len(input_times) - 1) / span
             return StatisticsSnapshot(
                 processing_start_time=local_time(self._start),
                 last_sent_pulse_id=self._last_pulse_id,
@@ -294,7 +373,37 @@ class Statistics:
                     "frames_published": self.image_frames_published,
                     "frames_not_sent": self.image_frames_not_sent,
                 },
+                input=self._input_summary(now, round(input_rate, 2)),
+                output=self._output_summary(now),
             )
+
+    def _input_summary(self, now: float, rate: float | None) -> dict[str, object]:
+        link = self._input_link
+        age = None if self._last_received is None else now - self._last_received
+        state = link
+        if link != "stopped" and age is not None and age <= INPUT_RECEIVING_S:
+            state = "receiving" if self._missing_image is None else "wrong_prefix"
+        return {
+            "state": state,
+            "connected": link == "connected" or state in ("receiving", "wrong_prefix"),
+            "seconds_since_last_frame": None if age is None else round(age, 3),
+            "frames_per_second": rate,
+            "missing_image": self._missing_image,
+        }
+
+    def _output_summary(self, now: float) -> dict[str, object]:
+        since, held = self._waiting_since, self._held_received_at
+        if since is not None:
+            state = "blocked" if self._consumers else "no_consumer"
+        else:
+            state = "sending" if self._consumers else "no_consumer"
+        return {
+            "state": state,
+            "consumers": self._consumers,
+            "frames_waiting": 0 if since is None else 1,
+            "blocked_seconds": None if since is None else round(now - since, 3),
+            "oldest_held_frame_age_s": None if held is None else round(now - held, 3),
+        }
 
     def _edge_summary(self) -> dict[str, float | int | None]:
         position, amplitude, arrival = self._last_edge or (None, None, None)

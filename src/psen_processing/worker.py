@@ -17,6 +17,7 @@ from .channels import ChannelNames
 from .codec.compression import Buffer
 from .consumers import ConsumerCount
 from .errors import ServiceError
+from .input_connection import InputWatch
 from .pipeline import FrameOutcome, FrameProcessor
 from .processing import ProcessingSettings
 from .statistics import Statistics, bounded_text
@@ -30,7 +31,8 @@ _MORE = int(zmq.SNDMORE) | int(zmq.NOBLOCK)
 _LAST = int(zmq.NOBLOCK)
 
 _CONSUMER_CHECK_S = 0.2
-"""How often a busy loop reads the output socket's connection events."""
+"""How often a busy loop (or one waiting for the consumer) reads the sockets' connection
+events."""
 _DRAIN_S, _DRAIN_MAX = 0.2, 10_000
 """Bounds of counting, at stop, the frames already queued for us."""
 
@@ -176,6 +178,8 @@ class Worker:
         self.output_wait_since: float | None = None
         """Since when (monotonic) the message being sent waits for the consumer; None if not."""
         self._errors = _ErrorLog()
+        self._watch: Callable[[], None] = lambda: None
+        """Reads the sockets' connection events (set once they are followed)."""
 
     def start(self, timeout: float = 10.0) -> None:
         self._thread.start()
@@ -236,7 +240,7 @@ class Worker:
             raise
         self._viewers = viewers
 
-    def _open(self) -> tuple[zmq.Socket[Any], zmq.Socket[Any]]:
+    def _open(self) -> tuple[zmq.Socket[Any], zmq.Socket[Any], InputWatch]:
         cfg = self._config
         source = self._context.socket(zmq.SUB if cfg.input_mode == "sub" else zmq.PULL)
         source.setsockopt(zmq.LINGER, 0)
@@ -247,17 +251,27 @@ class Worker:
         sink = self._context.socket(zmq.PUSH)
         sink.setsockopt(zmq.LINGER, 0)
         sink.setsockopt(zmq.SNDHWM, cfg.output_queue)
+        inputs = None
         try:
+            # followed before it connects: its first connection's events are seen
+            inputs = InputWatch(source, self._stats, (cfg.input_stream, cfg.input_mode, cfg.prefix))
             source.connect(cfg.input_stream)
             self._bind(sink, cfg.output_address)
             self._open_viewers()
         except BaseException:
+            if inputs is not None:
+                inputs.close()
             source.close()
             sink.close()
             raise
-        return source, sink
+        return source, sink, inputs
 
-    def _send(self, sink: zmq.Socket[Any], parts: list[Any]) -> int:
+    def _send(
+        self,
+        sink: zmq.Socket[Any],
+        parts: list[Any],
+        on_wait: Callable[[float], None] | None = None,
+    ) -> int:
         """Send one message whole or not at all: SENT, DROPPED (drop mode) or STOPPED.
 
         Part by part with plain integer flags: pyzmq's send_multipart costs about three times
@@ -269,6 +283,8 @@ class Worker:
         and discards every further part up to the message's last one. The rest of the message
         is handed over for that, so the next message starts clean; in drop mode the frame
         counts as dropped, in block mode the whole message goes again to whoever takes it.
+
+        ``on_wait(since)`` is called once when block mode starts waiting for the consumer.
         """
         send, last = _send_part, len(parts) - 1
         while True:
@@ -276,19 +292,24 @@ class Worker:
                 send(sink, parts[0], _MORE if last else _LAST)
             except zmq.Again:
                 if self._stop.is_set():
-                    self.output_wait_since = None
+                    self._stop_waiting()
                     return STOPPED
                 if self._config.output_mode == "drop":
-                    self.output_wait_since = None
+                    self._stop_waiting()
                     return DROPPED
                 now = time.monotonic()
                 if self.output_wait_since is None:
                     self.output_wait_since = now
+                    if on_wait is not None:
+                        on_wait(now)
                 if now >= self._next_beat:  # waiting for the consumer is not being stuck
                     self._beat(now)
+                self._watch()  # consumers that come and go, the input's state
                 sink.poll(self._config.receive_timeout_ms, zmq.POLLOUT)
                 continue
-            self.output_wait_since = None
+            if self.output_wait_since is not None:
+                self.output_wait_since = None
+                self._stats.output_waiting(None, None)
             i = 0
             try:
                 for i in range(1, last):
@@ -303,9 +324,14 @@ class Worker:
             if self._config.output_mode == "drop":
                 return DROPPED
 
+    def _stop_waiting(self) -> None:
+        if self.output_wait_since is not None:
+            self.output_wait_since = None
+            self._stats.output_waiting(None, None)
+
     def _run(self) -> None:
         try:
-            source, sink = self._open()
+            source, sink, inputs = self._open()
         except BaseException as exc:
             self._failed_to_start(exc)
             return
@@ -327,11 +353,23 @@ class Worker:
                 limits.restore_original_limits()
                 raise
         except BaseException as exc:  # e.g. no file descriptor left for the socket monitor
+            inputs.close()
             self._close_sockets(source, sink)
             self._failed_to_start(exc)
             return
         self._ready.set_result(None)
         check_consumers = 0.0
+        next_watch = 0.0
+
+        def watch() -> None:  # at most every _CONSUMER_CHECK_S while waiting for the consumer
+            nonlocal next_watch
+            now = time.monotonic()
+            if now >= next_watch:
+                next_watch = now + _CONSUMER_CHECK_S
+                consumers.update()
+                inputs.update()
+
+        self._watch = watch
         try:
             while not self._stop.is_set():
                 try:  # RCVTIMEO bounds the wait: no poll call per frame
@@ -341,13 +379,16 @@ class Worker:
                     if now >= self._next_beat:
                         self._beat(now)
                     consumers.update()
+                    inputs.update()
                     continue
                 received_at = time.monotonic()
+                self._stats.received(received_at)
                 if received_at >= self._next_beat:
                     self._beat(received_at)
                 self._handle(processor, sink, frames, received_at)
                 if received_at >= check_consumers:  # a busy stream: a few times a second
                     consumers.update()
+                    inputs.update()
                     check_consumers = received_at + _CONSUMER_CHECK_S
             self._discard_queued(source)
         except Exception as exc:
@@ -355,7 +396,9 @@ class Worker:
             self.error = exc
         finally:
             limits.restore_original_limits()
+            self._stop_waiting()
             consumers.close()
+            inputs.close()
             self._close_sockets(source, sink)
             if self._on_exit is not None:
                 self._on_exit(self)
@@ -384,7 +427,7 @@ class Worker:
         except zmq.Again:
             pass
         if count:
-            self._stats.discarded_at_stop(count)
+            self._stats.discarded_at_stop(count, counted=False)
             log.info("stopped: %d received frames discarded", count)
 
     def _handle(
@@ -412,11 +455,20 @@ class Worker:
         if self._stop.is_set():  # stopped while this frame was processed: it stays here
             stats.discarded_at_stop()
             return
-        result = self._send(sink, outcome.parts)
+        shown = False
+
+        def waiting(since: float) -> None:  # block mode waits: show what it holds meanwhile
+            nonlocal shown
+            stats.output_waiting(since, received_at)
+            if self._on_frame is not None:
+                self._on_frame(outcome)
+                shown = True
+
+        result = self._send(sink, outcome.parts, waiting)
         if result == STOPPED:
             stats.discarded_at_stop()
             return
-        if self._on_frame is not None:  # after the send: it adds nothing to the latency
+        if self._on_frame is not None and not shown:  # after the send: no added latency
             self._on_frame(outcome)
         stats.frame(
             outcome.pulse_id,

@@ -391,3 +391,39 @@ def test_a_page_of_an_allowed_origin_calls_the_api_with_json(
     refused = json.loads(page.evaluate(_FETCH, [roi, options]))
     assert refused["state"] == "error" and "application/json" in refused["status"]
     assert running.client.get_roi_signal() == [0, 8, 0, 4]
+
+
+def test_the_page_shows_no_camera_and_no_consumer(
+    page: Any, make_service: Callable[..., Running], tmp_path: Path
+) -> None:
+    """Issue 17: nothing at the input address, nothing reading the output: both shown, red."""
+    address = "tcp://127.0.0.1:1"  # nothing listens on port 1
+    running = make_service(address, prefix=PREFIX)
+    running.client.start()
+    page.goto(f"{running.url}/")
+    page.wait_for_function("document.getElementById('input-state').textContent === 'not connected'")
+    assert "bad" in page.get_attribute("#input-state", "class")
+    assert f"nothing answers at {address}" in page.text_content("#input-detail")
+    assert "--input_mode sub" in page.text_content("#input-detail")
+    assert page.text_content("#output-state") == "no consumer"
+    assert "0 consumer(s)" in page.text_content("#output-detail")
+    assert page.text_content("#status") == "processing: input not connected"  # not green
+    assert page.get_attribute("#status", "class") == "badge stalled"
+    page.screenshot(path=str(tmp_path / "no_camera.png"))
+
+
+def test_the_page_shows_a_working_stream_in_green(
+    page: Any, camera_service: Running, zmq_context: zmq.Context[Any], tmp_path: Path
+) -> None:
+    running = camera_service
+    sink = running.sink(zmq_context)
+    page.goto(f"{running.url}/")
+    page.wait_for_function("document.getElementById('input-state').textContent === 'receiving'")
+    page.wait_for_function("document.getElementById('output-state').textContent === 'sending'")
+    for element in ("#input-state", "#output-state"):
+        assert "good" in page.get_attribute(element, "class")
+    assert "Hz in" in page.text_content("#input-detail")
+    page.wait_for_function("document.getElementById('status').textContent === 'processing'")
+    assert page.get_attribute("#status", "class") == "badge processing"
+    page.screenshot(path=str(tmp_path / "receiving.png"))
+    sink.receive()

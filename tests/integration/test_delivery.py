@@ -137,7 +137,8 @@ def test_consumers_disconnecting_mid_message_never_stop_processing(
     assert storm.torn == 0, "a message went out in part"
     statistics = run.client.get_statistics()
     assert statistics["output_messages_interrupted"] > 0, "no connection ended within a message"
-    assert _accounted(statistics) == statistics["frames_received"], statistics
+    # a frame is counted as it is received: the one in hand, if any, is not yet accounted for
+    assert 0 <= statistics["frames_received"] - _accounted(statistics) <= 1, statistics
 
 
 def _slow_frames(count: int, channels: int = 120_000) -> list[list[bytes]]:

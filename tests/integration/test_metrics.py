@@ -12,6 +12,7 @@ import zmq
 from prometheus_client.parser import text_string_to_metric_families
 
 from psen_processing.codec import encode_message
+from psen_processing.reasons import PROFILE_PROBLEMS, SKIP_REASONS
 from psen_processing.statistics import LATENCY_BUCKETS_MS
 
 from ..conftest import IMAGE, Running, Source, wait_until
@@ -61,10 +62,12 @@ def test_metrics_match_the_statistics(
     assert metrics["psen_frames_received_total"][()] == statistics["frames_received"] == 22
     assert metrics["psen_frames_sent_total"][()] == statistics["frames_sent"] == 20
     skipped = {dict(k)["reason"]: v for k, v in metrics["psen_frames_skipped_total"].items()}
-    assert skipped == statistics["frames_skipped_by_reason"]
+    assert {r: v for r, v in skipped.items() if v} == statistics["frames_skipped_by_reason"]
+    assert set(skipped) == set(SKIP_REASONS)  # every reason, at 0 until it happens
     assert sum(skipped.values()) == statistics["frames_skipped"] == 2
     problems = {dict(k)["reason"]: v for k, v in metrics["psen_profile_problems_total"].items()}
-    assert problems == statistics["profile_problems"]
+    assert {r: v for r, v in problems.items() if v} == statistics["profile_problems"]
+    assert set(problems) == set(PROFILE_PROBLEMS)
     assert problems["roi_signal_outside_image"] == 1
     assert metrics["psen_frames_dropped_output_total"][()] == 0
     edge = statistics["edge_detection"]

@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import psen_processing
+from psen_processing.reasons import PROFILE_PROBLEMS as DECLARED_PROBLEMS
+from psen_processing.reasons import SKIP_REASONS
 
 ROOT = Path(psen_processing.__file__).parent
 README = ROOT.parents[1] / "README.md"
@@ -57,3 +59,9 @@ def test_profile_problem_reasons_are_documented_and_raised_in_the_code() -> None
     for reason in PROFILE_PROBLEMS - {"roi_signal_outside_image", "roi_background_outside_image"}:
         assert f'"{reason}"' in text, reason
     assert 'f"{name}_outside_image"' in text
+
+
+def test_the_declared_reasons_are_every_reason_in_the_code() -> None:
+    """The metrics export every declared reason at 0 from the start: none may be missing."""
+    assert set(SKIP_REASONS) == _skip_reasons()
+    assert set(DECLARED_PROBLEMS) == PROFILE_PROBLEMS

@@ -71,10 +71,26 @@ def test_fresh_snapshot_is_empty(stats: Statistics) -> None:
             "last_arrival_time": None,
         },
         "image_output": {"frames_published": 0, "frames_not_sent": 0},
+        "input": {
+            "state": "stopped",
+            "connected": False,
+            "seconds_since_last_frame": None,
+            "frames_per_second": 0.0,
+            "missing_image": None,
+        },
+        "output": {
+            "state": "no_consumer",
+            "consumers": 0,
+            "frames_waiting": 0,
+            "blocked_seconds": None,
+            "oldest_held_frame_age_s": None,
+        },
     }
 
 
 def test_counters(stats: Statistics, clock: FakeClock) -> None:
+    for _ in range(7):
+        stats.received(clock.now)
     stats.skipped("bad_main_header", "pulse ? is not JSON")
     stats.skipped("corrupt_compressed_data", "pulse 5 corrupt")
     stats.skipped("bad_main_header", "again")
@@ -161,6 +177,7 @@ def test_frames_per_second(stats: Statistics, clock: FakeClock) -> None:
 
 
 def test_reset(stats: Statistics, clock: FakeClock) -> None:
+    stats.received(clock.now)
     stats.skipped("bad_main_header", "x")
     stats.frame(0, clock.now, delivered=False, problems=(("image_missing", "y"),))
     stats.frame(1, clock.now - 0.01, delivered=True, image=((2, 3), "uint8"))
@@ -192,8 +209,10 @@ def test_snapshot_is_independent_of_later_updates(stats: Statistics) -> None:
 def test_concurrent_updates_are_all_counted(stats: Statistics) -> None:
     def work() -> None:
         for _ in range(2000):
+            stats.received(time.monotonic())
             stats.frame(0, time.monotonic(), delivered=False)
-            stats.skipped("r", "d")  # counts as received as well
+            stats.received(time.monotonic())
+            stats.skipped("r", "d")
 
     threads = [threading.Thread(target=work) for _ in range(4)]
     for thread in threads:
@@ -207,6 +226,8 @@ def test_concurrent_updates_are_all_counted(stats: Statistics) -> None:
 
 def test_one_call_per_frame(stats: Statistics, clock: FakeClock) -> None:
     edge = ShotTiming(False, EdgeResult(12.5, 0.1, 3.0, True), 125.0)
+    for _ in range(3):
+        stats.received(clock.now)
     stats.frame(1, clock.now, delivered=True, image=((8, 9), "uint16"), timing=edge)
     stats.frame(
         2,
@@ -238,3 +259,54 @@ def test_times_are_written_as_1x_wrote_them(timestamp: float, pattern: str) -> N
     text = statistics_module.local_time(timestamp)
     assert text is not None and re.match(pattern, text), text
     assert datetime.fromisoformat(text) == datetime.fromtimestamp(timestamp)
+
+
+def test_frames_are_counted_as_received_before_anything_else(
+    stats: Statistics, clock: FakeClock
+) -> None:
+    """A frame held for a consumer that never reads is received: counted, its age shown."""
+    stats.reset(start_time=1_700_000_000.0)
+    stats.output_consumers(0)
+    stats.received(clock.now)
+    stats.output_waiting(clock.now, clock.now)
+    clock.now += 30.0
+    snap = stats.snapshot()
+    assert (snap.frames_received, snap.frames_sent) == (1, 0)
+    assert snap.output == {
+        "state": "no_consumer",
+        "consumers": 0,
+        "frames_waiting": 1,
+        "blocked_seconds": 30.0,
+        "oldest_held_frame_age_s": 30.0,
+    }
+    assert snap.input["seconds_since_last_frame"] == 30.0
+    assert snap.input["state"] == "not_connected"  # no frame within INPUT_RECEIVING_S
+    stats.output_consumers(1)
+    assert stats.snapshot().output["state"] == "blocked"
+    stats.output_waiting(None, None)
+    assert stats.snapshot().output["state"] == "sending"
+    assert stats.snapshot().output["frames_waiting"] == 0
+
+
+def test_input_state_follows_the_link_and_the_frames(stats: Statistics, clock: FakeClock) -> None:
+    stats.reset(start_time=1_700_000_000.0)
+    assert stats.snapshot().input["state"] == "not_connected"
+    stats.input_link("wrong_socket_type")
+    assert stats.snapshot().input == {
+        "state": "wrong_socket_type",
+        "connected": False,
+        "seconds_since_last_frame": None,
+        "frames_per_second": 0.0,
+        "missing_image": None,
+    }
+    stats.input_link("connected")
+    assert stats.snapshot().input["connected"] is True
+    stats.received(clock.now)
+    stats.frame(1, clock.now, delivered=True, problems=(("image_missing", "no X; a, b"),))
+    assert stats.snapshot().input["state"] == "wrong_prefix"
+    assert stats.snapshot().input["missing_image"] == "no X; a, b"
+    assert stats.missing_image_since == clock.now
+    stats.received(clock.now)
+    stats.frame(2, clock.now, delivered=True)
+    assert stats.snapshot().input["state"] == "receiving"
+    assert stats.missing_image_since is None

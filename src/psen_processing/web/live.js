@@ -145,8 +145,9 @@
     const s = data.statistics;
     $("prefix").textContent = data.prefix;
     const badge = $("status");
-    badge.textContent = data.status;
-    badge.className = `badge ${data.status}`;
+    const stalled = data.status === "processing" ? stallReason(s.input, s.output) : null;
+    badge.textContent = stalled ? `${data.status}: ${stalled}` : data.status;
+    badge.className = `badge ${stalled ? "stalled" : data.status}`;
     $("pulse-id").textContent = s.last_pulse_id ?? "-";
     $("fps").textContent = fmt(s.frames_per_second, 1);
     $("frames-received").textContent = s.frames_received;
@@ -156,6 +157,7 @@
     $("latency").textContent = fmt(s.latency_ms && s.latency_ms.p50, 2);
     const ratio = s.edge_detection && s.edge_detection.edge_found_ratio;
     $("edge-ratio").textContent = ratio === null || ratio === undefined ? "-" : `${(100 * ratio).toFixed(1)} %`;
+    renderStreams(s.input, s.output);
     $("skipped-reasons").textContent = reasons(s.frames_skipped_by_reason);
     $("problems").textContent = reasons(s.profile_problems);
     $("last-problem").textContent = data.last_error || s.last_problem || "none";
@@ -163,6 +165,35 @@
       $(`current-${name}`).textContent = `now ${JSON.stringify(data[name])}`;
       const form = $(`form-${name}`);
       if (!form.dataset.dirty) fillRoi(form, data[name]);
+    }
+  }
+  // why a processing service moves no frames: the input's state first, then the output's
+  function stallReason(input, output) {
+    if (input && input.state !== "receiving") return `input ${input.state.replaceAll("_", " ")}`;
+    if (output && output.state !== "sending") return `output ${output.state.replaceAll("_", " ")}`;
+    return null;
+  }
+  // the input's and the output's state, each as a word (its class colours it) and details
+  const GOOD_STATES = new Set(["receiving", "sending"]);
+  function renderStreams(input, output) {
+    for (const [name, value] of [["input", input], ["output", output]]) {
+      const el = $(`${name}-state`);
+      el.textContent = value ? value.state.replaceAll("_", " ") : "-";
+      el.className = `state ${value && GOOD_STATES.has(value.state) ? "good" : "bad"}`;
+    }
+    if (input) {
+      const age = input.seconds_since_last_frame;
+      $("input-detail").textContent = [
+        `${fmt(input.frames_per_second, 1)} Hz in`,
+        age === null ? "no frame yet" : `last frame ${fmt(age, 1)} s ago`,
+        input.hint || "",
+      ].filter(Boolean).join("; ");
+    }
+    if (output) {
+      const parts = [`${output.consumers} consumer(s)`, `${output.frames_waiting} frame(s) waiting`];
+      if (output.blocked_seconds !== null) parts.push(`blocked for ${fmt(output.blocked_seconds, 1)} s`);
+      if (output.oldest_held_frame_age_s !== null) parts.push(`oldest held frame ${fmt(output.oldest_held_frame_age_s, 1)} s old`);
+      $("output-detail").textContent = parts.join("; ");
     }
   }
   function renderPlots(data) {
