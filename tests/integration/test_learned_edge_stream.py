@@ -47,7 +47,9 @@ def test_edges_of_family_frames_through_the_stream(
     geometry = run.geometry
     running.client.set_roi_signal(list(geometry.signal))
     running.client.set_roi_background(list(geometry.background))
-    settings = running.client.set_edge_detection({"enabled": True, "direction": run.direction})
+    settings = running.client.set_edge_detection(
+        {"enabled": True, "direction": run.direction, "method": "learned"}
+    )
     assert settings["method"] == "learned" and settings["pedestal"] == "background"
     running.client.start()
     sink = running.sink(zmq_context)

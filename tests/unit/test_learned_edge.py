@@ -23,6 +23,8 @@ from psen_processing.timing import EdgeDetectionSettings, EdgeTracker
 
 F64 = npt.NDArray[np.float64]
 
+LEARNED = EdgeParams(method="learned")
+
 MODEL = SpectrumModel(width=600, envelope_centre=300, envelope_fwhm=400, edge_depth=0.1)
 ROI = Roi(0, 600, 0, 10)
 
@@ -70,7 +72,7 @@ def test_builds_off_the_loop_give_the_answers_of_builds_done_at_once() -> None:
 
 def test_before_the_first_model_the_matched_filter_answers() -> None:
     tracker = EdgeTracker()
-    settings = EdgeDetectionSettings(enabled=True, reference_length=4)
+    settings = EdgeDetectionSettings(enabled=True, reference_length=4, params=LEARNED)
     answers = []
     for k, (edge, profile) in enumerate(_shots(2, 40)):
         shot = tracker.update(
@@ -138,7 +140,7 @@ def test_a_pedestal_of_40_percent_of_the_peak_neither_dilutes_nor_moves_the_edge
 
 def test_a_new_signal_roi_starts_learning_again() -> None:
     tracker = EdgeTracker()
-    settings = EdgeDetectionSettings(enabled=True)
+    settings = EdgeDetectionSettings(enabled=True, params=LEARNED)
     for k, (_, profile) in enumerate(_shots(6, 60)):
         tracker.update(
             settings, roi_signal=ROI, pulse_id=k + 1, lookup=lambda _: None,
@@ -182,7 +184,7 @@ def test_switching_method_or_pedestal_starts_learning_again() -> None:
     """A reference learned while another method ran (or with the other pedestal) would be
     stale: the learned finder starts afresh."""
     tracker = EdgeTracker()
-    learned = EdgeDetectionSettings(enabled=True)
+    learned = EdgeDetectionSettings(enabled=True, params=LEARNED)
     shots = list(_shots(8, 80))
 
     def feed(settings: EdgeDetectionSettings, part: list[tuple[float | None, F64]]) -> None:
@@ -206,7 +208,7 @@ def test_a_profile_wider_than_the_learned_method_takes_is_left_to_the_matched_fi
     wide = SpectrumModel(width=MAX_LENGTH + 8, envelope_centre=4100, envelope_fwhm=6000)
     rng = np.random.default_rng(9)
     tracker = EdgeTracker()
-    settings = EdgeDetectionSettings(enabled=True, reference_length=2)
+    settings = EdgeDetectionSettings(enabled=True, reference_length=2, params=LEARNED)
     roi = Roi(0, wide.width, 0, 10)
     for k in range(12):
         edge = None if k % 2 == 0 else 4000.0
@@ -253,7 +255,7 @@ def test_tiny_and_hostile_profiles_never_raise(width: int) -> None:
     shot gets an answer (an edge or none), nothing raises."""
     rng = np.random.default_rng(width)
     tracker = EdgeTracker()
-    settings = EdgeDetectionSettings(enabled=True, reference_length=2)
+    settings = EdgeDetectionSettings(enabled=True, reference_length=2, params=LEARNED)
     roi = Roi(0, width, 0, 4)
     for k in range(300):
         kind = k % 6
