@@ -54,8 +54,8 @@ _SIGMAS_PER_10_90 = 2.0 * math.sqrt(2.0) * 0.9061938024368232
 _LOG_FLOOR = 0.05
 """Ratios below this are taken as this before the logarithm (dead or saturated pixels)."""
 
-_SHIFTS_PER_PX = 20
-"""Steps of the fine search per pixel (0.05 px)."""
+_SHIFTS_PER_PX = 10
+"""Steps of the fine search per pixel (0.1 px; the maximum between them by a parabola)."""
 
 _SPIKE_SIGMAS = 6.0
 """A pixel this many noise sigmas away from the median of it and its neighbours is a spike."""
@@ -78,6 +78,10 @@ class StepKernels:
     """Per width (rows): the step's derivative; sums to 1. ``H_w(e) = sum(phi[:half + e + 1])``."""
     phi_square: F64
     """Per width: the derivative of the squared step (for the denominators' diagonal term)."""
+    steps: F64
+    """Per width: the step, ``cumsum(phi)``."""
+    taps: npt.NDArray[np.intp]
+    """``0, 1, ..., 2 * half``."""
     shifts: F64
     """Sub-pixel shifts (px) at which the steps are also tabulated, for the fine search."""
     shifted: F64
@@ -140,7 +144,9 @@ def step_kernels(widths: tuple[float, ...]) -> StepKernels:
     inside = np.asarray(((shifted > 0.0) & (shifted < 1.0)).any(axis=1))
     changing = [np.flatnonzero(taps) for taps in inside]
     support = tuple((int(t[0]), int(t[-1]) + 1) if t.size else (0, 1) for t in changing)
-    return StepKernels(tuple(widths), half, phi, phi_square, shifts, shifted, support)
+    steps = np.cumsum(phi, axis=1)
+    taps = np.arange(k.size)
+    return StepKernels(tuple(widths), half, phi, phi_square, steps, taps, shifts, shifted, support)
 
 
 def _fft_size(length: int) -> int:
@@ -231,8 +237,10 @@ class NoiseModel:
 
     def whiten(self, x: F64) -> F64:
         """``Sigma^-1 x``."""
-        wb = self.weighted_basis
-        return np.asarray(self.weight * x - wb @ (self.core_inverse @ (wb.T @ x)), np.float64)
+        factored = self.factored_basis
+        out = self.weight * x
+        out -= factored @ (x @ factored)
+        return out
 
 
 def brightness(signal: F64, reference: F64, usable: npt.NDArray[np.bool_]) -> float:
@@ -254,6 +262,29 @@ def ratio_and_brightness(
     signal: F64, reference: F64, usable: npt.NDArray[np.bool_]
 ) -> tuple[F64, float]:
     """:func:`reference_ratio` and :func:`brightness` of one shot, made together."""
+    mask = usable.astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):  # both checked below
+        light, total = float(np.dot(signal, mask)), float(np.dot(reference, mask))
+        if not (math.isfinite(light) and math.isfinite(total)):  # a pixel that is not finite
+            return _ratio_of_a_shot_with_gaps(signal, reference, usable)
+        if not (total > 0 and light > 0):
+            return np.zeros(signal.shape, dtype=np.float64), 0.0
+        alpha = light / total
+        where = usable & (reference > 0)
+        x = np.zeros(signal.shape, dtype=np.float64)
+        np.divide(signal, reference, out=x, where=where)
+        x *= 1.0 / alpha
+    x = np.log(np.maximum(x, _LOG_FLOOR, out=x), out=x)
+    x *= where
+    if not np.isfinite(x).all():  # a huge value over a small one
+        x[~np.isfinite(x)] = 0.0
+    return x, alpha
+
+
+def _ratio_of_a_shot_with_gaps(
+    signal: F64, reference: F64, usable: npt.NDArray[np.bool_]
+) -> tuple[F64, float]:
+    """:func:`ratio_and_brightness` of a shot (or reference) with a value that is not finite."""
     alpha = brightness(signal, reference, usable)
     if not alpha > 0:
         return np.zeros(signal.shape, dtype=np.float64), alpha
@@ -434,10 +465,23 @@ def edge_numerators(model: NoiseModel, ratio: F64) -> F64:
 
 
 def _numerators(model: NoiseModel, whitened: F64) -> F64:
-    cumulative = _reverse_cumsum(whitened)[None, :]
-    kernels, size = model.kernel_spectrum, model.fft_size
-    out: F64 = _correlate_steps(cumulative, kernels, model.kernels.half, size)[0]
+    n, half, size = whitened.size, model.kernels.half, model.fft_size
+    padded = _padded_reverse_cumsum(whitened, half, size)
+    product = np.fft.rfft(padded) * model.kernel_spectrum
+    out: F64 = np.fft.irfft(product, n=size, axis=1)[:, :n]
     return out
+
+
+def _padded_reverse_cumsum(values: F64, half: int, size: int) -> F64:
+    """The reverse cumulative sum of ``values`` (``sum(values[j:])`` at ``half + j``) with
+    ``half`` copies of the whole sum before it and zeros after it, ``size`` long in all: a row
+    for :func:`_correlate_steps`, made in place."""
+    n = values.size
+    padded = np.empty(size)
+    np.cumsum(values[::-1], out=padded[half + n - 1 : half - 1 : -1])
+    padded[:half] = padded[half]
+    padded[half + n :] = 0.0
+    return padded
 
 
 def _fine_offset(model: NoiseModel, whitened: F64, row: int, p: int, sign: float) -> float:
@@ -475,7 +519,7 @@ def _step(model: NoiseModel, row: int, p: int, n: int) -> F64:
     t = np.zeros(n)
     t[min(n, p + half + 1) :] = 1.0
     first, stop = max(0, p - half), min(n, p + half + 1)
-    t[first:stop] = np.cumsum(model.kernels.phi[row])[first - (p - half) : stop - (p - half)]
+    t[first:stop] = model.kernels.steps[row, first - (p - half) : stop - (p - half)]
     return t
 
 
@@ -526,11 +570,12 @@ def _runner_up(
         peaks = peaks[np.argpartition(profile[peaks], -_CANDIDATES)[-_CANDIDATES:]]
     # t_q^T Sigma^-1 t_p for each candidate q and width: windows of the reverse cumulative sum
     # of Sigma^-1 t_p against the widths' step derivatives (as the numerators are made)
-    half = model.kernels.half
-    cumulative = _reverse_cumsum(model.whiten(_step(model, row, p, n)))
-    padded = np.concatenate([np.full(half, cumulative[0]), cumulative, np.zeros(half)])
-    windows = padded[peaks[:, None] + np.arange(2 * half + 1)[None, :]]
-    cross = model.kernels.phi @ windows.T  # (widths, candidates)
+    kernels = model.kernels
+    padded = _padded_reverse_cumsum(
+        model.whiten(_step(model, row, p, n)), kernels.half, n + 2 * kernels.half
+    )
+    windows = padded[peaks[:, None] + kernels.taps[None, :]]
+    cross = kernels.phi @ windows.T  # (widths, candidates)
     rest = sign * (numerators[:, peaks] - amplitude * cross) * model.inverse_scale[:, peaks]
     if factor is not None:
         rest *= factor[peaks]
@@ -543,26 +588,24 @@ left out (its ratio taken as 0, no change): there the logarithm of the ratio is 
 close to Gaussian (a light level near 0 gives ratios near the floor)."""
 
 
-def _without_the_unlit(model: NoiseModel, ratio: F64, alpha: float) -> F64:
-    """``ratio`` with 0 where a shot ``alpha`` times as bright as the references has too
-    little light for its ratio to mean anything (:data:`_UNLIT_NOISE`)."""
-    light = alpha * model.level
-    with np.errstate(divide="ignore", invalid="ignore"):
-        unlit = model.photon_noise * light + model.read_noise > (_UNLIT_NOISE * light) ** 2
-    if not unlit.any():
-        return ratio
-    return np.where(unlit, 0.0, ratio)
-
-
-def _dim_factor(model: NoiseModel, alpha: float) -> F64:
-    """Per pixel, the factor by which ``z`` shrinks on a shot ``alpha`` times as bright as the
-    references: its photon noise grows as ``1 / alpha``, its read noise as ``1 / alpha**2``
-    (``sqrt`` of the model's noise over the shot's, both at the reference's level)."""
+def _dim_shot(model: NoiseModel, ratio: F64, alpha: float) -> tuple[F64, F64]:
+    """A shot ``alpha`` (0 < ``alpha`` < 1) times as bright as the references: its ratio with 0
+    where it has too little light for the ratio to mean anything (:data:`_UNLIT_NOISE`), and
+    per pixel the factor by which ``z`` shrinks: its photon noise grows as ``1 / alpha``, its
+    read noise as ``1 / alpha**2`` (``sqrt`` of the model's noise over the shot's, both at the
+    reference's level and times ``level**2``)."""
     a, b, level = model.photon_noise, model.read_noise, model.level
-    model_noise, shot_noise = a * level + b, a * alpha * level + b  # both times level**2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = alpha * np.sqrt(model_noise / shot_noise)
-    return np.asarray(np.where(shot_noise > 0, factor, 0.0), np.float64)
+    shot_noise = level * (a * alpha)
+    shot_noise += b  # > 0: the level is, and a and b are not both 0
+    factor = level * a
+    factor += b
+    factor /= shot_noise
+    factor = np.sqrt(factor, out=factor)
+    factor *= alpha
+    unlit = shot_noise > (level * level) * (_UNLIT_NOISE * alpha) ** 2
+    if unlit.any():
+        ratio = np.where(unlit, 0.0, ratio)
+    return ratio, factor
 
 
 def find_gls_edge(
@@ -574,7 +617,7 @@ def find_gls_edge(
     On a shot dimmer than the references (``shot_brightness`` below 1, from
     :func:`brightness`) the noise is larger than the model's, the more so where read noise
     dominates (the spectrum's dim wings): ``z`` is scaled down per position accordingly
-    (:func:`_dim_factor`) before the best is chosen, so that a near-dark shot's noisy wings do
+    (:func:`_dim_shot`) before the best is chosen, so that a near-dark shot's noisy wings do
     not pass for an edge. A brighter shot is taken at the model's noise (a lower bound of its
     signal-to-noise). The runner-up is the best candidate more than
     ``separation`` pixels away once the best edge is taken out of the ratio, so that the best
@@ -586,8 +629,7 @@ def find_gls_edge(
         return GlsEdge(math.nan, float(kernels.widths[0]), 0.0, math.nan, math.nan)
     factor: F64 | None = None
     if alpha < 1.0:
-        factor = _dim_factor(model, alpha)
-        ratio = _without_the_unlit(model, ratio, alpha)
+        ratio, factor = _dim_shot(model, ratio, alpha)
     whitened = model.whiten(_without_spikes(ratio, model.noise))
     numerators = _numerators(model, whitened)
     z = numerators * model.inverse_scale
