@@ -162,17 +162,24 @@ def test_no_model_from_too_few_references_or_no_light() -> None:
     assert learn_noise_model(dark, np.zeros((8, 256))) is None
 
 
-def test_the_sub_pixel_position_maximises_the_explicit_signal_to_noise() -> None:
+@pytest.mark.parametrize(
+    ("widths", "width"),
+    [((3.0, 7.0), 5.0), ((2.0, 3.0), 2.5), ((14.0, 20.0), 17.0)],
+    ids=["3-7 px", "2-3 px (explicit search)", "14-20 px (parabola)"],
+)
+def test_the_sub_pixel_position_maximises_the_explicit_signal_to_noise(
+    widths: tuple[float, ...], width: float
+) -> None:
     rng = np.random.default_rng(8)
     n = 160
     clean = _spectrum(n, rng)
-    params = ModelParams(widths=(3.0, 7.0), min_period=60.0, components=4)
+    params = ModelParams(widths=widths, min_period=60.0, components=4)
     model, mean = _model_from([_shot(clean, rng) for _ in range(12)], params)
     assert model is not None
     usable = model.usable
     inverse = _explicit_inverse(model)
     for true_position in (70.3, 81.75, 90.5):
-        x = reference_ratio(_shot(clean, rng, (true_position, 5.0, 0.3)), mean, usable)
+        x = reference_ratio(_shot(clean, rng, (true_position, width, 0.3)), mean, usable)
         edge = find_gls_edge(model, x, sign=-1.0)
         # brute force over explicit templates, 0.01 px apart, of the chosen width
         anchors = np.arange(edge.position - 1.0, edge.position + 1.0, 0.01) + 0.5
