@@ -275,6 +275,7 @@ class FrameProcessor:
                 timing = self.tracker.update(
                     edge_settings,
                     roi_signal=settings.roi_signal,
+                    roi_background=settings.roi_background,
                     pulse_id=pulse_id,
                     lookup=message.value,
                     # sent in the image's sum type; edge detection works in float64

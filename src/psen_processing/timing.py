@@ -256,6 +256,7 @@ class EdgeTracker:
         """The learned-noise method's pedestal, reference, ratios and model."""
         self._references = ReferenceAccumulator()
         self._roi: RoiSetting = None
+        self._background_roi: RoiSetting = None
         self._span_of: tuple[npt.NDArray[np.float64], EdgeParams] | None = None
         self._span: ReferenceSpan | None = None
         self._learning: tuple[str, str] | None = None
@@ -289,6 +290,7 @@ class EdgeTracker:
         settings: EdgeDetectionSettings,
         *,
         roi_signal: RoiSetting,
+        roi_background: RoiSetting = None,
         pulse_id: int,
         lookup: Callable[[str], object],
         signal: npt.NDArray[np.float64] | None,
@@ -311,6 +313,10 @@ class EdgeTracker:
         if (params.method, params.pedestal) != self._learning:
             self.learned.reset()  # learned without a pedestal, or while not learning: stale
             self._learning = (params.method, params.pedestal)
+        if roi_background is not self._background_roi and roi_background != self._background_roi:
+            if learned and params.pedestal == "background":  # learned with another pedestal
+                self.learned.reset()
+            self._background_roi = roi_background
         pedestal = background if learned and params.pedestal == "background" else None
         if kind:
             references.add(signal)

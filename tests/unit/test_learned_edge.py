@@ -204,6 +204,31 @@ def test_switching_method_or_pedestal_starts_learning_again() -> None:
     assert tracker.learned.model is None
 
 
+def test_moving_the_background_roi_starts_learning_again() -> None:
+    """The pedestal is the background ROI's mean: one moved to other rows (the same width)
+    reads another dark level, and a reference learned with the old one would be off by the
+    difference; the learned finder starts afresh (as for a change of the pedestal setting)."""
+    tracker = EdgeTracker()
+    learned = EdgeDetectionSettings(enabled=True, params=LEARNED)
+    shots = list(_shots(8, 80))
+
+    def feed(part: list[tuple[float | None, F64]], roi_background: Roi, level: float) -> None:
+        for k, (_, profile) in enumerate(part):
+            tracker.update(
+                learned, roi_signal=ROI, roi_background=roi_background, pulse_id=k + 1,
+                lookup=lambda _: None, signal=profile, background=np.full(profile.size, level),
+            )  # fmt: skip
+
+    dark = Roi(0, ROI.size_x, 0, 4)
+    feed(shots[:40], dark, 1.0)
+    assert tracker.learned.model is not None
+    feed(shots[40:42], dark, 1.0)  # the same ROI again (an equal value): nothing forgotten
+    assert tracker.learned.model is not None
+    feed(shots[42:43], Roi(0, ROI.size_x, 8, 4), 30.0)
+    assert tracker.learned.model is None and tracker.learned.pedestal is not None
+    assert float(tracker.learned.pedestal[0]) == 30.0  # the new ROI's level alone
+
+
 def test_a_profile_wider_than_the_learned_method_takes_is_left_to_the_matched_filter() -> None:
     wide = SpectrumModel(width=MAX_LENGTH + 8, envelope_centre=4100, envelope_fwhm=6000)
     rng = np.random.default_rng(9)
