@@ -306,3 +306,49 @@ def test_pixel_noise_is_not_counted_again_as_smooth_modulation() -> None:
     noise_along = np.sum(cosines**2 / np.where(model.usable, model.weight, np.inf)[:, None], axis=0)
     prior = model.prior[2 : 2 + cosines.shape[1]]
     assert np.median(prior / noise_along) < 0.3
+
+
+def test_the_runner_up_is_the_best_other_candidate_once_the_edge_is_taken_out() -> None:
+    """``runner_up_ratio`` against explicit matrices: the best edge (width, position,
+    amplitude) taken out of the ratio, ``z`` of every width at the best 16 other local maxima
+    of ``z`` more than ``separation`` px away."""
+    rng = np.random.default_rng(21)
+    n = 200
+    clean = _spectrum(n, rng)
+    params = ModelParams(widths=(3.0, 7.0, 14.0), min_period=60.0, components=4)
+    model, mean = _model_from([_shot(clean, rng) for _ in range(16)], params)
+    assert model is not None
+    inverse = _explicit_inverse(model)
+    half, (first, stop) = model.kernels.half, model.span
+    templates = np.array(
+        [[_template(w, half, n, q) for q in range(n)] for w in params.widths]
+    )  # (width, position, pixel)
+    i = np.arange(n)
+    for seed in range(4):
+        shot_rng = np.random.default_rng(100 + seed)
+        second = 1 - 0.06 * (i > 140 + seed)  # a weaker step beside the edge
+        shot = _shot(clean * second, shot_rng, (80.0 + 3.3 * seed, 5.0, 0.25))
+        x = reference_ratio(shot, mean, model.usable)
+        edge = find_gls_edge(model, x, sign=-1.0)
+        y = inverse @ x
+        numerators = templates @ y
+        denominators = np.einsum("wqi,ij,wqj->wq", templates, inverse, templates)
+        z = np.zeros_like(numerators)
+        z[:, first:stop] = -numerators[:, first:stop] / np.sqrt(denominators[:, first:stop])
+        row, p = np.unravel_index(int(np.argmax(z)), z.shape)
+        amplitude = numerators[row, p] / denominators[row, p]
+        profile = z.max(axis=0)
+        peaks = [
+            q for q in range(1, n - 1)
+            if profile[q] >= profile[q - 1] and profile[q] > profile[q + 1] and profile[q] > 0
+            and abs(q - p) > model.separation
+        ]  # fmt: skip
+        peaks = sorted(peaks, key=lambda q: profile[q])[-16:]
+        rest = inverse @ (x - amplitude * templates[row, p])
+        runner_up = max(
+            -float(templates[v, q] @ rest) / math.sqrt(denominators[v, q])
+            for v in range(len(params.widths))
+            for q in peaks
+        )
+        assert edge.z == pytest.approx(z[row, p], rel=1e-6)
+        assert edge.runner_up_ratio == pytest.approx(z[row, p] / runner_up, rel=1e-6)
