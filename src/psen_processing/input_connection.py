@@ -3,7 +3,9 @@ what the operator should check when the input is not receiving."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
 from typing import Any
 
 import zmq
@@ -24,6 +26,10 @@ _EVENTS = (
     | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
 )
 _HANDSHAKE_FAILED = zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
+RETRY_AFTER_HANDSHAKE_S = 1.0
+"""After a failed handshake libzmq does not connect again by itself (libzmq 4.3: the
+connection is given up): the input is connected anew this often until a sender of the right
+socket type answers (a camera switched from PUB to PUSH at the same address, say)."""
 
 
 def input_hint(
@@ -69,7 +75,8 @@ class InputWatch:
 
     Owned by the thread that owns the socket; ``update`` reads the events queued since the last
     call and puts the link in the statistics; the input's state (the link, or receiving) is
-    logged once per change, with what to check.
+    logged once per change, with what to check. After a failed handshake it connects the
+    socket anew every :data:`RETRY_AFTER_HANDSHAKE_S` (libzmq would not).
     """
 
     def __init__(
@@ -88,6 +95,8 @@ class InputWatch:
         self._attempted = False
         """An event came: a connection was tried (no "not connected" is logged before)."""
         self._logged: str | None = None
+        self._retry_at: float | None = None
+        """When to connect anew after a failed handshake (``time.monotonic``)."""
         statistics.input_link(self._link)
 
     def update(self) -> str:
@@ -108,8 +117,23 @@ class InputWatch:
         if link != self._link:
             self._link = link
             self._stats.input_link(link)
+        self._retry_if_refused(link)
         self._log_change()
         return link
+
+    def _retry_if_refused(self, link: str) -> None:
+        if link != "wrong_socket_type":
+            self._retry_at = None
+            return
+        now = time.monotonic()
+        if self._retry_at is None:
+            self._retry_at = now + RETRY_AFTER_HANDSHAKE_S
+        elif now >= self._retry_at:
+            self._retry_at = now + RETRY_AFTER_HANDSHAKE_S
+            address = self._describe[0]
+            with contextlib.suppress(zmq.ZMQError):  # no longer connected: nothing to undo
+                self._socket.disconnect(address)
+            self._socket.connect(address)
 
     def _log_change(self) -> None:
         state = self._stats.input_state()

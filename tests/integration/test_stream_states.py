@@ -222,6 +222,43 @@ def test_a_pub_sender_on_a_pull_input_is_named(
         camera.close(linger=0)
 
 
+def test_the_input_recovers_when_a_pub_sender_is_replaced_by_a_push_one(
+    make_service: Callable[..., Running], zmq_context: zmq.Context[Any]
+) -> None:
+    """The operator fixes the camera's socket type at the same address while processing runs:
+    frames flow again without a stop and start of the service."""
+    camera = zmq_context.socket(zmq.PUB)
+    camera.setsockopt(zmq.LINGER, 0)
+    port = camera.bind_to_random_port("tcp://127.0.0.1")
+    running = make_service(f"tcp://127.0.0.1:{port}", service_options=FAST_HEALTH)
+    running.client.start()
+    wait_until(
+        lambda: running.client.get_statistics()["input"]["state"] == "wrong_socket_type",
+        what="the wrong socket type",
+    )
+    camera.close(linger=0)
+    camera = zmq_context.socket(zmq.PUSH)
+    camera.setsockopt(zmq.LINGER, 0)
+    camera.setsockopt(zmq.SNDTIMEO, 20_000)
+
+    def bound() -> bool:  # the closed socket's listener is released by ZeroMQ's I/O thread
+        try:
+            camera.bind(f"tcp://127.0.0.1:{port}")
+        except zmq.ZMQError:
+            return False
+        return True
+
+    try:
+        wait_until(bound, what=f"port {port} free again")
+        sink = running.sink(zmq_context)
+        camera.send_multipart(encode_message(1, [(IMAGE, IMAGE_4x4)]))
+        assert sink.receive().pulse_id == 1
+        wait_until(lambda: running.client.get_statistics()["input"]["state"] == "receiving")
+        wait_until(lambda: _health(running.url)[0] == 200, what="/health 200 again")
+    finally:
+        camera.close(linger=0)
+
+
 def test_a_wrong_prefix_names_the_channels_present(
     make_service: Callable[..., Running], source: Source, zmq_context: zmq.Context[Any]
 ) -> None:
