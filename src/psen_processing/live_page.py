@@ -175,7 +175,8 @@ class _Thumbnails:
         # core the stream needs. The limit is set around each thumbnail, in whichever thread.
         self._pools = ThreadpoolController()
 
-    def latest(self) -> tuple[int | None, bytes | None]:
+    def latest(self) -> tuple[FrameOutcome | None, bytes | None]:
+        """The latest frame and the PNG of its image (None if it has none)."""
         outcome = self._service.live.latest
         if outcome is None:
             return None, None
@@ -190,7 +191,7 @@ class _Thumbnails:
                 except (ProtocolError, ValueError):
                     pass  # the frame was sent without a usable image: nothing to show
                 self._made_from = outcome
-            return outcome.pulse_id, self._png
+            return outcome, self._png
 
 
 def _no_image() -> JSONResponse:
@@ -241,18 +242,19 @@ def install_live_view(
 
     @app.get(
         "/live/image.png",
-        summary="Thumbnail of the latest image (8-bit grayscale PNG)",
+        summary="Thumbnail of the latest image (8-bit grayscale PNG; X-Pulse-Id, and X-Shot: "
+        "xray or reference when edge detection classified it)",
         response_class=Response,
     )
     def live_image() -> Response:
-        pulse_id, png = thumbnails.latest()
-        if png is None:
+        outcome, png = thumbnails.latest()
+        if outcome is None or png is None:
             return _no_image()
-        return Response(
-            png,
-            media_type="image/png",
-            headers={"Cache-Control": "no-store", "X-Pulse-Id": str(pulse_id)},
-        )
+        headers = {"Cache-Control": "no-store", "X-Pulse-Id": str(outcome.pulse_id)}
+        shot = shot_kind(outcome.timing)
+        if shot is not None:
+            headers["X-Shot"] = shot
+        return Response(png, media_type="image/png", headers=headers)
 
     live_view = service.live
 
