@@ -101,6 +101,10 @@
     const pad = (y1 - y0) * 0.05;
     if (!(yFromZero && y0 === 0)) y0 -= pad;
     y1 += pad;
+    if (series.some((s) => s.dots)) {  // whole dots at the ends too
+      const xPad = (x1 - x0) * 0.02;
+      x0 -= xPad; x1 += xPad;
+    }
     const sx = (width - left - right) / (x1 - x0);
     const sy = (height - top - bottom) / (y1 - y0);
     const px = (x) => left + (x - x0) * sx;
