@@ -350,7 +350,7 @@ def threads_started_by(work):
 
 results = []
 served = threads_started_by(lambda: results.append(_Thumbnails(service).latest()))
-assert results[0][0] == 3 and results[0][1].startswith(b"\\x89PNG"), results
+assert results[0][0].pulse_id == 3 and results[0][1].startswith(b"\\x89PNG"), results
 unlimited = threads_started_by(lambda: thumbnail(image_of(service.live.latest, names.image)))
 print(served, unlimited)
 """
