@@ -110,6 +110,7 @@ def test_live_shows_the_latest_profiles_and_image(
     answer = requests.get(f"{running.url}/live/image.png", timeout=5)
     assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
     assert answer.headers["x-pulse-id"] == "12"
+    assert "x-shot" not in answer.headers  # edge detection off: shots are not classified
     picture = decode_png(answer.content)
     assert picture.shape == (40, 600)  # 3000 px wide at most 640: blocks of 5 px
     # the thumbnail is the last image: means of blocks of 5 columns, rank for rank
@@ -231,10 +232,14 @@ def test_history_keeps_the_chosen_channel_and_refuses_bad_names(
     # shots recorded before the channel was chosen have no value of it
     assert history["channel"] == [None] * (len(history["pulse_id"]) - 3) + [4.0, 5.0, 6.0]
     assert live["profiles"]["shot"] == "xray" and live["edge"]["shot"] == "xray"
+    image = requests.get(f"{running.url}/live/image.png", timeout=5)
+    assert image.headers["x-pulse-id"] == "12" and image.headers["x-shot"] == "xray"
     send(13)
     live = requests.get(f"{running.url}/live", timeout=5).json()
     assert live["profiles"]["shot"] == "reference" and live["profiles"]["pulse_id"] == 13
     assert live["edge"]["pulse_id"] == 12
+    image = requests.get(f"{running.url}/live/image.png", timeout=5)
+    assert image.headers["x-pulse-id"] == "13" and image.headers["x-shot"] == "reference"
     cleared = requests.post(url, json=None, timeout=5).json()
     assert cleared["correlation_channel"] is None
     assert "channel" not in requests.get(f"{running.url}/live", timeout=5).json()["history"]
