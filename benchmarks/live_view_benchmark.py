@@ -2,10 +2,12 @@
 
 A sender process replays pre-encoded 2048 x 2048 uint16 frames (bitshuffle_lz4) at 100 Hz to
 the real ``psen_processing`` command (edge detection on), a receiver process reads the output
-stream, and in the second phase a "page" polls ``/live`` four times per second and
-``/live/image.png`` once per second, as the live page does. Prints a table: output rate, frames
-lost, latency, service CPU per frame, and the page's response times; PASS/FAIL per target: no
-frame lost, the rate held, the p99 latency raised by at most 5 ms (about 50 s in all).
+stream, and in the second phase a "page" polls ``/live`` four times per second,
+``/live/image.png`` once per second and ``/live/channels`` every 5 s, as the live page does,
+with a correlation channel chosen (so the history keeps that channel's value per X-ray shot).
+Prints a table: output rate, frames lost, latency, service CPU per frame, and the page's
+response times; PASS/FAIL per target: no frame lost, the rate held, the p99 latency raised by
+at most 5 ms (about 50 s in all).
 
     .venv/bin/python benchmarks/live_view_benchmark.py [--seconds 20] [--rate 100]
 """
@@ -114,7 +116,8 @@ class Phase:
 
 
 class Viewer(threading.Thread):
-    """Polls like the live page: /live every 250 ms, the thumbnail every second."""
+    """Polls like the live page: /live every 250 ms, the thumbnail every second, the input's
+    channels every 5 s."""
 
     def __init__(self, url: str) -> None:
         super().__init__(daemon=True)
@@ -122,6 +125,7 @@ class Viewer(threading.Thread):
         self.stop = threading.Event()
         self.live_ms: list[float] = []
         self.image_ms: list[float] = []
+        self.channels_ms: list[float] = []
 
     def _get(self, path: str, into: list[float]) -> None:
         start = time.perf_counter()
@@ -135,12 +139,17 @@ class Viewer(threading.Thread):
             self._get("live", self.live_ms)
             if tick % 4 == 0:
                 self._get("live/image.png", self.image_ms)
+            if tick % 20 == 0:
+                self._get("live/channels", self.channels_ms)
             tick += 1
 
 
 def rest(url: str, path: str, body: object = None) -> dict[str, Any]:
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{url}/{path}", data=data, method="POST" if data else "GET")
+    headers = {} if data is None else {"Content-Type": "application/json"}
+    request = urllib.request.Request(
+        f"{url}/{path}", data=data, headers=headers, method="POST" if data else "GET"
+    )
     with urllib.request.urlopen(request, timeout=5) as answer:
         result: dict[str, Any] = json.loads(answer.read())
         return result
@@ -152,6 +161,8 @@ def run_phase(name: str, url: str, pid: int, seconds: float, viewer: bool) -> Ph
     started = time.monotonic()
     page = Viewer(url) if viewer else None
     if page is not None:
+        # as a user of the page would: the history keeps this channel's value per X-ray shot
+        rest(url, "live/correlation_channel", f"{PREFIX}:XRAY_INTENSITY")
         page.start()
     time.sleep(seconds)
     if page is not None:

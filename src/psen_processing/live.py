@@ -2,7 +2,8 @@
 work (downsampled profiles, normalised signal, image thumbnail) done when a viewer asks.
 
 The processing loop only calls :meth:`LiveRecorder.observe` (a reference kept and, on X-ray
-shots, one deque append). Nothing here is computed per frame.
+shots, one deque append; with a correlation channel chosen, that channel's one value read from
+the message). Nothing else here is computed per frame.
 """
 
 from __future__ import annotations
@@ -15,39 +16,106 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from .codec import Decoder, LazyImage
+from .codec import DataHeader, Decoder, LazyImage, Message
 from .edge import EdgeParams
+from .errors import InvalidRequest, ProtocolError
+from .limits import MAX_CHANNEL_NAME, shown
 from .pipeline import FrameOutcome
 from .processing import ArrayRows, ImageRows
 from .timing import ShotTiming
 
 __all__ = [
+    "MAX_HISTORY_LENGTH",
     "EdgeSample",
     "LiveRecorder",
     "downsample",
     "floats",
     "image_of",
     "normalised_signal",
+    "scalar_channels",
+    "scalar_value",
+    "shot_kind",
     "thumbnail",
 ]
+
+MAX_HISTORY_LENGTH = 100_000
+"""X-ray shots kept in the live view's history at most (a few MB)."""
 
 FloatArray = npt.NDArray[np.float64]
 
 
 class EdgeSample(NamedTuple):
-    """One X-ray shot in the history."""
+    """One X-ray shot in the history, with the value its message held of the correlation
+    channel chosen when it was recorded (``channel``; NaN if none or not readable)."""
 
     pulse_id: int
     timing: ShotTiming
+    channel: str | None = None
+    value: float = math.nan
+
+
+_UNCLASSIFIED = frozenset(
+    {"edge_reference_channel_missing", "edge_reference_channel_unreadable", "edge_processing_error"}
+)
+"""Problems that leave a shot's kind unknown."""
+
+
+def shot_kind(timing: ShotTiming | None) -> str | None:
+    """``"xray"`` or ``"reference"`` for a classified shot; None without edge detection or
+    when the shot could not be classified."""
+    if timing is None or timing.problem in _UNCLASSIFIED:
+        return None
+    return "reference" if timing.is_reference else "xray"
+
+
+def _is_scalar(spec_type: str, shape: tuple[int, ...]) -> bool:
+    return spec_type != "string" and shape in ((), (1,))
+
+
+def scalar_channels(header: DataHeader) -> tuple[str, ...]:
+    """The channels of ``header`` with one number per pulse (any numeric type or bool), in the
+    header's order: those a correlation can be plotted against."""
+    return tuple(c.name for c in header.channels if _is_scalar(c.type, c.shape))
+
+
+def scalar_value(message: Message, name: str) -> float:
+    """The one value of channel ``name`` in ``message`` as a float; NaN if the channel is
+    absent, not a numeric scalar, carries no value in this message or cannot be decoded."""
+    spec = message.channel(name)
+    if spec is None or not _is_scalar(spec.type, spec.shape):
+        return math.nan
+    try:
+        array = message.array(name)
+    except ProtocolError:
+        return math.nan
+    if array is None or array.size != 1:
+        return math.nan
+    return float(array.reshape(-1)[0])
+
+
+_CHANNELS_NAMED = 8
+"""Channels named in the message refusing a correlation channel."""
 
 
 class LiveRecorder:
-    """The latest frame, the latest X-ray shot and a bounded history of X-ray shots."""
+    """The latest frame, the latest X-ray shot and a bounded history of X-ray shots (with the
+    value of the correlation channel, when one is chosen)."""
 
     def __init__(self, history_length: int = 1000) -> None:
+        if not 1 <= history_length <= MAX_HISTORY_LENGTH:
+            raise InvalidRequest(
+                f"history length must be 1-{MAX_HISTORY_LENGTH} shots, not {history_length}"
+            )
         self.latest: FrameOutcome | None = None
         self.latest_xray: FrameOutcome | None = None
         self.history: deque[EdgeSample] = deque(maxlen=history_length)
+        self.correlation_channel: str | None = None
+        """The input channel whose value each recorded X-ray shot keeps (one float each)."""
+        self._listed: tuple[DataHeader, tuple[str, ...]] | None = None
+
+    @property
+    def history_length(self) -> int:
+        return self.history.maxlen or 0
 
     def observe(self, outcome: FrameOutcome) -> None:
         """Called by the processing loop for every frame sent: O(1), no copies."""
@@ -55,7 +123,64 @@ class LiveRecorder:
         timing = outcome.timing
         if timing is not None and not timing.is_reference and timing.problem is None:
             self.latest_xray = outcome
-            self.history.append(EdgeSample(outcome.pulse_id or 0, timing))
+            channel, message = self.correlation_channel, outcome.message
+            value = (
+                math.nan if channel is None or message is None else scalar_value(message, channel)
+            )
+            self.history.append(EdgeSample(outcome.pulse_id or 0, timing, channel, value))
+
+    def input_channels(self) -> tuple[str, ...]:
+        """The numeric scalar channels of the latest frame's input message (worked out once
+        per data header)."""
+        latest = self.latest
+        message = None if latest is None else latest.message
+        if message is None:
+            return ()
+        header = message.data_header
+        listed = self._listed
+        if listed is None or listed[0] is not header:
+            listed = (header, scalar_channels(header))
+            self._listed = listed
+        return listed[1]
+
+    def choose_channel(self, value: object) -> str | None:
+        """Set the correlation channel to ``value`` (a channel name, or None for none) after
+        checking it: a name of 1 to MAX_CHANNEL_NAME printable characters, one of the numeric
+        scalar channels of the input stream. Raises :class:`InvalidRequest` and changes
+        nothing otherwise."""
+        if value is None:
+            self.correlation_channel = None
+            return None
+        if (
+            not isinstance(value, str)
+            or not 0 < len(value) <= MAX_CHANNEL_NAME
+            or not value.isprintable()
+        ):
+            raise InvalidRequest(
+                f"correlation channel {shown(value)} refused: send a channel name (a string of "
+                f"1 to {MAX_CHANNEL_NAME} printable characters) or null for none"
+            )
+        channels = self.input_channels()
+        if value not in channels:
+            if not channels:
+                raise InvalidRequest(
+                    f"correlation channel {shown(value)} refused: no frame has been received "
+                    "yet, so the input's channels are not known"
+                )
+            listed = ", ".join(
+                n if len(n) <= 80 else n[:77] + "..." for n in channels[:_CHANNELS_NAMED]
+            )
+            more = (
+                f" and {len(channels) - _CHANNELS_NAMED} more"
+                if len(channels) > _CHANNELS_NAMED
+                else ""
+            )
+            raise InvalidRequest(
+                f"correlation channel {shown(value)} refused: not a numeric scalar channel of "
+                f"the input stream; those ({len(channels)}) are: {listed}{more}"
+            )
+        self.correlation_channel = value
+        return value
 
     def clear(self) -> None:
         self.latest = self.latest_xray = None

@@ -7,22 +7,25 @@ processing loop never renders, copies or encodes anything for the page.
 from __future__ import annotations
 
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from threadpoolctl import ThreadpoolController
 
 from .channels import ChannelNames
 from .errors import ProtocolError
+from .limits import MAX_CHANNEL_NAME
 from .live import (
     downsample,
     floats,
     image_of,
     normalised_signal,
+    shot_kind,
     thumbnail,
 )
 from .pipeline import FrameOutcome
@@ -31,10 +34,18 @@ from .processing import background_on_signal_scale
 from .roi import roi_to_json
 from .service import PsenService
 
-__all__ = ["MAX_PROFILE_POINTS", "install_live_view", "live_snapshot", "web_directory"]
+__all__ = [
+    "MAX_LISTED_CHANNELS",
+    "MAX_PROFILE_POINTS",
+    "install_live_view",
+    "live_snapshot",
+    "web_directory",
+]
 
 MAX_PROFILE_POINTS = 1024
 """Longer profiles are sent as means of blocks of pixels (``step`` px per point)."""
+MAX_LISTED_CHANNELS = 2000
+"""Numeric scalar input channels listed for the correlation plot at most (the first ones)."""
 
 _STATISTICS = (
     "frames_received",
@@ -88,6 +99,7 @@ def _edge_view(service: PsenService, outcome: FrameOutcome | None) -> dict[str, 
     )
     return {
         "pulse_id": outcome.pulse_id,
+        "shot": shot_kind(timing),
         "normalised": _series(normalised),
         "found": timing.edge.found,
         "position": position,
@@ -97,14 +109,21 @@ def _edge_view(service: PsenService, outcome: FrameOutcome | None) -> dict[str, 
     }
 
 
-def _history(service: PsenService) -> dict[str, list[Any]]:
+def _history(service: PsenService, channel: str | None) -> dict[str, object]:
+    """The X-ray shots kept; ``channel``: the values of the correlation channel, where a shot
+    was recorded while it was chosen (NaN, sent as null, elsewhere)."""
     samples = tuple(service.live.history)  # one C-level copy: atomic under the GIL
-    return {
+    history: dict[str, object] = {
+        "length": service.live.history_length,
         "pulse_id": [sample.pulse_id for sample in samples],
         "position": floats([s.timing.edge.position for s in samples]),
         "amplitude": floats([s.timing.edge.amplitude for s in samples]),
         "arrival_time": floats([s.timing.arrival_time for s in samples]),
     }
+    if channel is not None:
+        nan = float("nan")
+        history["channel"] = floats([s.value if s.channel == channel else nan for s in samples])
+    return history
 
 
 def live_snapshot(service: PsenService) -> dict[str, object]:
@@ -114,7 +133,10 @@ def live_snapshot(service: PsenService) -> dict[str, object]:
     live = service.live
     latest = live.latest
     result = None if latest is None else latest.result
-    profiles: dict[str, object] = {"pulse_id": None if latest is None else latest.pulse_id}
+    profiles: dict[str, object] = {
+        "pulse_id": None if latest is None else latest.pulse_id,
+        "shot": None if latest is None else shot_kind(latest.timing),
+    }
     for name, values in (
         ("signal", None if result is None else result.roi_signal_x_profile),
         ("background", None if result is None else result.roi_background_x_profile),
@@ -122,6 +144,7 @@ def live_snapshot(service: PsenService) -> dict[str, object]:
     ):
         profiles[name] = _series(values)
     edge = settings.edge_detection
+    channel = live.correlation_channel
     return {
         "state": "ok",
         "status": service.status,
@@ -133,7 +156,8 @@ def live_snapshot(service: PsenService) -> dict[str, object]:
         "edge_detection": {"enabled": edge.enabled, "calibrated": edge.calibration is not None},
         "profiles": profiles,
         "edge": _edge_view(service, live.latest_xray) if edge.enabled else None,
-        "history": _history(service),
+        "history": _history(service, channel),
+        "correlation_channel": channel,
     }
 
 
@@ -151,7 +175,8 @@ class _Thumbnails:
         # core the stream needs. The limit is set around each thumbnail, in whichever thread.
         self._pools = ThreadpoolController()
 
-    def latest(self) -> tuple[int | None, bytes | None]:
+    def latest(self) -> tuple[FrameOutcome | None, bytes | None]:
+        """The latest frame and the PNG of its image (None if it has none)."""
         outcome = self._service.live.latest
         if outcome is None:
             return None, None
@@ -166,16 +191,36 @@ class _Thumbnails:
                 except (ProtocolError, ValueError):
                     pass  # the frame was sent without a usable image: nothing to show
                 self._made_from = outcome
-            return outcome.pulse_id, self._png
+            return outcome, self._png
 
 
 def _no_image() -> JSONResponse:
     return JSONResponse({"state": "error", "status": "no image received yet"}, status_code=404)
 
 
-def install_live_view(app: FastAPI, service: PsenService) -> None:
-    """Serve the page at ``/``, its files under ``/static/``, and ``/live``,
-    ``/live/image.png`` that it polls."""
+_CHANNEL_BODY = {
+    "required": False,
+    "content": {
+        "application/json": {
+            "schema": {
+                "oneOf": [
+                    {"type": "null"},
+                    {"type": "string", "minLength": 1, "maxLength": MAX_CHANNEL_NAME},
+                ],
+                "description": "a numeric scalar input channel (see GET /live/channels), or "
+                "null for none",
+            }
+        }
+    },
+}
+
+
+def install_live_view(
+    app: FastAPI, service: PsenService, read_json: Callable[[Request], Awaitable[Any]]
+) -> None:
+    """Serve the page at ``/``, its files under ``/static/``, ``/live`` and
+    ``/live/image.png`` that it polls, and the input channels and the correlation channel of
+    its correlation plot (``read_json`` reads a request's JSON body, bounded)."""
     directory = web_directory()
     page = (directory / "index.html").read_text(encoding="utf-8")
     thumbnails = _Thumbnails(service)
@@ -197,17 +242,55 @@ def install_live_view(app: FastAPI, service: PsenService) -> None:
 
     @app.get(
         "/live/image.png",
-        summary="Thumbnail of the latest image (8-bit grayscale PNG)",
+        summary="Thumbnail of the latest image (8-bit grayscale PNG; X-Pulse-Id, and X-Shot: "
+        "xray or reference when edge detection classified it)",
         response_class=Response,
     )
     def live_image() -> Response:
-        pulse_id, png = thumbnails.latest()
-        if png is None:
+        outcome, png = thumbnails.latest()
+        if outcome is None or png is None:
             return _no_image()
-        return Response(
-            png,
-            media_type="image/png",
-            headers={"Cache-Control": "no-store", "X-Pulse-Id": str(pulse_id)},
+        headers = {"Cache-Control": "no-store", "X-Pulse-Id": str(outcome.pulse_id)}
+        shot = shot_kind(outcome.timing)
+        if shot is not None:
+            headers["X-Shot"] = shot
+        return Response(png, media_type="image/png", headers=headers)
+
+    live_view = service.live
+
+    def channel_answer(**fields: object) -> dict[str, object]:
+        return {
+            "state": "ok",
+            "status": service.status,
+            "correlation_channel": live_view.correlation_channel,
+            **fields,
+        }
+
+    @app.get(
+        "/live/channels",
+        summary="The numeric scalar channels of the input stream (for the correlation plot)",
+    )
+    def live_channels() -> dict[str, object]:
+        channels = live_view.input_channels()
+        return channel_answer(
+            channels=list(channels[:MAX_LISTED_CHANNELS]),
+            channels_not_listed=max(0, len(channels) - MAX_LISTED_CHANNELS),
         )
+
+    @app.get(
+        "/live/correlation_channel",
+        summary="The input channel the live page's correlation plot shows the edge against",
+    )
+    def get_correlation_channel() -> dict[str, object]:
+        return channel_answer()
+
+    @app.post(
+        "/live/correlation_channel",
+        summary="Choose the input channel the X-ray shots' history keeps (null: none)",
+        openapi_extra={"requestBody": _CHANNEL_BODY},
+    )
+    async def set_correlation_channel(request: Request) -> dict[str, object]:
+        live_view.choose_channel(await read_json(request))  # InvalidRequest: 400
+        return channel_answer()
 
     app.mount("/static", StaticFiles(directory=directory), name="static")

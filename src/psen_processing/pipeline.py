@@ -59,6 +59,8 @@ class FrameOutcome:
     error: tuple[str, BaseException] | None = None
     """An unforeseen exception that cost this frame a profile or its edge (the frame still
     went out), with its reason key: for the log, which the caller keeps from flooding."""
+    message: Message | None = None
+    """The received message (a view of the same parts): its other channels, read when asked."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +326,7 @@ class FrameProcessor:
             if forwarder is None or image is None
             else forwarder.encode(message, passthrough),
             error=error,
+            message=message,
         )
 
 

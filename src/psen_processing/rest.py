@@ -368,7 +368,7 @@ def build_app(
         edge = await run_in_threadpool(service.set_edge_detection, value)
         return _envelope(service, edge_detection=edge.to_json())
 
-    install_live_view(app, service)
+    install_live_view(app, service, _json_body)
     install_metrics(app, service)
     # added last, so it is the outermost: Host, Origin and Content-Type before anything else
     app.add_middleware(GuardMiddleware, guards=guards or HttpGuards())

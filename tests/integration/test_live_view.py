@@ -51,12 +51,28 @@ def test_live_before_any_frame(running: Running) -> None:
     assert live["state"] == "ok" and live["status"] == "stopped"
     assert live["profiles"] == {
         "pulse_id": None,
+        "shot": None,
         "signal": None,
         "background": None,
         "reference": None,
     }
     assert live["edge"] is None
-    assert live["history"] == {"pulse_id": [], "position": [], "amplitude": [], "arrival_time": []}
+    assert live["history"] == {
+        "length": 1000,
+        "pulse_id": [],
+        "position": [],
+        "amplitude": [],
+        "arrival_time": [],
+    }
+    assert live["correlation_channel"] is None
+    channels = requests.get(f"{running.url}/live/channels", timeout=5).json()
+    assert channels == {
+        "state": "ok",
+        "status": "stopped",
+        "correlation_channel": None,
+        "channels": [],
+        "channels_not_listed": 0,
+    }
     image = requests.get(f"{running.url}/live/image.png", timeout=5)
     assert image.status_code == 404
     assert image.json() == {"state": "error", "status": "no image received yet"}
@@ -94,6 +110,7 @@ def test_live_shows_the_latest_profiles_and_image(
     answer = requests.get(f"{running.url}/live/image.png", timeout=5)
     assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
     assert answer.headers["x-pulse-id"] == "12"
+    assert "x-shot" not in answer.headers  # edge detection off: shots are not classified
     picture = decode_png(answer.content)
     assert picture.shape == (40, 600)  # 3000 px wide at most 640: blocks of 5 px
     # the thumbnail is the last image: means of blocks of 5 columns, rank for rank
@@ -150,3 +167,79 @@ def test_live_shows_the_edge_and_its_history(
     client.set_roi_signal([10, 380, 0, 4])
     live = requests.get(f"{running.url}/live", timeout=5).json()
     assert live["history"]["pulse_id"] == [] and live["edge"] is None
+
+
+BAM = "TEST-CAM:BAM"
+
+
+def test_history_keeps_the_chosen_channel_and_refuses_bad_names(
+    running: Running, source: Source, zmq_context: zmq.Context[Any]
+) -> None:
+    """The correlation channel: listed from the input, chosen over REST, kept per X-ray shot;
+    a name that is hostile, absurd or not a numeric scalar of the stream is a 400 that changes
+    nothing."""
+    client = running.client
+    client.set_roi_signal([0, 400, 0, 4])
+    client.set_edge_detection({"enabled": True, "filter_length": 40, "filter_width": 4.0})
+    client.start()
+    sink = running.sink(zmq_context)
+    x = np.arange(400)
+    spectrum = 1000.0 * np.exp(-(((x - 200) / 120) ** 2)) + 100.0
+
+    def send(pulse_id: int) -> None:  # odd pulses are references, even ones carry an edge
+        row = spectrum * (np.where(x < 150 + 5 * pulse_id, 1.0, 0.7) if pulse_id % 2 == 0 else 1)
+        image = np.tile(row, (4, 1)).astype(np.uint16)
+        parts = [(BAM, 0.5 * pulse_id), (IMAGE, image), ("TEST-CAM:WAVE", np.arange(4.0))]
+        source.send(encode_message(pulse_id, parts))
+        sink.receive()
+
+    url = f"{running.url}/live/correlation_channel"
+    refused = requests.post(url, json=BAM, timeout=5)  # no frame yet: the channels are unknown
+    assert refused.status_code == 400 and "no frame has been received" in refused.json()["status"]
+    for pulse_id in range(1, 7):
+        send(pulse_id)
+    listed = requests.get(f"{running.url}/live/channels", timeout=5).json()
+    assert listed["channels"] == [BAM] and listed["correlation_channel"] is None
+    for bad in [
+        "TEST-CAM:WAVE",
+        "TEST-CAM:NOPE",
+        "<img src=x onerror=alert(1)>",
+        "A" * 1000,
+        "BAM\r\nSet-Cookie: x=1",
+        12,
+        {"channel": BAM},
+    ]:
+        answer = requests.post(url, json=bad, timeout=5)
+        assert 400 <= answer.status_code < 500, bad
+        body = answer.json()
+        assert body["state"] == "error" and "correlation channel" in body["status"]
+        assert requests.get(url, timeout=5).json()["correlation_channel"] is None
+    too_long = requests.post(url, json="B" * 2_000_000, timeout=5)
+    assert too_long.status_code == 413
+    not_json = requests.post(
+        url, data=b"TEST-CAM:BAM", headers={"Content-Type": "application/json"}, timeout=5
+    )
+    assert not_json.status_code == 400 and "not valid JSON" in not_json.json()["status"]
+
+    chosen = requests.post(url, json=BAM, timeout=5).json()
+    assert chosen == {"state": "ok", "status": "processing", "correlation_channel": BAM}
+    for pulse_id in range(7, 13):
+        send(pulse_id)
+    live = requests.get(f"{running.url}/live", timeout=5).json()
+    history = live["history"]
+    assert live["correlation_channel"] == BAM
+    assert history["pulse_id"][-3:] == [8, 10, 12]
+    # shots recorded before the channel was chosen have no value of it
+    assert history["channel"] == [None] * (len(history["pulse_id"]) - 3) + [4.0, 5.0, 6.0]
+    assert live["profiles"]["shot"] == "xray" and live["edge"]["shot"] == "xray"
+    image = requests.get(f"{running.url}/live/image.png", timeout=5)
+    assert image.headers["x-pulse-id"] == "12" and image.headers["x-shot"] == "xray"
+    send(13)
+    live = requests.get(f"{running.url}/live", timeout=5).json()
+    assert live["profiles"]["shot"] == "reference" and live["profiles"]["pulse_id"] == 13
+    assert live["edge"]["pulse_id"] == 12
+    image = requests.get(f"{running.url}/live/image.png", timeout=5)
+    assert image.headers["x-pulse-id"] == "13" and image.headers["x-shot"] == "reference"
+    cleared = requests.post(url, json=None, timeout=5).json()
+    assert cleared["correlation_channel"] is None
+    assert "channel" not in requests.get(f"{running.url}/live", timeout=5).json()["history"]

@@ -19,12 +19,19 @@ from hypothesis.extra.numpy import arrays
 from psen_processing.channels import ChannelNames
 from psen_processing.codec import ChannelForwarder, Decoder, encode_message
 from psen_processing.edge import EdgeParams, EdgeResult
+from psen_processing.errors import InvalidRequest
+from psen_processing.limits import MAX_CHANNEL_NAME
 from psen_processing.live import (
+    MAX_HISTORY_LENGTH,
+    EdgeSample,
     LiveRecorder,
     downsample,
     floats,
     image_of,
     normalised_signal,
+    scalar_channels,
+    scalar_value,
+    shot_kind,
     thumbnail,
 )
 from psen_processing.pipeline import FrameOutcome, FrameProcessor
@@ -149,6 +156,119 @@ def test_recorder_keeps_x_ray_shots_in_a_bounded_history() -> None:
     assert recorder.latest is None and not recorder.history
 
 
+def _monitor_message(pulse_id: int, compression: str = "none") -> list[bytes]:
+    """A message with scalar channels of several kinds next to an image and a waveform."""
+    return encode_message(
+        pulse_id,
+        [
+            ("CAM:BAM", 100.0 + pulse_id),
+            ("CAM:COUNT", np.int32(pulse_id * 2)),
+            ("CAM:GATE", np.True_),
+            (NAMES.image, np.zeros((4, 6), dtype=np.uint16)),
+            ("CAM:WAVE", np.arange(3, dtype=np.float64)),
+            ("CAM:NAME", "text"),
+        ],
+        compression=compression,
+    )
+
+
+def _observed(recorder: LiveRecorder, pulse_id: int, compression: str = "none") -> None:
+    """A processed frame of ``_monitor_message``; odd pulse ids are reference shots."""
+    message = Decoder().decode(_monitor_message(pulse_id, compression))
+    timing = _timing(pulse_id % 2 == 1, float(pulse_id))
+    recorder.observe(FrameOutcome(pulse_id=pulse_id, timing=timing, message=message))
+
+
+def test_scalar_channels_are_the_numeric_ones_with_one_value() -> None:
+    message = Decoder().decode(_monitor_message(1))
+    assert scalar_channels(message.data_header) == ("CAM:BAM", "CAM:COUNT", "CAM:GATE")
+    assert scalar_value(message, "CAM:BAM") == 101.0
+    assert scalar_value(message, "CAM:COUNT") == 2.0
+    assert scalar_value(message, "CAM:GATE") == 1.0
+    for name in ("CAM:WAVE", "CAM:NAME", NAMES.image, "CAM:ABSENT"):
+        assert math.isnan(scalar_value(message, name)), name
+    parts = _monitor_message(1)
+    parts[2] = b""  # CAM:BAM carries no value in this pulse
+    assert math.isnan(scalar_value(Decoder().decode(parts), "CAM:BAM"))
+    compressed = Decoder().decode(_monitor_message(3, "bitshuffle_lz4"))
+    assert scalar_value(compressed, "CAM:BAM") == 103.0
+    corrupt = _monitor_message(3, "bitshuffle_lz4")
+    corrupt[2] = corrupt[2][:12]  # a compressed value cut short: unreadable, no exception
+    assert math.isnan(scalar_value(Decoder(validate_sizes=False).decode(corrupt), "CAM:BAM"))
+
+
+def test_shot_kind_names_classified_shots_only() -> None:
+    assert shot_kind(_timing(True)) == "reference"
+    assert shot_kind(_timing(False)) == "xray"
+    assert shot_kind(None) is None
+    no_ref = ShotTiming(False, EdgeResult(math.nan, math.nan, math.nan, False), math.nan,
+                        "edge_no_reference")  # fmt: skip
+    assert shot_kind(no_ref) == "xray"  # an X-ray shot, with no reference to compare yet
+    for problem in ("edge_reference_channel_missing", "edge_reference_channel_unreadable"):
+        timing = ShotTiming(False, EdgeResult(math.nan, math.nan, math.nan, False), math.nan,
+                            problem)  # fmt: skip
+        assert shot_kind(timing) is None, problem
+
+
+def test_recorder_keeps_the_chosen_channel_per_x_ray_shot() -> None:
+    recorder = LiveRecorder(history_length=4)
+    with pytest.raises(InvalidRequest, match="no frame has been received"):
+        recorder.choose_channel("CAM:BAM")
+    for pulse_id in range(4):
+        _observed(recorder, pulse_id)
+    assert all(math.isnan(s.value) and s.channel is None for s in recorder.history)
+    assert recorder.input_channels() == ("CAM:BAM", "CAM:COUNT", "CAM:GATE")
+    assert recorder.choose_channel("CAM:BAM") == "CAM:BAM"
+    for pulse_id in range(4, 10):
+        _observed(recorder, pulse_id)
+    history = list(recorder.history)
+    assert [s.pulse_id for s in history] == [2, 4, 6, 8]  # bounded: the latest 4 X-ray shots
+    assert history[0].channel is None and math.isnan(history[0].value)
+    assert [(s.channel, s.value) for s in history[1:]] == [
+        ("CAM:BAM", 100.0 + p) for p in (4, 6, 8)
+    ]
+    assert recorder.choose_channel("CAM:COUNT") == "CAM:COUNT"
+    _observed(recorder, 10)
+    assert recorder.history[-1] == EdgeSample(10, recorder.history[-1].timing, "CAM:COUNT", 20.0)
+    assert recorder.choose_channel(None) is None
+    _observed(recorder, 12)
+    assert recorder.history[-1].channel is None and math.isnan(recorder.history[-1].value)
+    recorder.clear_history()
+    assert not recorder.history and recorder.input_channels()  # the channels stay known
+
+
+@pytest.mark.parametrize(
+    ("bad", "expected"),
+    [
+        ("CAM:WAVE", "not a numeric scalar channel"),  # a waveform
+        ("CAM:NAME", "not a numeric scalar channel"),  # a string
+        (NAMES.image, "not a numeric scalar channel"),
+        ("CAM:NOT_THERE", "CAM:BAM, CAM:COUNT, CAM:GATE"),
+        ("", "1 to 256 printable characters"),
+        ("x" * (MAX_CHANNEL_NAME + 1), "1 to 256 printable characters"),
+        ("CAM:BAM\n", "printable"),
+        ("CAM:\x00BAM", "printable"),
+        (5, "a channel name"),
+        (["CAM:BAM"], "a channel name"),
+        ({"channel": "CAM:BAM"}, "a channel name"),
+        (True, "a channel name"),
+    ],
+)
+def test_recorder_refuses_a_channel_it_cannot_keep(bad: object, expected: str) -> None:
+    recorder = LiveRecorder()
+    _observed(recorder, 2)
+    recorder.choose_channel("CAM:GATE")
+    with pytest.raises(InvalidRequest, match=expected):
+        recorder.choose_channel(bad)
+    assert recorder.correlation_channel == "CAM:GATE"  # nothing changed
+
+
+@pytest.mark.parametrize("length", [0, -1, MAX_HISTORY_LENGTH + 1])
+def test_history_length_is_bounded(length: int) -> None:
+    with pytest.raises(InvalidRequest, match="history length"):
+        LiveRecorder(history_length=length)
+
+
 def _message(image: np.ndarray, pulse_id: int = 7) -> list[bytes]:
     return encode_message(
         pulse_id,
@@ -230,7 +350,7 @@ def threads_started_by(work):
 
 results = []
 served = threads_started_by(lambda: results.append(_Thumbnails(service).latest()))
-assert results[0][0] == 3 and results[0][1].startswith(b"\\x89PNG"), results
+assert results[0][0].pulse_id == 3 and results[0][1].startswith(b"\\x89PNG"), results
 unlimited = threads_started_by(lambda: thumbnail(image_of(service.live.latest, names.image)))
 print(served, unlimited)
 """

@@ -148,6 +148,13 @@ class BitshuffleLz4Value:
             count += self.count - self._tail_start
         if count == 0:
             return np.empty(0, dtype=self.dtype)
+        if last < first:
+            # the raw tail alone (e.g. a scalar): bitshuffle leaves fewer than 8 elements as
+            # they are, so there is nothing to decode and no decoder call to pay for
+            raw: npt.NDArray[np.generic] = np.frombuffer(
+                self._view, dtype=self.dtype, count=count, offset=start
+            )
+            return raw
         if max(stop - start, count * self.dtype.itemsize) > _MAX_RUN_BYTES:
             return self._run_block_by_block(first, last, tail)
         data = np.frombuffer(self._view, dtype=np.uint8, count=stop - start, offset=start)

@@ -5,9 +5,10 @@
 (() => {
   const POLL_MS = 250;
   const IMAGE_MS = 1000;
+  const CHANNELS_MS = 5000;
   const COLORS = {
     signal: "#d62728", background: "#1f77b4", reference: "#7f7f7f", edge: "#2ca02c",
-    axis: "#444", grid: "#e6e6e6",
+    xray: "#7b3fb5", axis: "#444", grid: "#e6e6e6", label: "#222",
   };
   const $ = (id) => document.getElementById(id);
   let latest = null;
@@ -57,26 +58,53 @@
     ctx.clearRect(0, 0, width, height);
     return [ctx, width, height];
   }
-  // series: [{x: [...], y: [...], color}]; markers: [{x, color}]
-  function plot(canvas, series, markers = [], message = "") {
+  // Draws `series` in a frame with ticks, grid and axis labels. A series is a line
+  // {x, y, color}, dots {x, y, color, dots: true} or bars {bars: [{lo, hi, count}], color}.
+  // options: xLabel, yLabel (with units), markers [{x, color}] (vertical dashed lines),
+  // message (shown instead when there is nothing to draw), yFromZero.
+  function plot(canvas, series, options = {}) {
+    const { xLabel = "", yLabel = "", markers = [], message = "", yFromZero = false } = options;
+    canvas.dataset.xLabel = xLabel;
+    canvas.dataset.yLabel = yLabel;
+    canvas.setAttribute("aria-label", `${yLabel} against ${xLabel}`);
     const [ctx, width, height] = prepare(canvas);
-    const left = 60, right = 10, top = 8, bottom = 22;
+    const left = 64, right = 10, top = 8, bottom = 36;
     let [x0, x1] = [Infinity, -Infinity];
-    let [y0, y1] = [Infinity, -Infinity];
+    let [y0, y1] = [yFromZero ? 0 : Infinity, yFromZero ? 0 : -Infinity];
+    let points = 0;
     for (const s of series) {
+      if (s.bars) {
+        for (const b of s.bars) {
+          [x0, x1] = extent([b.lo, b.hi], x0, x1);
+          [y0, y1] = extent([b.count], y0, y1);
+          points += b.count > 0 ? 1 : 0;
+        }
+        continue;
+      }
       [x0, x1] = extent(s.x, x0, x1);
       [y0, y1] = extent(s.y, y0, y1);
+      points += s.y.length;
     }
     ctx.font = "11px system-ui, sans-serif";
-    if (!Number.isFinite(x0) || !Number.isFinite(y0)) {
+    drawAxisLabels(ctx, width, height, left, bottom, xLabel, yLabel);
+    if (!points || !Number.isFinite(x0) || !Number.isFinite(y0)) {
       ctx.fillStyle = COLORS.axis;
+      ctx.textAlign = "left";
+      ctx.textBaseline = "alphabetic";
       ctx.fillText(message || "no data yet", left + 10, top + 20);
+      canvas.dataset.drawn = "0";
       return;
     }
+    canvas.dataset.drawn = "1";
     if (x1 === x0) { x0 -= 1; x1 += 1; }
     if (y1 === y0) { y0 -= 1; y1 += 1; }
     const pad = (y1 - y0) * 0.05;
-    y0 -= pad; y1 += pad;
+    if (!(yFromZero && y0 === 0)) y0 -= pad;
+    y1 += pad;
+    if (series.some((s) => s.dots)) {  // whole dots at the ends too
+      const xPad = (x1 - x0) * 0.02;
+      x0 -= xPad; x1 += xPad;
+    }
     const sx = (width - left - right) / (x1 - x0);
     const sy = (height - top - bottom) / (y1 - y0);
     const px = (x) => left + (x - x0) * sx;
@@ -92,10 +120,10 @@
     }
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
-    for (const t of niceTicks(x0, x1, 6)) {
+    for (const t of niceTicks(x0, x1, Math.max(3, Math.floor((width - left) / 70)))) {
       ctx.strokeStyle = COLORS.grid;
       ctx.beginPath(); ctx.moveTo(px(t), top); ctx.lineTo(px(t), height - bottom); ctx.stroke();
-      ctx.fillText(tickLabel(t), px(t), height - bottom + 4);
+      ctx.fillText(tickLabel(t), px(t), height - bottom + 3);
     }
     ctx.strokeStyle = COLORS.axis;
     ctx.strokeRect(left, top, width - left - right, height - top - bottom);
@@ -107,9 +135,20 @@
       ctx.strokeStyle = s.color;
       ctx.fillStyle = s.color;
       ctx.lineWidth = s.width || 1.2;
+      if (s.bars) {
+        for (const b of s.bars) {
+          if (!(b.count > 0)) continue;
+          const xa = px(b.lo), xb = px(b.hi);
+          ctx.fillRect(xa + 0.5, py(b.count), Math.max(1, xb - xa - 1), py(y0) - py(b.count));
+        }
+        continue;
+      }
       if (s.dots) {
         for (let i = 0; i < s.y.length; i++) {
-          if (s.y[i] !== null && Number.isFinite(s.y[i])) ctx.fillRect(px(s.x[i]) - 1.5, py(s.y[i]) - 1.5, 3, 3);
+          const x = s.x[i], y = s.y[i];
+          if (y !== null && x !== null && Number.isFinite(y) && Number.isFinite(x)) {
+            ctx.fillRect(px(x) - 1.5, py(y) - 1.5, 3, 3);
+          }
         }
         continue;
       }
@@ -133,11 +172,70 @@
     }
     ctx.restore();
   }
+  // the axis labels: the x label centred below the tick labels, the y label turned along
+  // the left edge
+  function drawAxisLabels(ctx, width, height, left, bottom, xLabel, yLabel) {
+    ctx.save();
+    ctx.fillStyle = COLORS.label;
+    ctx.font = "12px system-ui, sans-serif";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "bottom";
+    ctx.fillText(xLabel, left + (width - left) / 2, height - 2, width - left);
+    ctx.translate(13, (height - bottom) / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textBaseline = "middle";
+    ctx.fillText(yLabel, 0, 0, height - bottom);
+    ctx.restore();
+  }
   // a downsampled profile from `live`: point i stands for pixels [i*step, (i+1)*step)
   function profileSeries(profile, color) {
     if (!profile) return null;
     const x = profile.values.map((_, i) => i * profile.step + (profile.step - 1) / 2);
     return { x, y: profile.values, color };
+  }
+  function finite(values) {
+    return values.filter((v) => v !== null && Number.isFinite(v));
+  }
+  // counts of `values` in about sqrt(n) equal bins (5 to 40) between their extremes
+  function histogram(values) {
+    const data = finite(values);
+    if (!data.length) return [];
+    const [lo, hi] = extent(data, Infinity, -Infinity);
+    const count = Math.min(40, Math.max(5, Math.ceil(Math.sqrt(data.length))));
+    const width = hi > lo ? (hi - lo) / count : 1;
+    const start = hi > lo ? lo : lo - width * count / 2;
+    const bins = Array.from({ length: count }, (_, i) => ({
+      lo: start + i * width, hi: start + (i + 1) * width, count: 0,
+    }));
+    for (const v of data) bins[Math.min(count - 1, Math.floor((v - start) / width))].count++;
+    return bins;
+  }
+  function meanAndSpread(values) {
+    const data = finite(values);
+    if (!data.length) return null;
+    const mean = data.reduce((a, b) => a + b, 0) / data.length;
+    const variance = data.reduce((a, b) => a + (b - mean) ** 2, 0) / data.length;
+    return { mean, std: Math.sqrt(variance), n: data.length };
+  }
+  // Pearson's r of the pairs where both values are finite
+  function pairs(xs, ys) {
+    const x = [], y = [];
+    for (let i = 0; i < Math.min(xs.length, ys.length); i++) {
+      if (xs[i] !== null && ys[i] !== null && Number.isFinite(xs[i]) && Number.isFinite(ys[i])) {
+        x.push(xs[i]); y.push(ys[i]);
+      }
+    }
+    return [x, y];
+  }
+  function pearson(x, y) {
+    const n = x.length;
+    if (n < 3) return null;
+    const mx = x.reduce((a, b) => a + b, 0) / n, my = y.reduce((a, b) => a + b, 0) / n;
+    let sxy = 0, sxx = 0, syy = 0;
+    for (let i = 0; i < n; i++) {
+      sxy += (x[i] - mx) * (y[i] - my); sxx += (x[i] - mx) ** 2; syy += (y[i] - my) ** 2;
+    }
+    return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : null;
   }
 
   // ---- rendering of one snapshot ----------------------------------------------------------
@@ -149,6 +247,7 @@
     badge.textContent = stalled ? `${data.status}: ${stalled}` : data.status;
     badge.className = `badge ${stalled ? "stalled" : data.status}`;
     $("pulse-id").textContent = s.last_pulse_id ?? "-";
+    $("input-fps").textContent = fmt(s.input && s.input.frames_per_second, 1);
     $("fps").textContent = fmt(s.frames_per_second, 1);
     $("frames-received").textContent = s.frames_received;
     $("frames-sent").textContent = s.frames_sent;
@@ -196,30 +295,129 @@
       $("output-detail").textContent = parts.join("; ");
     }
   }
+  // the kind of a shot ("xray", "reference" or null: not classified) as a marked word
+  const SHOT_TEXT = { xray: "X-ray shot", reference: "reference shot" };
+  function showShot(element, shot, edgeDetection) {
+    element.textContent = shot ? SHOT_TEXT[shot] : edgeDetection ? "not classified" : "";
+    element.className = `shot ${shot || "unknown"}`;
+    element.dataset.shot = shot || "";
+  }
+  const QUANTITIES = {
+    position: { label: "edge position (px)", plural: "edge positions", name: "Edge position" },
+    arrival_time: { label: "arrival time (fs)", plural: "arrival times", name: "Arrival time" },
+  };
   function renderPlots(data) {
     const p = data.profiles;
+    const enabled = data.edge_detection.enabled;
     $("profiles-pulse").textContent = p.pulse_id ?? "-";
+    showShot($("profiles-shot"), p.shot, enabled);
     const profiles = [
       profileSeries(p.reference, COLORS.reference),
       profileSeries(p.background, COLORS.background),
       profileSeries(p.signal, COLORS.signal),
     ].filter(Boolean);
     const edge = data.edge;
-    const markers = edge && edge.found ? [{ x: edge.position, color: COLORS.edge }] : [];
-    plot($("profiles"), profiles, markers, "no profiles yet: set a signal ROI");
+    const edgeMarker = edge && edge.found ? [{ x: edge.position, color: COLORS.edge }] : [];
+    // the edge belongs on the profiles only when they are of that very X-ray shot
+    const ownEdge = p.shot === "xray" && edge && edge.pulse_id === p.pulse_id ? edgeMarker : [];
+    const pixels = "pixel from the ROI's left edge (px)";
+    plot($("profiles"), profiles, {
+      xLabel: pixels, yLabel: "summed counts", markers: ownEdge,
+      message: "no profiles yet: set a signal ROI",
+    });
     $("edge-pulse").textContent = edge ? edge.pulse_id : "-";
     $("edge-position").textContent = edge ? fmt(edge.position, 1) : "-";
     $("edge-amplitude").textContent = edge ? fmt(edge.amplitude, 3) : "-";
     $("arrival-time").textContent = edge ? fmt(edge.arrival_time, 1) : "-";
+    $("edge-fwhm").textContent = edge ? fmt(edge.fwhm, 1) : "-";
     const normalised = edge ? profileSeries(edge.normalised, COLORS.signal) : null;
-    plot($("normalised"), normalised ? [normalised] : [], markers,
-      data.edge_detection.enabled ? "waiting for a reference and an X-ray shot" : "edge detection is off");
+    plot($("normalised"), normalised ? [normalised] : [], {
+      xLabel: "pixel from the signal ROI's left edge (px)",
+      yLabel: "signal / reference (relative)", markers: edgeMarker,
+      message: enabled ? "waiting for a reference and an X-ray shot" : "edge detection is off",
+    });
+    renderHistory(data);
+  }
+  function renderHistory(data) {
     const h = data.history;
-    const quantity = $("history-quantity").value;
+    const calibrated = data.edge_detection.calibrated;
+    const chosen = $("history-quantity").value;
+    const quantity = QUANTITIES[chosen];
+    const empty = !data.edge_detection.enabled ? "edge detection is off"
+      : chosen === "arrival_time" && !calibrated ? "no calibration: no arrival time" : "no X-ray shots yet";
     $("history-count").textContent = h.pulse_id.length;
-    plot($("history-position"), [{ x: h.pulse_id, y: h[quantity], color: COLORS.edge, dots: true }], [],
-      quantity === "arrival_time" && !data.edge_detection.calibrated ? "no calibration: no arrival time" : "no X-ray shots yet");
-    plot($("history-amplitude"), [{ x: h.pulse_id, y: h.amplitude, color: COLORS.signal, dots: true }]);
+    $("history-length").textContent = h.length;
+    plot($("history-position"), [{ x: h.pulse_id, y: h[chosen], color: COLORS.edge, dots: true }],
+      { xLabel: "pulse id", yLabel: quantity.label, message: empty });
+    plot($("history-amplitude"), [{ x: h.pulse_id, y: h.amplitude, color: COLORS.signal, dots: true }],
+      { xLabel: "pulse id", yLabel: "edge amplitude (relative)", message: empty });
+    const bins = histogram(h[chosen]);
+    $("histogram-quantity").textContent = quantity.plural;
+    $("histogram-count").textContent = finite(h[chosen]).length;
+    plot($("histogram"), [{ bars: bins, color: COLORS.edge }],
+      { xLabel: quantity.label, yLabel: "X-ray shots", message: empty, yFromZero: true });
+    const position = meanAndSpread(h.position), arrival = meanAndSpread(h.arrival_time);
+    $("position-spread").textContent = position ? `${fmt(position.mean, 1)} ± ${fmt(position.std, 1)} px` : "-";
+    $("arrival-spread").textContent = arrival ? `${fmt(arrival.mean, 1)} ± ${fmt(arrival.std, 1)} fs` : "-";
+    // arrival time against the chosen channel; the edge position while there is no calibration
+    const yKey = calibrated ? "arrival_time" : "position";
+    const yQuantity = QUANTITIES[yKey];
+    $("correlation-quantity").textContent = yQuantity.name;
+    const channel = data.correlation_channel;
+    syncChannel(channel);
+    const [cx, cy] = channel && h.channel ? pairs(h.channel, h[yKey]) : [[], []];
+    const r = pearson(cx, cy);
+    $("correlation-stats").textContent = channel ? `(${cx.length} shots${r === null ? "" : `, r = ${r.toFixed(2)}`})` : "";
+    plot($("correlation"), [{ x: cx, y: cy, color: COLORS.xray, dots: true }], {
+      xLabel: channel || "input channel", yLabel: yQuantity.label,
+      message: !channel ? "choose an input channel above"
+        : !data.edge_detection.enabled ? "edge detection is off" : "no X-ray shots with this channel yet",
+    });
+  }
+
+  // ---- the correlation channel ------------------------------------------------------------
+  // The choice is the service's (it keeps the channel's value per X-ray shot): the selector
+  // lists the input's numeric scalar channels and follows the service's choice.
+  let channelsListed = [];
+  async function refreshChannels() {
+    try {
+      const answer = await (await fetch("live/channels", { cache: "no-store" })).json();
+      channelsListed = answer.channels || [];
+      fillChannels(answer.correlation_channel);
+    } catch (error) {
+      $("correlation-error").textContent = `cannot list the channels: ${error}`;
+    }
+  }
+  function fillChannels(chosen) {
+    const select = $("correlation-channel");
+    if (document.activeElement === select) return;  // not while the user picks
+    const wanted = ["", ...channelsListed];
+    if (chosen && !wanted.includes(chosen)) wanted.push(chosen);
+    const present = Array.from(select.options, (o) => o.value);
+    if (present.length !== wanted.length || present.some((v, i) => v !== wanted[i])) {
+      select.replaceChildren(...wanted.map((name) => {
+        const option = document.createElement("option");
+        option.value = name;
+        option.textContent = name || (channelsListed.length ? "choose an input channel" : "no numeric input channels yet");
+        return option;
+      }));
+    }
+    select.value = chosen || "";
+  }
+  function syncChannel(chosen) {
+    const select = $("correlation-channel");
+    if (document.activeElement !== select && select.value !== (chosen || "")) fillChannels(chosen);
+  }
+  async function chooseChannel() {
+    const select = $("correlation-channel");
+    $("correlation-error").textContent = "";
+    try {
+      await send("live/correlation_channel", select.value || null);
+    } catch (exc) {
+      $("correlation-error").textContent = exc.message;
+    }
+    select.blur();
+    refreshChannels();
   }
 
   // ---- image thumbnail with the ROIs ------------------------------------------------------
@@ -235,10 +433,12 @@
         return;
       }
       const pulse = response.headers.get("X-Pulse-Id");
+      const shot = response.headers.get("X-Shot") || null;
       const bitmap = await createImageBitmap(await response.blob());
       drawImage(bitmap, latest);
       shownImagePulse = latest.statistics.last_pulse_id;
       $("image-pulse").textContent = pulse;
+      showShot($("image-shot"), shot, latest.edge_detection.enabled);
       $("image-note").textContent = "";
     } catch (error) {
       $("image-note").textContent = `image not available: ${error}`;
@@ -374,6 +574,7 @@
       });
     }
     $("history-quantity").addEventListener("change", () => latest && renderPlots(latest));
+    $("correlation-channel").addEventListener("change", chooseChannel);
   }
 
   setupRoiForm($("form-roi_signal"));
@@ -381,5 +582,7 @@
   setupEdgeForm($("form-edge"));
   setupButtons();
   poll();
+  refreshChannels();
   setInterval(refreshImage, IMAGE_MS);
+  setInterval(refreshChannels, CHANNELS_MS);
 })();

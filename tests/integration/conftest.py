@@ -1,0 +1,76 @@
+"""Fixtures of the browser tests: headless Chromium (Debian's package) driven by Playwright,
+and a service fed by the simulated camera.
+
+A test using ``page`` is skipped when Chromium is not installed, unless
+``PSEN_REQUIRE_BROWSER=1`` (as CI sets it): then a missing browser fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from psen_processing.camera import CameraConfig, CameraSender, SimulatedCamera
+
+from ..conftest import Running
+
+CHROMIUM = Path(os.environ.get("PSEN_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PREFIX = "SIM-PSEN"
+WIDTH, HEIGHT = 512, 64
+
+
+def _browser_or_skip() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    if os.environ.get("PSEN_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"PSEN_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    _browser_or_skip()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            tab = browser.new_page(viewport={"width": 1400, "height": 1200})
+            tab.set_default_timeout(10000)
+            errors: list[str] = []
+            tab.on("pageerror", lambda error: errors.append(str(error)))
+            yield tab
+            assert not errors, f"errors in the page: {errors}"
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def camera_service(make_service: Callable[..., Running]) -> Iterator[Running]:
+    camera = SimulatedCamera(CameraConfig(prefix=PREFIX, width=WIDTH, height=HEIGHT, rate_hz=50))
+    sender = CameraSender(camera, "tcp://127.0.0.1:0")
+    sender.start()
+    try:
+        running = make_service(f"tcp://127.0.0.1:{sender.port}", prefix=PREFIX)
+        running.client.set_roi_signal([0, WIDTH, 24, 16])
+        running.client.set_roi_background([0, WIDTH, 0, 8])
+        running.client.set_edge_detection({"enabled": True, "calibration": [-2560.0, 10.0]})
+        running.client.start()
+        yield running
+    finally:
+        sender.stop()
