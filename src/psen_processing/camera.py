@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,9 +16,10 @@ import numpy as np
 import zmq
 from threadpoolctl import threadpool_limits
 
-from .codec import COMPRESSIONS, encode_message
+from .codec import COMPRESSIONS
+from .simulation import RING_BYTES, FrameRing, RateWatch, build_ring, drift_edge, ring_size
 from .socket_thread import SocketThread
-from .synthetic import SpectrumModel, image
+from .synthetic import SpectrumModel
 
 __all__ = ["CameraConfig", "CameraSender", "SimulatedCamera", "main"]
 
@@ -42,6 +42,8 @@ class CameraConfig:
     the width; the shot-to-shot jitter is a tenth of it (rms)."""
     seed: int = 0
     start_pulse_id: int = 1
+    ring_bytes: int = RING_BYTES
+    """Memory for the precomputed frames (see :data:`.simulation.RING_BYTES`)."""
 
     @property
     def image_channel(self) -> str:
@@ -60,7 +62,8 @@ _DEFAULTS = CameraConfig()
 
 
 class SimulatedCamera:
-    """Makes one bsread message per pulse; deterministic for a given seed."""
+    """Makes one bsread message per pulse from a ring of precomputed frames (see
+    :mod:`.simulation`); deterministic for a given seed. The ring is made on first use."""
 
     def __init__(self, config: CameraConfig) -> None:
         if config.compression not in COMPRESSIONS:
@@ -74,38 +77,67 @@ class SimulatedCamera:
             band_sigma=max(1.0, config.height / 20),
             edge_depth=config.edge_depth,
         )
+        self._ring: FrameRing | None = None
+
+    @property
+    def ring(self) -> FrameRing:
+        """The precomputed frames (made now if not yet: about 15 ms per 256k pixels each)."""
+        if self._ring is None:
+            cfg = self.config
+            reach = 1.3 * cfg.edge_drift * cfg.width  # the drift and 3 rms of jitter
+            self._ring = build_ring(
+                channels=(cfg.image_channel, cfg.intensity_channel, cfg.truth_channel),
+                model=self._model,
+                rng=self._rng,
+                height=cfg.height,
+                frames=ring_size(cfg.width, cfg.height, cfg.ring_bytes),
+                xray_period=cfg.xray_period,
+                edge_range=(
+                    max(0.0, cfg.width / 2 - reach),
+                    min(cfg.width - 1.0, cfg.width / 2 + reach),
+                ),
+                compression=cfg.compression,
+            )
+        return self._ring
 
     def edge_position(self, pulse_id: int) -> float | None:
-        """Where the X-ray edge is on this pulse (px), None on a reference shot."""
+        """Where the camera wants the X-ray edge on this pulse (px), None on a reference shot;
+        the frame sent has the ring's nearest one (:meth:`frame_for`)."""
         cfg = self.config
         if cfg.xray_period > 0 and pulse_id % cfg.xray_period != 0:
             return None
-        drift = cfg.edge_drift * cfg.width * math.sin(pulse_id / 500.0)
         jitter = float(self._rng.normal(0.0, cfg.edge_drift * cfg.width / 10))
-        return cfg.width / 2 + drift + jitter
+        return drift_edge(cfg.width, cfg.edge_drift, pulse_id, jitter)
+
+    def frame_for(self, pulse_id: int) -> tuple[int, float | None]:
+        """The ring's frame for this pulse, and where its edge is (None: reference shot)."""
+        ring = self.ring
+        wanted = self.edge_position(pulse_id)
+        if wanted is None and ring.reference_frames:
+            period = max(1, self.config.xray_period)
+            turn = pulse_id // period % len(ring.reference_frames)
+            return ring.reference_frames[turn], None
+        if wanted is None:  # every frame has X-rays: a reference shot shows one as it is
+            wanted = self.config.width / 2
+        index = ring.nearest_xray(wanted)
+        return ring.xray_frames[index], ring.xray_edges[index]
 
     def message(self, pulse_id: int, timestamp: float | None = None) -> list[bytes]:
-        cfg = self.config
-        edge = self.edge_position(pulse_id)
-        frame = image(self._model, self._rng, cfg.height, edge, np.uint16)
+        frame, edge = self.frame_for(pulse_id)
         intensity = float(self._rng.normal(1.0, 0.1)) if edge is not None else 0.0
         now = time.time() if timestamp is None else timestamp
         sec, ns = int(now), int((now % 1) * 1e9)
-        return encode_message(
-            pulse_id,
-            [
-                (cfg.image_channel, frame),
-                (cfg.intensity_channel, intensity),
-                (cfg.truth_channel, float("nan") if edge is None else edge),
-            ],
-            sec=sec,
-            ns=ns,
-            compression=cfg.compression,
-        )
+        truth = float("nan") if edge is None else edge
+        return self.ring.message(pulse_id, frame, intensity, truth, sec=sec, ns=ns)
 
 
 class CameraSender(SocketThread):
-    """Sends a :class:`SimulatedCamera` at its rate from a thread, bound on ``address``."""
+    """Sends a :class:`SimulatedCamera` at its rate from a thread, bound on ``address``.
+
+    The camera's ring of frames is made first, on this thread. Falling behind the rate (the
+    machine cannot send frames that fast) is logged as a warning once, and getting back to it
+    once; ``behind``, ``behind_episodes`` and ``rate_hz`` say how it goes.
+    """
 
     def __init__(self, camera: SimulatedCamera, address: str, count: int | None = None) -> None:
         super().__init__(zmq.PUSH, "psen-camera")
@@ -117,14 +149,41 @@ class CameraSender(SocketThread):
             self._socket.bind(address)
             self.port = int(address.rsplit(":", 1)[1])
         self._count = count
+        self._watch = RateWatch(camera.config.rate_hz)
         self.sent = 0
         self.dropped = 0
+
+    @property
+    def behind(self) -> bool:
+        """Whether the last second made fewer than 90 % of the frames the rate asks for."""
+        return self._watch.behind
+
+    @property
+    def behind_episodes(self) -> int:
+        return self._watch.episodes
+
+    @property
+    def rate_hz(self) -> float | None:
+        """Frames made per second over the last complete second (None: none yet)."""
+        return self._watch.last_rate_hz
+
+    def _prepare(self) -> None:
+        started = time.monotonic()
+        ring = self.camera.ring
+        cfg = self.camera.config
+        log.info(
+            "simulated camera: %d frames of %dx%d precomputed (%.1f MiB, %s) in %.1f s",
+            len(ring.images), cfg.width, cfg.height, ring.nbytes / 2**20, cfg.compression,
+            time.monotonic() - started,
+        )  # fmt: skip
 
     def _run(self) -> None:
         # bitshuffle's OpenMP pool would spin a second thread for milliseconds after every
         # compressed frame: one thread does the work at no extra CPU (this thread only)
         threadpool_limits(limits=1)
-        period = 1.0 / self.camera.config.rate_hz
+        self._prepare()
+        rate = self.camera.config.rate_hz
+        period = 1.0 / rate
         pulse_id = self.camera.config.start_pulse_id
         next_at = time.monotonic()
         while not self._stop.is_set() and (self._count is None or self.sent < self._count):
@@ -135,12 +194,24 @@ class CameraSender(SocketThread):
             else:
                 self.dropped += 1
             pulse_id += 1
+            now = time.monotonic()
+            change = self._watch.frame(now)
+            if change is not None and change.behind:
+                log.warning(
+                    "simulated camera behind its rate: %.1f Hz of %g Hz (this machine cannot "
+                    "make frames that fast: lower the rate or the image size)",
+                    change.rate_hz, rate,
+                )  # fmt: skip
+            elif change is not None:
+                log.info(
+                    "simulated camera back at its rate: %.1f Hz of %g Hz", change.rate_hz, rate
+                )
             next_at += period
-            delay = next_at - time.monotonic()
+            delay = next_at - now
             if delay > 0:
                 self._stop.wait(delay)
-            else:
-                next_at = time.monotonic()  # behind: do not try to catch up in a burst
+            elif delay < -2 * period:
+                next_at = now  # far behind: do not try to catch up in a burst
 
 
 def main(argv: Sequence[str] | None = None) -> int:
