@@ -16,12 +16,24 @@ import numpy as np
 import zmq
 from threadpoolctl import threadpool_limits
 
+from .cli_options import DefaultsHelpFormatter, bounded
 from .codec import COMPRESSIONS
-from .simulation import RING_BYTES, FrameRing, RateWatch, build_ring, drift_edge, ring_size
+from .limits import MAX_PERIOD
+from .simulation import (
+    MAX_RATE_HZ,
+    MAX_SIDE,
+    MIN_WIDTH,
+    RING_BYTES,
+    FrameRing,
+    RateWatch,
+    build_ring,
+    drift_edge,
+    ring_size,
+)
 from .socket_thread import SocketThread
 from .synthetic import SpectrumModel
 
-__all__ = ["CameraConfig", "CameraSender", "SimulatedCamera", "main"]
+__all__ = ["CameraConfig", "CameraSender", "SimulatedCamera", "build_parser", "main"]
 
 log = logging.getLogger(__name__)
 
@@ -214,25 +226,57 @@ class CameraSender(SocketThread):
                 next_at = now  # far behind: do not try to catch up in a burst
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="psen_processing_camera",
         description="Stream simulated PSEN camera frames over bsread (bound PUSH socket).",
+        formatter_class=DefaultsHelpFormatter,
     )
-    parser.add_argument("-p", "--port", type=int, default=9999, help="port to bind (default 9999)")
-    parser.add_argument("--interface", default="*", help="interface to bind (default all)")
+    parser.add_argument(
+        "-p", "--port", type=bounded(int, 0, 65535), default=9999, help="port to bind"
+    )
+    parser.add_argument("--interface", default="*", help="interface to bind (*: all)")
     parser.add_argument("--prefix", default=_DEFAULTS.prefix, help="camera channel prefix")
-    parser.add_argument("--rate", type=float, default=_DEFAULTS.rate_hz, help="frames per second")
-    parser.add_argument("--width", type=int, default=_DEFAULTS.width)
-    parser.add_argument("--height", type=int, default=_DEFAULTS.height)
-    parser.add_argument("--compression", choices=sorted(COMPRESSIONS), default="none")
-    parser.add_argument("--xray_period", type=int, default=_DEFAULTS.xray_period)
-    parser.add_argument("--edge_depth", type=float, default=_DEFAULTS.edge_depth)
-    parser.add_argument("--count", type=int, default=None, help="stop after this many frames")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    if args.rate <= 0 or args.width < 8 or args.height < 1:
-        parser.error("rate must be > 0, width >= 8 and height >= 1")
+    parser.add_argument(
+        "--rate", type=bounded(float, 0.0, MAX_RATE_HZ, low_open=True), default=_DEFAULTS.rate_hz,
+        help=f"frames per second (above 0, at most {MAX_RATE_HZ:g})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--width", type=bounded(int, MIN_WIDTH, MAX_SIDE), default=_DEFAULTS.width,
+        help=f"image width, px ({MIN_WIDTH}-{MAX_SIDE})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--height", type=bounded(int, 1, MAX_SIDE), default=_DEFAULTS.height,
+        help=f"image height, px (1-{MAX_SIDE})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--compression", choices=sorted(COMPRESSIONS), default="none",
+        help="compression of the image channel",
+    )  # fmt: skip
+    parser.add_argument(
+        "--xray_period", type=bounded(int, 0, MAX_PERIOD), default=_DEFAULTS.xray_period,
+        help="X-rays on pulse ids divisible by this, reference shots on the others (0 or 1: "
+        "X-rays on every pulse)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--edge_depth", type=bounded(float, 0.0, 1.0), default=_DEFAULTS.edge_depth,
+        help="relative depth of the X-ray edge (0-1)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--count", type=bounded(int, 1, 2**62), default=None,
+        help="stop after this many frames (default: run until interrupted)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--seed", type=bounded(int, 0, 2**63 - 1), default=0, help="random seed of the images"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     config = CameraConfig(
         prefix=args.prefix,
         width=args.width,

@@ -148,8 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--allowed_hosts", action="append", type=_listed(parse_host), default=[],
         metavar="HOST[,HOST...]",
-        help="answer only requests whose Host header names one of these (default: any host; "
-        "the live page writes only from an IP address, localhost or this machine's name)",
+        help="answer only requests whose Host header names one of these (default: none, any "
+        "host is answered; the live page writes only from an IP address, localhost or this "
+        "machine's name)",
     )  # fmt: skip
     parser.add_argument(
         "--output_stream_interface", default="*", metavar="ADDRESS",
