@@ -121,12 +121,14 @@ def build_ring(
     edge_range: tuple[float, float],
     compression: str,
 ) -> FrameRing:
-    """Make ``frames`` images with ``model``: with ``xray_period`` > 1, one in ``xray_period``
-    has X-rays (at least one), its edges evenly spaced over ``edge_range``; otherwise all have.
+    """Make ``frames`` images with ``model``: with ``xray_period`` > 1, a quarter of them (at
+    least one) are reference shots, the others have X-rays, their edges evenly spaced over
+    ``edge_range``; otherwise all have X-rays. (Reference shots differ only by noise and
+    jitter: a few serve; the X-ray frames set how finely the edge moves.)
 
     ``channels``: the image, X-ray intensity and truth channels' names.
     """
-    xrays = frames if xray_period <= 1 else max(1, frames // xray_period)
+    xrays = frames if xray_period <= 1 else frames - max(1, frames // 4)
     low, high = edge_range
     edges = [float(e) for e in np.linspace(low, high, xrays)] if xrays > 1 else [(low + high) / 2]
     values: list[bytes] = []

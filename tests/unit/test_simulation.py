@@ -27,7 +27,7 @@ def test_ring_holds_the_frames_it_says_and_no_more() -> None:
     ring = camera.ring
     assert len(ring.images) == 10
     assert ring.nbytes == 10 * 256 * 64 * 2  # uncompressed
-    assert len(ring.xray_frames) == 5 and len(ring.reference_frames) == 5
+    assert len(ring.xray_frames) == 8 and len(ring.reference_frames) == 2
 
 
 def _decoded(camera: SimulatedCamera, pulse_id: int) -> tuple[np.ndarray, float]:
