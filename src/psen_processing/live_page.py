@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from threadpoolctl import ThreadpoolController
 
+from .api_schema import READ_ERRORS, LiveAnswer, error_responses, media_response
 from .channels import ChannelNames
 from .errors import ProtocolError
 from .live import (
@@ -186,8 +187,11 @@ def install_live_view(app: FastAPI, service: PsenService) -> None:
 
     @app.get(
         "/live",
-        summary="Latest profiles, edge, history and counters for the live view",
+        summary="What the live page shows",
+        description="The latest profiles, edge, history and counters, polled by the live page.",
         response_class=JSONResponse,
+        response_model=None,
+        responses={200: {"model": LiveAnswer}, **error_responses(*READ_ERRORS)},
     )
     def live() -> Response:
         # orjson writes the ~70 kB of numbers about 15 times faster than the json module, and
@@ -197,8 +201,16 @@ def install_live_view(app: FastAPI, service: PsenService) -> None:
 
     @app.get(
         "/live/image.png",
-        summary="Thumbnail of the latest image (8-bit grayscale PNG)",
+        summary="Thumbnail of the latest image",
+        description="The latest input image, scaled down to an 8-bit grayscale PNG; its pulse "
+        "id in the X-Pulse-Id header.",
         response_class=Response,
+        responses={
+            200: media_response(
+                "image/png", "The thumbnail.", {"type": "string", "format": "binary"}
+            ),
+            **error_responses(*READ_ERRORS, 404, e404="No image received yet."),
+        },
     )
     def live_image() -> Response:
         pulse_id, png = thumbnails.latest()
