@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,52 +19,14 @@ from typing import Any
 import pytest
 import requests
 import zmq
-from playwright.sync_api import sync_playwright
 
 from psen_processing.camera import CameraConfig, CameraSender, SimulatedCamera
 from psen_processing.http_guards import HttpGuards
 
 from ..conftest import Running, Sink, Source
 
-CHROMIUM = Path(os.environ.get("PSEN_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PREFIX = "SIM-PSEN"
 WIDTH, HEIGHT = 512, 64
-
-
-def _browser_or_skip() -> None:
-    if CHROMIUM.exists():
-        return
-    reason = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-    if os.environ.get("PSEN_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"PSEN_REQUIRE_BROWSER=1 but {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture
-def page() -> Iterator[Any]:
-    _browser_or_skip()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            tab = browser.new_page(viewport={"width": 1400, "height": 1200})
-            tab.set_default_timeout(10000)
-            errors: list[str] = []
-            tab.on("pageerror", lambda error: errors.append(str(error)))
-            yield tab
-            assert not errors, f"errors in the page: {errors}"
-        finally:
-            browser.close()
 
 
 @pytest.fixture

@@ -1,0 +1,53 @@
+"""Fixtures of the browser tests: headless Chromium (Debian's package) driven by Playwright.
+
+Skipped when Chromium is not installed, unless ``PSEN_REQUIRE_BROWSER=1`` (as CI sets it): then
+a missing browser fails the test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = Path(os.environ.get("PSEN_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _browser_or_skip() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    if os.environ.get("PSEN_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"PSEN_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    _browser_or_skip()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            tab = browser.new_page(viewport={"width": 1400, "height": 1200})
+            tab.set_default_timeout(10000)
+            errors: list[str] = []
+            tab.on("pageerror", lambda error: errors.append(str(error)))
+            yield tab
+            assert not errors, f"errors in the page: {errors}"
+        finally:
+            browser.close()
