@@ -13,6 +13,7 @@ import base64
 import hashlib
 import re
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import FastAPI
@@ -20,7 +21,15 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-__all__ = ["ASSETS_URL", "asset_directory", "content_security_policy", "install_docs"]
+from .api_schema import TOKEN_SCHEME
+
+__all__ = [
+    "ASSETS_URL",
+    "add_token_scheme",
+    "asset_directory",
+    "content_security_policy",
+    "install_docs",
+]
 
 ASSETS_URL = "/docs/assets"
 ASSETS = ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js", "favicon.png")
@@ -52,6 +61,20 @@ def content_security_policy(page: bytes) -> str:
         "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
         "worker-src 'self' blob:; base-uri 'none'; form-action 'none'"
     )
+
+
+def add_token_scheme(app: FastAPI) -> None:
+    """Name the API token in the OpenAPI document's security schemes (the writes refer to it),
+    so that the docs page's Authorize button can send it."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = generate()
+        schemes = document.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes["api_token"] = TOKEN_SCHEME
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def install_docs(app: FastAPI, openapi_url: str = "/openapi.json") -> None:

@@ -16,6 +16,8 @@ from .limits import MAX_ROI_SIZE
 
 __all__ = [
     "READ_ERRORS",
+    "TOKEN_SCHEME",
+    "TOKEN_SECURITY",
     "WRITE_ERRORS",
     "EdgeDetectionAnswer",
     "ErrorEnvelope",
@@ -133,6 +135,15 @@ class HealthAnswer(BaseModel):
         description="seconds since the last input frame (null: none since the start)"
     )
 
+
+TOKEN_SCHEME = {
+    "type": "http",
+    "scheme": "bearer",
+    "description": "The service's API token (--api_token or $PSEN_PROCESSING_API_TOKEN), needed "
+    "by every write when the service has one; without one, none is needed.",
+}
+TOKEN_SECURITY: list[dict[str, list[str]]] = [{}, {"api_token": []}]
+"""A write's security: nothing, or the token when the service has one."""
 
 READ_ERRORS = (400, 413)
 """What a GET can be answered besides its own: a Host not in --allowed_hosts (400), a body over

@@ -43,6 +43,9 @@ __all__ = ["EXIT_PROCESSING_FAILED", "live_page_address", "main", "parse_args"]
 
 log = logging.getLogger("psen_processing")
 
+MAX_DURATION_S = 366 * 24 * 3600.0
+"""--duration at most (a year); without it the command runs until interrupted."""
+
 GIL_SWITCH_INTERVAL_S = 0.0005
 """How long another thread may hold the interpreter while the processing loop waits for it."""
 
@@ -192,8 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="where ROIs are saved (default ~/.config/psen_processing/PREFIX.json)",
     )  # fmt: skip
     parser.add_argument(
-        "--duration", type=float,
-        help="stop after this many seconds (default: run until interrupted)",
+        "--duration", type=bounded(float, 0.0, MAX_DURATION_S, low_open=True), metavar="SECONDS",
+        help=f"stop after this many seconds, at most {MAX_DURATION_S:g} (default: run until "
+        "interrupted)",
     )  # fmt: skip
     sim = parser.add_argument_group("simulated camera (with --simulate)")
     sim.add_argument(

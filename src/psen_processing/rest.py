@@ -14,9 +14,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from .api_docs import install_docs
+from .api_docs import add_token_scheme, install_docs
 from .api_schema import (
     READ_ERRORS,
+    TOKEN_SECURITY,
     WRITE_ERRORS,
     EdgeDetectionAnswer,
     HealthAnswer,
@@ -320,6 +321,7 @@ def build_app(
     @app.post(
         "/start",
         summary="Start processing",
+        openapi_extra={"security": TOKEN_SECURITY},
         description="Opens the input and output streams and starts processing; starting when "
         "already processing changes nothing. No body.",
         response_model=None,
@@ -340,6 +342,7 @@ def build_app(
     @app.post(
         "/stop",
         summary="Stop processing",
+        openapi_extra={"security": TOKEN_SECURITY},
         description="Stops processing and closes the streams; returns promptly even when "
         "nobody reads the output. No body.",
         response_model=None,
@@ -430,7 +433,7 @@ def build_app(
                 200: {"model": answer, "description": "The ROI now in use."},
                 **error_responses(*WRITE_ERRORS, 500),
             },
-            openapi_extra={"requestBody": _ROI_BODY},
+            openapi_extra={"requestBody": _ROI_BODY, "security": TOKEN_SECURITY},
         )(set_roi)
 
     roi_routes("roi_signal")
@@ -456,7 +459,7 @@ def build_app(
             200: {"model": EdgeDetectionAnswer, "description": "Every setting now in use."},
             **error_responses(*WRITE_ERRORS, 500),
         },
-        openapi_extra={"requestBody": _EDGE_BODY},
+        openapi_extra={"requestBody": _EDGE_BODY, "security": TOKEN_SECURITY},
     )
     async def set_edge_detection(request: Request) -> dict[str, object]:
         value = await _json_body(request)
@@ -468,6 +471,7 @@ def build_app(
     install_live_view(app, service)
     install_metrics(app, service)
     install_docs(app)
+    add_token_scheme(app)
     # added last, so it is the outermost: Host, Origin and Content-Type before anything else
     app.add_middleware(GuardMiddleware, guards=guards or HttpGuards())
     return app

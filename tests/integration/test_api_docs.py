@@ -320,3 +320,36 @@ def test_redoc_renders_the_reference_offline(page: Any, running: Running) -> Non
         if 'violates the following Content Security Policy directive: "img-src' in text
     ]
     assert traffic.console_errors == refused, traffic.console_errors
+
+
+def test_swagger_ui_writes_with_the_token_it_is_given(
+    page: Any, make_service: Callable[..., Running], source: Source
+) -> None:
+    """The docs page is the service's own origin: with the token (its Authorize button) its
+    'Try it out' writes, without it the answer is 401 as for anyone."""
+    running = make_service(source.address, api_token="s3cret")
+    traffic = _blocking_elsewhere(page, running.url)
+    page.goto(f"{running.url}/docs")
+    operation = page.locator(".opblock-post", has=page.locator('[data-path="/start"]'))
+    operation.locator(".opblock-summary").click()
+    operation.locator("button.try-out__btn").click()
+
+    def execute() -> str:
+        operation.locator("button.execute").click()
+        status = operation.locator(".live-responses-table .response .response-col_status")
+        status.first.wait_for()
+        text = status.first.text_content().strip()
+        operation.locator("button.btn-clear").click()
+        return text
+
+    assert execute().startswith("401")
+    assert running.service.status == "stopped"
+    page.click(".auth-wrapper button.authorize")
+    page.fill(".modal-ux input", "s3cret")
+    page.click(".modal-ux button.authorize")
+    page.click(".modal-ux button.btn-done")
+    assert execute().startswith("200")
+    assert running.service.status == "processing"
+    assert traffic.elsewhere == [], f"the page asked other sites for {traffic.elsewhere}"
+    # the browser reports the 401 it was answered, and nothing else
+    assert [text for text in traffic.console_errors if "401" not in text] == []

@@ -65,6 +65,12 @@ def test_seed_arguments_are_accepted() -> None:
         (["tcp://cam:9000", "CAM", "--image_output_port", "8888"], "must differ from the output"),
         (["tcp://cam:9000", "CAM", "--health_timeout", "0"], "not a number of seconds"),
         (["tcp://cam:9000", "CAM", "--health_timeout", "nan"], "not a number of seconds"),
+        (["--simulate", "--duration", "nan"], "not a number in range"),
+        (["--simulate", "--duration", "0"], "not a number in range"),
+        (["--simulate", "--sim_rate", "0"], "not a number in range (above 0, at most 100000)"),
+        (["--simulate", "--sim_rate", "1e6"], "not a number in range"),
+        (["--simulate", "--sim_width", "4"], "not an integer in range (8-16384)"),
+        (["--simulate", "--sim_height", "1.5"], "not an integer in range"),
     ],
 )
 def test_bad_arguments_are_a_clear_error_not_a_traceback(
