@@ -1,7 +1,9 @@
-"""Fixtures of the browser tests: headless Chromium (Debian's package) driven by Playwright.
+"""Fixtures of the integration tests.
 
-Skipped when Chromium is not installed, unless ``PSEN_REQUIRE_BROWSER=1`` (as CI sets it): then
-a missing browser fails the test.
+The browser tests use headless Chromium (Debian's package) driven by Playwright; they are
+skipped when Chromium is not installed, unless ``PSEN_REQUIRE_BROWSER=1`` (as CI sets it): then
+a missing browser fails the test. :func:`check_documented` checks an answer against the
+service's OpenAPI document.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from playwright.sync_api import sync_playwright
 
@@ -51,3 +54,20 @@ def page() -> Iterator[Any]:
             assert not errors, f"errors in the page: {errors}"
         finally:
             browser.close()
+
+
+def check_documented(document: dict[str, Any], method: str, path: str, response: Any) -> None:
+    """``response`` (requests' or schemathesis's) to ``method path`` has a status code the
+    OpenAPI ``document`` lists for the operation, a media type listed for it and, for JSON, a
+    body valid against its schema."""
+    code = response.status_code
+    responses = document["paths"][path][method.lower()]["responses"]
+    described = f"{method} {path} answered {code}"
+    assert str(code) in responses, f"{described}: not documented"
+    header = response.headers.get("content-type", "")
+    media = (header[0] if isinstance(header, list) else header).split(";")[0]
+    content = responses[str(code)]["content"]
+    assert media in content, f"{described}: {media} not documented"
+    if media == "application/json":
+        schema = {**content[media]["schema"], "components": document["components"]}
+        jsonschema.validate(response.json(), schema)

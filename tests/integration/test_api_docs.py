@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import jsonschema
 import numpy as np
 import pytest
 import requests
@@ -23,6 +22,7 @@ from psen_processing.http_guards import HttpGuards
 from psen_processing.rest import MAX_BODY_BYTES, build_app
 
 from ..conftest import IMAGE, Running, Source, wait_until
+from .conftest import check_documented
 
 JSON = {"Content-Type": "application/json"}
 
@@ -94,17 +94,8 @@ class _Probe:
         self.seen: set[tuple[str, str, int]] = set()
 
     def check(self, method: str, path: str, response: requests.Response) -> None:
-        code = response.status_code
-        self.seen.add((method, path, code))
-        responses = self.document["paths"][path][method]["responses"]
-        assert str(code) in responses, f"{method} {path} answered {code}, not documented"
-        media = response.headers["content-type"].split(";")[0]
-        content = responses[str(code)]["content"]
-        assert media in content, f"{method} {path} {code}: {media} not documented"
-        if media != "application/json":
-            return
-        schema = {**content[media]["schema"], "components": self.document["components"]}
-        jsonschema.validate(response.json(), schema)
+        self.seen.add((method, path, response.status_code))
+        check_documented(self.document, method, path, response)
 
 
 @pytest.fixture
