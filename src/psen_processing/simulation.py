@@ -43,8 +43,8 @@ __all__ = [
 
 MAX_RATE_HZ = 100_000.0
 """The simulated camera's rate at most (frames per second); far more than it can send."""
-MAX_SIDE = 16384
-"""Image width and height at most (px)."""
+MAX_SIDE = 8192
+"""Image width and height at most (px): the ring then holds two frames of 128 MiB."""
 MIN_WIDTH = 8
 
 RING_BYTES = 64 * 1024 * 1024

@@ -69,7 +69,7 @@ def test_seed_arguments_are_accepted() -> None:
         (["--simulate", "--duration", "0"], "not a number in range"),
         (["--simulate", "--sim_rate", "0"], "not a number in range (above 0, at most 100000)"),
         (["--simulate", "--sim_rate", "1e6"], "not a number in range"),
-        (["--simulate", "--sim_width", "4"], "not an integer in range (8-16384)"),
+        (["--simulate", "--sim_width", "4"], "not an integer in range (8-8192)"),
         (["--simulate", "--sim_height", "1.5"], "not an integer in range"),
     ],
 )
