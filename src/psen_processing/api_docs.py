@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from .api_schema import TOKEN_SCHEME
+from .errors import ServiceError
 
 __all__ = [
     "ASSETS_URL",
@@ -40,7 +41,10 @@ def asset_directory() -> Path:
     directory = Path(fastapi_offline.__file__).parent / "static"
     missing = [name for name in ASSETS if not (directory / name).is_file()]
     if missing:
-        raise RuntimeError(f"the fastapi-offline package lacks {missing} in {directory}")
+        raise ServiceError(
+            f"the API docs' files {missing} are missing from {directory}: reinstall the "
+            "fastapi-offline package"
+        )
     return directory
 
 
