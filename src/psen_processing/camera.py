@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,11 +16,24 @@ import numpy as np
 import zmq
 from threadpoolctl import threadpool_limits
 
-from .codec import COMPRESSIONS, encode_message
+from .cli_options import DefaultsHelpFormatter, bounded
+from .codec import COMPRESSIONS
+from .limits import MAX_PERIOD
+from .simulation import (
+    MAX_RATE_HZ,
+    MAX_SIDE,
+    MIN_WIDTH,
+    RING_BYTES,
+    FrameRing,
+    RateWatch,
+    build_ring,
+    drift_edge,
+    ring_size,
+)
 from .socket_thread import SocketThread
-from .synthetic import SpectrumModel, image
+from .synthetic import SpectrumModel
 
-__all__ = ["CameraConfig", "CameraSender", "SimulatedCamera", "main"]
+__all__ = ["CameraConfig", "CameraSender", "SimulatedCamera", "build_parser", "main"]
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +54,8 @@ class CameraConfig:
     the width; the shot-to-shot jitter is a tenth of it (rms)."""
     seed: int = 0
     start_pulse_id: int = 1
+    ring_bytes: int = RING_BYTES
+    """Memory for the precomputed frames (see :data:`.simulation.RING_BYTES`)."""
 
     @property
     def image_channel(self) -> str:
@@ -60,7 +74,8 @@ _DEFAULTS = CameraConfig()
 
 
 class SimulatedCamera:
-    """Makes one bsread message per pulse; deterministic for a given seed."""
+    """Makes one bsread message per pulse from a ring of precomputed frames (see
+    :mod:`.simulation`); deterministic for a given seed. The ring is made on first use."""
 
     def __init__(self, config: CameraConfig) -> None:
         if config.compression not in COMPRESSIONS:
@@ -74,38 +89,67 @@ class SimulatedCamera:
             band_sigma=max(1.0, config.height / 20),
             edge_depth=config.edge_depth,
         )
+        self._ring: FrameRing | None = None
+
+    @property
+    def ring(self) -> FrameRing:
+        """The precomputed frames (made now if not yet: about 15 ms per 256k pixels each)."""
+        if self._ring is None:
+            cfg = self.config
+            reach = 1.3 * cfg.edge_drift * cfg.width  # the drift and 3 rms of jitter
+            self._ring = build_ring(
+                channels=(cfg.image_channel, cfg.intensity_channel, cfg.truth_channel),
+                model=self._model,
+                rng=self._rng,
+                height=cfg.height,
+                frames=ring_size(cfg.width, cfg.height, cfg.ring_bytes),
+                xray_period=cfg.xray_period,
+                edge_range=(
+                    max(0.0, cfg.width / 2 - reach),
+                    min(cfg.width - 1.0, cfg.width / 2 + reach),
+                ),
+                compression=cfg.compression,
+            )
+        return self._ring
 
     def edge_position(self, pulse_id: int) -> float | None:
-        """Where the X-ray edge is on this pulse (px), None on a reference shot."""
+        """Where the camera wants the X-ray edge on this pulse (px), None on a reference shot;
+        the frame sent has the ring's nearest one (:meth:`frame_for`)."""
         cfg = self.config
         if cfg.xray_period > 0 and pulse_id % cfg.xray_period != 0:
             return None
-        drift = cfg.edge_drift * cfg.width * math.sin(pulse_id / 500.0)
         jitter = float(self._rng.normal(0.0, cfg.edge_drift * cfg.width / 10))
-        return cfg.width / 2 + drift + jitter
+        return drift_edge(cfg.width, cfg.edge_drift, pulse_id, jitter)
+
+    def frame_for(self, pulse_id: int) -> tuple[int, float | None]:
+        """The ring's frame for this pulse, and where its edge is (None: reference shot)."""
+        ring = self.ring
+        wanted = self.edge_position(pulse_id)
+        if wanted is None and ring.reference_frames:
+            period = max(1, self.config.xray_period)
+            turn = pulse_id // period % len(ring.reference_frames)
+            return ring.reference_frames[turn], None
+        if wanted is None:  # every frame has X-rays: a reference shot shows one as it is
+            wanted = self.config.width / 2
+        index = ring.nearest_xray(wanted)
+        return ring.xray_frames[index], ring.xray_edges[index]
 
     def message(self, pulse_id: int, timestamp: float | None = None) -> list[bytes]:
-        cfg = self.config
-        edge = self.edge_position(pulse_id)
-        frame = image(self._model, self._rng, cfg.height, edge, np.uint16)
+        frame, edge = self.frame_for(pulse_id)
         intensity = float(self._rng.normal(1.0, 0.1)) if edge is not None else 0.0
         now = time.time() if timestamp is None else timestamp
         sec, ns = int(now), int((now % 1) * 1e9)
-        return encode_message(
-            pulse_id,
-            [
-                (cfg.image_channel, frame),
-                (cfg.intensity_channel, intensity),
-                (cfg.truth_channel, float("nan") if edge is None else edge),
-            ],
-            sec=sec,
-            ns=ns,
-            compression=cfg.compression,
-        )
+        truth = float("nan") if edge is None else edge
+        return self.ring.message(pulse_id, frame, intensity, truth, sec=sec, ns=ns)
 
 
 class CameraSender(SocketThread):
-    """Sends a :class:`SimulatedCamera` at its rate from a thread, bound on ``address``."""
+    """Sends a :class:`SimulatedCamera` at its rate from a thread, bound on ``address``.
+
+    The camera's ring of frames is made first, on this thread. Falling behind the rate (the
+    machine cannot send frames that fast) is logged as a warning once, and getting back to it
+    once; ``behind``, ``behind_episodes`` and ``rate_hz`` say how it goes.
+    """
 
     def __init__(self, camera: SimulatedCamera, address: str, count: int | None = None) -> None:
         super().__init__(zmq.PUSH, "psen-camera")
@@ -117,14 +161,41 @@ class CameraSender(SocketThread):
             self._socket.bind(address)
             self.port = int(address.rsplit(":", 1)[1])
         self._count = count
+        self._watch = RateWatch(camera.config.rate_hz)
         self.sent = 0
         self.dropped = 0
+
+    @property
+    def behind(self) -> bool:
+        """Whether the last second made fewer than 90 % of the frames the rate asks for."""
+        return self._watch.behind
+
+    @property
+    def behind_episodes(self) -> int:
+        return self._watch.episodes
+
+    @property
+    def rate_hz(self) -> float | None:
+        """Frames made per second over the last complete second (None: none yet)."""
+        return self._watch.last_rate_hz
+
+    def _prepare(self) -> None:
+        started = time.monotonic()
+        ring = self.camera.ring
+        cfg = self.camera.config
+        log.info(
+            "simulated camera: %d frames of %dx%d precomputed (%.1f MiB, %s) in %.1f s",
+            len(ring.images), cfg.width, cfg.height, ring.nbytes / 2**20, cfg.compression,
+            time.monotonic() - started,
+        )  # fmt: skip
 
     def _run(self) -> None:
         # bitshuffle's OpenMP pool would spin a second thread for milliseconds after every
         # compressed frame: one thread does the work at no extra CPU (this thread only)
         threadpool_limits(limits=1)
-        period = 1.0 / self.camera.config.rate_hz
+        self._prepare()
+        rate = self.camera.config.rate_hz
+        period = 1.0 / rate
         pulse_id = self.camera.config.start_pulse_id
         next_at = time.monotonic()
         while not self._stop.is_set() and (self._count is None or self.sent < self._count):
@@ -135,33 +206,77 @@ class CameraSender(SocketThread):
             else:
                 self.dropped += 1
             pulse_id += 1
+            now = time.monotonic()
+            change = self._watch.frame(now)
+            if change is not None and change.behind:
+                log.warning(
+                    "simulated camera behind its rate: %.1f Hz of %g Hz (this machine cannot "
+                    "make frames that fast: lower the rate or the image size)",
+                    change.rate_hz, rate,
+                )  # fmt: skip
+            elif change is not None:
+                log.info(
+                    "simulated camera back at its rate: %.1f Hz of %g Hz", change.rate_hz, rate
+                )
             next_at += period
-            delay = next_at - time.monotonic()
+            delay = next_at - now
             if delay > 0:
                 self._stop.wait(delay)
-            else:
-                next_at = time.monotonic()  # behind: do not try to catch up in a burst
+            elif delay < -2 * period:
+                next_at = now  # far behind: do not try to catch up in a burst
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="psen_processing_camera",
         description="Stream simulated PSEN camera frames over bsread (bound PUSH socket).",
+        formatter_class=DefaultsHelpFormatter,
     )
-    parser.add_argument("-p", "--port", type=int, default=9999, help="port to bind (default 9999)")
-    parser.add_argument("--interface", default="*", help="interface to bind (default all)")
+    parser.add_argument(
+        "-p", "--port", type=bounded(int, 0, 65535), default=9999, help="port to bind"
+    )
+    parser.add_argument("--interface", default="*", help="interface to bind (*: all)")
     parser.add_argument("--prefix", default=_DEFAULTS.prefix, help="camera channel prefix")
-    parser.add_argument("--rate", type=float, default=_DEFAULTS.rate_hz, help="frames per second")
-    parser.add_argument("--width", type=int, default=_DEFAULTS.width)
-    parser.add_argument("--height", type=int, default=_DEFAULTS.height)
-    parser.add_argument("--compression", choices=sorted(COMPRESSIONS), default="none")
-    parser.add_argument("--xray_period", type=int, default=_DEFAULTS.xray_period)
-    parser.add_argument("--edge_depth", type=float, default=_DEFAULTS.edge_depth)
-    parser.add_argument("--count", type=int, default=None, help="stop after this many frames")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    if args.rate <= 0 or args.width < 8 or args.height < 1:
-        parser.error("rate must be > 0, width >= 8 and height >= 1")
+    parser.add_argument(
+        "--rate", type=bounded(float, 0.0, MAX_RATE_HZ, low_open=True), default=_DEFAULTS.rate_hz,
+        help=f"frames per second (above 0, at most {MAX_RATE_HZ:g})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--width", type=bounded(int, MIN_WIDTH, MAX_SIDE), default=_DEFAULTS.width,
+        help=f"image width, px ({MIN_WIDTH}-{MAX_SIDE})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--height", type=bounded(int, 1, MAX_SIDE), default=_DEFAULTS.height,
+        help=f"image height, px (1-{MAX_SIDE})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--compression", choices=sorted(COMPRESSIONS), default="none",
+        help="compression of the image channel",
+    )  # fmt: skip
+    parser.add_argument(
+        "--xray_period", type=bounded(int, 0, MAX_PERIOD), default=_DEFAULTS.xray_period,
+        help="X-rays on pulse ids divisible by this, reference shots on the others (0 or 1: "
+        "X-rays on every pulse)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--edge_depth", type=bounded(float, 0.0, 1.0), default=_DEFAULTS.edge_depth,
+        help="relative depth of the X-ray edge (0-1)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--count", type=bounded(int, 1, 2**62), default=None,
+        help="stop after this many frames (default: run until interrupted)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--seed", type=bounded(int, 0, 2**63 - 1), default=0, help="random seed of the images"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     config = CameraConfig(
         prefix=args.prefix,
         width=args.width,

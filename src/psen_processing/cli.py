@@ -22,24 +22,29 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
+from . import demo
 from .camera import CameraConfig, CameraSender, SimulatedCamera
 from .channels import ChannelNames
+from .cli_options import DefaultsHelpFormatter, bounded
 from .client import TOKEN_ENVIRONMENT_VARIABLE
 from .errors import InvalidOption, PsenError
 from .http_guards import MAX_LISTED, HttpGuards, parse_host, parse_origin
 from .log_limit import flush_repeat_limit, install_repeat_limit
 from .monitor import OutputMonitor
 from .rest import build_app
-from .roi import Roi
 from .server import ServerThread
 from .service import HEALTH_TIMEOUT_RANGE_S, HEALTH_TIMEOUT_S, PsenService
 from .settings import SettingsStore, default_settings_path
+from .simulation import MAX_RATE_HZ, MAX_SIDE, MIN_WIDTH
 from .systemd_notify import SystemdNotifier
 from .worker import StreamConfig
 
 __all__ = ["EXIT_PROCESSING_FAILED", "live_page_address", "main", "parse_args"]
 
 log = logging.getLogger("psen_processing")
+
+MAX_DURATION_S = 366 * 24 * 3600.0
+"""--duration at most (a year); without it the command runs until interrupted."""
 
 GIL_SWITCH_INTERVAL_S = 0.0005
 """How long another thread may hold the interpreter while the processing loop waits for it."""
@@ -94,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="psen_processing",
         description="PSEN camera stream processing: ROI X profiles added to a bsread stream. "
         "--simulate runs it against the built-in simulated camera instead of INPUT_STREAM.",
+        formatter_class=DefaultsHelpFormatter,
     )
     parser.add_argument(
         "input_stream", nargs="?", type=_input_stream, metavar="INPUT_STREAM",
@@ -104,7 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--input_stream", dest="input_stream_option", type=_input_stream,
         metavar="INPUT_STREAM", help=argparse.SUPPRESS,  # 1.0's spelling of INPUT_STREAM
     )  # fmt: skip
-    parser.add_argument("-p", "--prefix", help="camera prefix; the image is PREFIX:FPICTURE")
+    parser.add_argument(
+        "-p", "--prefix",
+        help="camera prefix; the image is PREFIX:FPICTURE (default: the PREFIX argument; with "
+        f"--simulate {CameraConfig().prefix})",
+    )  # fmt: skip
     parser.add_argument(
         "--simulate", action="store_true",
         help="run against the built-in simulated camera (no INPUT_STREAM): example ROIs, "
@@ -116,15 +126,18 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--data_output_stream_port", type=_port, metavar="PORT",
-        help="1.2.x's name of --output_stream_port",
+        help="1.2.x's name of --output_stream_port (default: -o's)",
     )  # fmt: skip
-    parser.add_argument("-r", "--rest_api_port", type=_port, default=11000)
+    parser.add_argument(
+        "-r", "--rest_api_port", type=_port, default=11000, metavar="PORT",
+        help="port of the REST API and the live page (0: one the system picks, printed at start)",
+    )  # fmt: skip
     parser.add_argument(
         "--rest_api_interface", default="0.0.0.0",
         help="address the REST API listens on (127.0.0.1: this host only)",
     )  # fmt: skip
     parser.add_argument(
-        "--api_token", default=os.environ.get(TOKEN_ENVIRONMENT_VARIABLE) or None,
+        "--api_token", default=None,
         help="require 'Authorization: Bearer TOKEN' on every request that changes something "
         f"(default: ${TOKEN_ENVIRONMENT_VARIABLE}, which keeps it out of the process list; "
         "unset: no token needed)",
@@ -138,10 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--allowed_hosts", action="append", type=_listed(parse_host), default=[],
         metavar="HOST[,HOST...]",
-        help="answer only requests whose Host header names one of these (default: any host; "
-        "the live page writes only from an IP address, localhost or this machine's name)",
+        help="answer only requests whose Host header names one of these (default: none, any "
+        "host is answered; the live page writes only from an IP address, localhost or this "
+        "machine's name)",
     )  # fmt: skip
-    parser.add_argument("--output_stream_interface", default="*")
+    parser.add_argument(
+        "--output_stream_interface", default="*", metavar="ADDRESS",
+        help="interface the output stream is bound on (*: all)",
+    )  # fmt: skip
     parser.add_argument(
         "--image_output_port", type=_port, metavar="PORT",
         help="also publish the image alone (PUB: connect SUB) on this port for viewers; never "
@@ -154,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--log_level", default="INFO",
-        choices=["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"],
+        choices=["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"], help="what is logged",
     )  # fmt: skip
     parser.add_argument("--auto_start", action="store_true", help="start processing at once")
     parser.add_argument(
@@ -163,7 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
         f"processing, also right after a start (default {HEALTH_TIMEOUT_S:g}, "
         f"{HEALTH_TIMEOUT_RANGE_S[0]:g}-{HEALTH_TIMEOUT_RANGE_S[1]:g})",
     )  # fmt: skip
-    parser.add_argument("--input_mode", choices=["pull", "sub"], default="pull")
+    parser.add_argument(
+        "--input_mode", choices=["pull", "sub"], default="pull",
+        help="the input socket connected to INPUT_STREAM: pull (a camera that pushes) or sub "
+        "(a camera that publishes)",
+    )  # fmt: skip
     parser.add_argument(
         "--output_mode", choices=["block", "drop"], default="block",
         help="when the output consumer is not ready: block (wait, lose nothing) or drop "
@@ -174,13 +195,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="where ROIs are saved (default ~/.config/psen_processing/PREFIX.json)",
     )  # fmt: skip
     parser.add_argument(
-        "--duration", type=float,
-        help="stop after this many seconds (default: run until interrupted)",
+        "--duration", type=bounded(float, 0.0, MAX_DURATION_S, low_open=True), metavar="SECONDS",
+        help=f"stop after this many seconds, at most {MAX_DURATION_S:g} (default: run until "
+        "interrupted)",
     )  # fmt: skip
     sim = parser.add_argument_group("simulated camera (with --simulate)")
-    sim.add_argument("--sim_rate", type=float, default=25.0, help="frames per second")
-    sim.add_argument("--sim_width", type=int, default=1024)
-    sim.add_argument("--sim_height", type=int, default=256)
+    sim.add_argument(
+        "--sim_rate", type=bounded(float, 0.0, MAX_RATE_HZ, low_open=True), default=25.0,
+        metavar="HZ", help=f"frames per second (above 0, at most {MAX_RATE_HZ:g})",
+    )  # fmt: skip
+    sim.add_argument(
+        "--sim_width", type=bounded(int, MIN_WIDTH, MAX_SIDE), default=1024, metavar="PX",
+        help=f"image width ({MIN_WIDTH}-{MAX_SIDE})",
+    )  # fmt: skip
+    sim.add_argument(
+        "--sim_height", type=bounded(int, 1, MAX_SIDE), default=256, metavar="PX",
+        help=f"image height (1-{MAX_SIDE})",
+    )  # fmt: skip
     return parser
 
 
@@ -199,6 +230,8 @@ def _one_of(parser: argparse.ArgumentParser, what: str, given: dict[str, object]
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.api_token is None:  # read here, so that --help never shows the token
+        args.api_token = os.environ.get(TOKEN_ENVIRONMENT_VARIABLE) or None
     args.prefix = _one_of(
         parser, "prefixes", {"PREFIX": args.prefix_positional, "--prefix": args.prefix}
     )
@@ -240,36 +273,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.image_output_port is not None and args.image_output_port == args.output_stream_port:
         parser.error("the image output port must differ from the output stream port")
     return args
-
-
-def _summary(service: PsenService) -> str:
-    stats = service.statistics_json()
-    latency = stats["latency_ms"]
-    assert isinstance(latency, dict)
-    skipped = stats["frames_skipped_by_reason"] or {}
-    problems = stats["profile_problems"] or {}
-    inputs, output = stats["input"], stats["output"]
-    assert isinstance(inputs, dict) and isinstance(output, dict)
-    held = ""
-    if output["frames_waiting"]:
-        held = (
-            f" ({output['frames_waiting']} waiting, blocked {output['blocked_seconds']:.0f} s, "
-            f"oldest {output['oldest_held_frame_age_s']:.0f} s old)"
-        )
-    return (
-        f"{service.status}: {stats['frames_received']} in, {stats['frames_sent']} out, "
-        f"{stats['frames_per_second']} fps, last pulse {stats['last_pulse_id']}, "
-        f"latency p50 {latency['p50']} ms, skipped {skipped or 0}, problems {problems or 0}; "
-        f"input {inputs['state']}, output {output['state']}{held}"
-    )
-
-
-def _simulation_report(service: PsenService, monitor: OutputMonitor, page: str) -> str:
-    """The counters, and what the last output message carried, as the consumer decoded it."""
-    line = _summary(service) + f"\n    consumer read {monitor.received} output messages"
-    if monitor.latest is not None:
-        line += f"; {monitor.latest.describe()}"
-    return line + f"\n    live view: {page}"
 
 
 def live_page_address(interface: str, port: int) -> str:
@@ -381,6 +384,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     page = live_page_address(args.rest_api_interface, args.rest_api_port)
     try:
         server.start()
+        rest_port = server.bound_port  # the one the system picked for -r 0
+        page = live_page_address(args.rest_api_interface, rest_port)
         log.info(
             "REST API and live view on %s (interface %s), input %s, output tcp://%s:%d%s, "
             "settings %s",
@@ -390,21 +395,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             else f", images tcp://{args.output_stream_interface}:{args.image_output_port}",
             store.path,
         )  # fmt: skip
-        if simulate:
-            assert camera is not None
-            rois = (service.settings.roi_signal, service.settings.roi_background)
-            if not any(isinstance(roi, Roi) for roi in rois):
-                h, w = args.sim_height, args.sim_width
-                service.set_roi("roi_signal", [0, w, h * 3 // 8, h // 4])
-                service.set_roi("roi_background", [0, w, 0, max(1, h // 8)])
-                # the simulated camera has X-rays on even pulses, a 10 fs/px demo calibration
-                service.set_edge_detection(
-                    {
-                        "enabled": True,
-                        "reference": {"mode": "pulse_id", "period": 2, "signal_offset": 0},
-                        "calibration": [-10.0 * w / 2, 10.0],
-                    }
-                )
+        demo_lines = (
+            demo.set_up(service, args.sim_width, args.sim_height, store.path) if simulate else []
+        )
         if args.auto_start or simulate:
             service.start()
         notifier.ready(
@@ -412,26 +405,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"REST API {page}"
         )
         ready.set()
-        if camera is not None:
+        if camera is not None and sender is not None:
             output = f"tcp://127.0.0.1:{args.output_stream_port}"
             viewer = OutputMonitor(output, ChannelNames(prefix), camera.config.truth_channel)
             monitor = viewer
             viewer.start()
+            run = demo.DemoRun(time.monotonic(), str(store.path))
+            camera_sender = sender
             print(
-                f"psen_processing: simulated camera {camera.config.image_channel} at "
-                f"{args.sim_rate:g} Hz -> output stream {output}, "
-                f"REST API http://127.0.0.1:{args.rest_api_port}/ (Ctrl-C to stop)\n"
+                f"psen_processing: simulated camera {camera.config.image_channel} "
+                f"({args.sim_width}x{args.sim_height}) at {args.sim_rate:g} Hz -> output stream "
+                f"{output}, REST API http://127.0.0.1:{rest_port}/ (Ctrl-C to stop)\n"
                 f"psen_processing: live view: open {page} in a browser",
+                *(f"psen_processing: {line}" for line in demo_lines),
+                sep="\n",
                 flush=True,
             )
             _wait(
                 stop,
                 args.duration,
                 2.0,
-                lambda: print(_simulation_report(service, viewer, page), flush=True),
+                lambda: print(demo.report(service, camera_sender, viewer), flush=True),
             )
+            print(f"psen_processing: {run.summary(service, camera_sender, viewer)}", flush=True)
         else:
-            _wait(stop, args.duration, 10.0, lambda: log.info("%s", _summary(service)))
+            _wait(stop, args.duration, 10.0, lambda: log.info("%s", demo.service_line(service)))
         if failure:
             print(f"psen_processing: error: {failure[0]}", file=sys.stderr)
             return EXIT_PROCESSING_FAILED

@@ -17,6 +17,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from threadpoolctl import ThreadpoolController
 
+from .api_schema import (
+    READ_ERRORS,
+    TOKEN_SECURITY,
+    WRITE_ERRORS,
+    CorrelationChannelAnswer,
+    LiveAnswer,
+    LiveChannelsAnswer,
+    error_responses,
+    media_response,
+)
 from .channels import ChannelNames
 from .errors import ProtocolError
 from .limits import MAX_CHANNEL_NAME
@@ -231,8 +241,11 @@ def install_live_view(
 
     @app.get(
         "/live",
-        summary="Latest profiles, edge, history and counters for the live view",
+        summary="What the live page shows",
+        description="The latest profiles, edge, history and counters, polled by the live page.",
         response_class=JSONResponse,
+        response_model=None,
+        responses={200: {"model": LiveAnswer}, **error_responses(*READ_ERRORS)},
     )
     def live() -> Response:
         # orjson writes the ~70 kB of numbers about 15 times faster than the json module, and
@@ -242,9 +255,17 @@ def install_live_view(
 
     @app.get(
         "/live/image.png",
-        summary="Thumbnail of the latest image (8-bit grayscale PNG; X-Pulse-Id, and X-Shot: "
-        "xray or reference when edge detection classified it)",
+        summary="Thumbnail of the latest image",
+        description="The latest input image, scaled down to an 8-bit grayscale PNG; its pulse "
+        "id in the X-Pulse-Id header, and X-Shot: xray or reference when edge detection "
+        "classified it.",
         response_class=Response,
+        responses={
+            200: media_response(
+                "image/png", "The thumbnail.", {"type": "string", "format": "binary"}
+            ),
+            **error_responses(*READ_ERRORS, 404, e404="No image received yet."),
+        },
     )
     def live_image() -> Response:
         outcome, png = thumbnails.latest()
@@ -269,6 +290,13 @@ def install_live_view(
     @app.get(
         "/live/channels",
         summary="The numeric scalar channels of the input stream (for the correlation plot)",
+        description="Read from the latest input frame's data header (none before the first "
+        "frame); the chosen correlation channel is one of them.",
+        response_model=None,
+        responses={
+            200: {"model": LiveChannelsAnswer, "description": "The channels."},
+            **error_responses(*READ_ERRORS),
+        },
     )
     def live_channels() -> dict[str, object]:
         channels = live_view.input_channels()
@@ -280,6 +308,13 @@ def install_live_view(
     @app.get(
         "/live/correlation_channel",
         summary="The input channel the live page's correlation plot shows the edge against",
+        description="Its value is kept with every X-ray shot of the live history; not saved "
+        "across restarts.",
+        response_model=None,
+        responses={
+            200: {"model": CorrelationChannelAnswer, "description": "The chosen channel."},
+            **error_responses(*READ_ERRORS),
+        },
     )
     def get_correlation_channel() -> dict[str, object]:
         return channel_answer()
@@ -287,7 +322,18 @@ def install_live_view(
     @app.post(
         "/live/correlation_channel",
         summary="Choose the input channel the X-ray shots' history keeps (null: none)",
-        openapi_extra={"requestBody": _CHANNEL_BODY},
+        description="A numeric scalar channel of the input stream (see GET /live/channels), "
+        "or null for none; anything else is refused and changes nothing.",
+        openapi_extra={"requestBody": _CHANNEL_BODY, "security": TOKEN_SECURITY},
+        response_model=None,
+        responses={
+            200: {"model": CorrelationChannelAnswer, "description": "The channel now chosen."},
+            **error_responses(
+                *WRITE_ERRORS,
+                e400="Not a numeric scalar channel of the input stream (or no frame yet, a "
+                "name too long or unprintable, a body that is not JSON): nothing changed.",
+            ),
+        },
     )
     async def set_correlation_channel(request: Request) -> dict[str, object]:
         live_view.choose_channel(await read_json(request))  # InvalidRequest: 400

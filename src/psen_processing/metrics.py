@@ -20,6 +20,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
+from .api_schema import READ_ERRORS, error_responses, media_response
 from .reasons import PROFILE_PROBLEMS, SKIP_REASONS
 from .service import PsenService
 from .statistics import INPUT_STATES, OUTPUT_STATES
@@ -211,6 +212,18 @@ def install_metrics(app: FastAPI, service: PsenService) -> None:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(ServiceCollector(service))
 
-    @app.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    @app.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        description="The service's counters and states in the Prometheus text format (see "
+        "Metrics in the README).",
+        response_class=Response,
+        responses={
+            200: media_response(
+                CONTENT_TYPE_LATEST.split(";")[0], "The metrics.", {"type": "string"}
+            ),
+            **error_responses(*READ_ERRORS),
+        },
+    )
     def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

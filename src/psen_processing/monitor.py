@@ -15,7 +15,7 @@ from .codec import Decoder
 from .errors import ProtocolError
 from .socket_thread import SocketThread
 
-__all__ = ["OutputMonitor", "OutputSummary"]
+__all__ = ["EdgeTally", "OutputMonitor", "OutputSummary"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,20 +34,57 @@ class OutputSummary:
     """The simulated camera's own record of where it put the edge (demo only)."""
 
     def describe(self) -> str:
+        parameters = self.parameters or {}
         text = f"output pulse {self.pulse_id}: {self.channels} channels"
         if self.signal_peak is not None:
-            text += f", signal profile peak {self.signal_peak:.0f} at px {self.signal_peak_px}"
+            text += (
+                f", signal ROI {parameters.get('roi_signal')}: profile peak "
+                f"{self.signal_peak:.0f} at px {self.signal_peak_px}"
+            )
         if self.background_mean is not None:
-            text += f", background mean {self.background_mean:.0f}"
+            text += (
+                f", background ROI {parameters.get('roi_background')}: profile mean "
+                f"{self.background_mean:.0f}"
+            )
         if self.edge_position is not None:
             text += f", edge at px {self.edge_position:.1f}"
             if self.true_edge is not None:
                 text += f" (simulated: {self.true_edge:.1f})"
             if self.arrival_time is not None:
                 text += f", arrival time {self.arrival_time:.1f} fs"
-        if self.parameters is not None:
-            text += f", ROIs {self.parameters.get('roi_signal')} / "
-            text += f"{self.parameters.get('roi_background')}"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeTally:
+    """Over the X-ray shots the consumer read (those with a finite simulated edge): how many,
+    on how many an edge was found, and how far the found edges were from the simulated ones."""
+
+    xray_shots: int = 0
+    found: int = 0
+    error_sum_px: float = 0.0
+    error_max_px: float = 0.0
+
+    def add(self, found: float | None, truth: float) -> EdgeTally:
+        if found is None:
+            return EdgeTally(self.xray_shots + 1, self.found, self.error_sum_px, self.error_max_px)
+        error = abs(found - truth)
+        return EdgeTally(
+            self.xray_shots + 1,
+            self.found + 1,
+            self.error_sum_px + error,
+            max(self.error_max_px, error),
+        )
+
+    def describe(self) -> str:
+        if self.xray_shots == 0:
+            return "no X-ray shot read"
+        text = f"edge found on {self.found} of {self.xray_shots} X-ray shots"
+        if self.found:
+            text += (
+                f", |found - simulated| mean {self.error_sum_px / self.found:.1f} px, "
+                f"max {self.error_max_px:.1f} px"
+            )
         return text
 
 
@@ -68,6 +105,7 @@ class OutputMonitor(SocketThread):
         self._socket.connect(address)
         self.received = 0
         self.latest: OutputSummary | None = None
+        self.edges = EdgeTally()
 
     def _summarise(self, decoder: Decoder, parts: list[bytes]) -> OutputSummary:
         message = decoder.decode(parts)
@@ -76,8 +114,10 @@ class OutputMonitor(SocketThread):
         signal = message.array(names.roi_signal_x_profile)
         background = message.array(names.roi_background_x_profile)
         edge = _finite(message.value(names.edge_position))
+        truth = _finite(message.value(self._truth_channel)) if self._truth_channel else None
+        if truth is not None:
+            self.edges = self.edges.add(edge, truth)
         if edge is not None:  # keep the last X-ray shot's edge across reference shots
-            truth = _finite(message.value(self._truth_channel)) if self._truth_channel else None
             self._last_edge = (edge, _finite(message.value(names.arrival_time)), truth)
         edge_position, arrival_time, true_edge = self._last_edge
         return OutputSummary(

@@ -14,6 +14,19 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from .api_docs import add_token_scheme, install_docs
+from .api_schema import (
+    READ_ERRORS,
+    TOKEN_SECURITY,
+    WRITE_ERRORS,
+    EdgeDetectionAnswer,
+    HealthAnswer,
+    OkAnswer,
+    RoiBackgroundAnswer,
+    RoiSignalAnswer,
+    StatisticsAnswer,
+    error_responses,
+)
 from .edge import MAX_FILTER_LENGTH, MAX_MIN_Z, MIN_FILTER_LENGTH
 from .errors import (
     InvalidEdgeSettings,
@@ -46,6 +59,14 @@ MAX_BODY_BYTES = 64 * 1024
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 """Methods that change nothing: open even when an API token is set."""
+
+
+API_DESCRIPTION = """ROI X profiles and X-ray arrival times of PSEN camera images, added to a
+bsread stream. Every answer is JSON with `state` (`ok` or `error`) and `status` (the processing
+status, or on an error the message saying what is wrong); errors answer a 4xx or 5xx status
+with that envelope and change nothing. Writes need `Authorization: Bearer TOKEN` when the
+service has an API token, and are refused from web pages of other origins (see Security in the
+README). Interactive docs: `/docs`, reference: `/redoc`."""
 
 
 def _token_matches(header: str | None, token: bytes) -> bool:
@@ -229,7 +250,8 @@ def build_app(
         title="psen_processing",
         summary="ROI profiles of PSEN camera images in a bsread stream",
         version="2.1.0",
-        docs_url=None,  # the interactive docs load scripts from a CDN; serve only the spec
+        description=API_DESCRIPTION,
+        docs_url=None,  # FastAPI's own pages load their scripts from a CDN: see api_docs
         redoc_url=None,
     )
 
@@ -296,25 +318,67 @@ def build_app(
     async def other_error(_: Request, exc: PsenError) -> JSONResponse:
         return _error(400, str(exc))
 
-    @app.post("/start", summary="Start processing")
+    @app.post(
+        "/start",
+        summary="Start processing",
+        openapi_extra={"security": TOKEN_SECURITY},
+        description="Opens the input and output streams and starts processing; starting when "
+        "already processing changes nothing. No body.",
+        response_model=None,
+        responses={
+            200: {"model": OkAnswer, "description": "Processing (the new status)."},
+            **error_responses(
+                *WRITE_ERRORS,
+                503,
+                e503="The streams could not be opened (e.g. the output port is taken); the "
+                "message says which.",
+            ),
+        },
+    )
     def start() -> dict[str, object]:
         service.start()
         return _envelope(service)
 
-    @app.post("/stop", summary="Stop processing")
+    @app.post(
+        "/stop",
+        summary="Stop processing",
+        openapi_extra={"security": TOKEN_SECURITY},
+        description="Stops processing and closes the streams; returns promptly even when "
+        "nobody reads the output. No body.",
+        response_model=None,
+        responses={
+            200: {"model": OkAnswer, "description": "Stopped (the new status)."},
+            **error_responses(*WRITE_ERRORS, e503="The processing thread did not finish in time."),
+        },
+    )
     def stop() -> dict[str, object]:
         service.stop()
         return _envelope(service)
 
-    @app.get("/status", summary="Processing status")
+    @app.get(
+        "/status",
+        summary="Processing status",
+        description="Whether the service is processing or stopped.",
+        response_model=None,
+        responses={200: {"model": OkAnswer}, **error_responses(*READ_ERRORS)},
+    )
     def status() -> dict[str, object]:
         return _envelope(service)
 
     @app.get(
         "/health",
-        summary="200 while processing is alive and input arrives, or stopped on purpose; 503 "
-        "with the reason otherwise",
-        responses={503: {"description": "not healthy: status says what to check"}},
+        summary="Health for load balancers and monitoring",
+        description="200 while processing is alive and input frames arrive and go out, or "
+        "when stopped on purpose; 503 with the reason otherwise (see Faults in the README).",
+        response_model=None,
+        responses={
+            200: {"model": HealthAnswer, "description": "Healthy."},
+            503: {
+                "model": HealthAnswer,
+                "description": "Not healthy: state is error, status and reason say what to check.",
+            },
+            **error_responses(*READ_ERRORS),
+        },
     )
     def health() -> JSONResponse:
         result = service.health()
@@ -328,7 +392,14 @@ def build_app(
             return JSONResponse(_envelope(service, **fields))
         return JSONResponse({"state": "error", "status": result.reason, **fields}, 503)
 
-    @app.get("/statistics", summary="Processing statistics")
+    @app.get(
+        "/statistics",
+        summary="Processing statistics",
+        description="Counters of the processing and the states of the input and output "
+        "streams; a superset of 1.x's four keys.",
+        response_model=None,
+        responses={200: {"model": StatisticsAnswer}, **error_responses(*READ_ERRORS)},
+    )
     def statistics() -> dict[str, object]:
         return _envelope(service, statistics=service.statistics_json())
 
@@ -342,24 +413,53 @@ def build_app(
             roi = await run_in_threadpool(service.set_roi, name, value)
             return _envelope(service, **{name: roi_to_json(roi)})
 
-        app.get(f"/{name}", summary=f"Get the {name} ROI")(get_roi)
+        kind = "signal" if name == "roi_signal" else "background"
+        answer = RoiSignalAnswer if name == "roi_signal" else RoiBackgroundAnswer
+        app.get(
+            f"/{name}",
+            summary=f"Get the {kind} ROI",
+            description=f"The {kind} ROI, [] when it is off.",
+            response_model=None,
+            responses={200: {"model": answer}, **error_responses(*READ_ERRORS)},
+        )(get_roi)
         app.post(
             f"/{name}",
-            summary=f"Set the {name} ROI",
-            openapi_extra={"requestBody": _ROI_BODY},
+            summary=f"Set the {kind} ROI",
+            description=f"Sets the {kind} ROI, [offset_x, size_x, offset_y, size_y] in pixels, "
+            "or switches it off ([] or null or no body); saved to the settings file. An "
+            "invalid ROI is refused and changes nothing.",
+            response_model=None,
+            responses={
+                200: {"model": answer, "description": "The ROI now in use."},
+                **error_responses(*WRITE_ERRORS, 500),
+            },
+            openapi_extra={"requestBody": _ROI_BODY, "security": TOKEN_SECURITY},
         )(set_roi)
 
     roi_routes("roi_signal")
     roi_routes("roi_background")
 
-    @app.get("/edge_detection", summary="Get the edge detection settings")
+    @app.get(
+        "/edge_detection",
+        summary="Get the edge detection settings",
+        description="Every edge detection setting in use.",
+        response_model=None,
+        responses={200: {"model": EdgeDetectionAnswer}, **error_responses(*READ_ERRORS)},
+    )
     def get_edge_detection() -> dict[str, object]:
         return _envelope(service, edge_detection=service.get_edge_detection().to_json())
 
     @app.post(
         "/edge_detection",
-        summary="Change edge detection settings (only the keys given change)",
-        openapi_extra={"requestBody": _EDGE_BODY},
+        summary="Change edge detection settings",
+        description="Only the keys given change; saved to the settings file. A value out of "
+        "its bound is refused and changes nothing.",
+        response_model=None,
+        responses={
+            200: {"model": EdgeDetectionAnswer, "description": "Every setting now in use."},
+            **error_responses(*WRITE_ERRORS, 500),
+        },
+        openapi_extra={"requestBody": _EDGE_BODY, "security": TOKEN_SECURITY},
     )
     async def set_edge_detection(request: Request) -> dict[str, object]:
         value = await _json_body(request)
@@ -370,6 +470,8 @@ def build_app(
 
     install_live_view(app, service, _json_body)
     install_metrics(app, service)
+    install_docs(app)
+    add_token_scheme(app)
     # added last, so it is the outermost: Host, Origin and Content-Type before anything else
     app.add_middleware(GuardMiddleware, guards=guards or HttpGuards())
     return app

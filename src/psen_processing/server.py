@@ -58,6 +58,14 @@ class ServerThread:
             time.sleep(0.01)
         self._deepen_listen_queues()
 
+    @property
+    def bound_port(self) -> int:
+        """The port the server listens on (the one chosen by the system when given 0)."""
+        for server in self.server.servers:
+            for listening in server.sockets:
+                return int(listening.getsockname()[1])
+        return self.port
+
     def _deepen_listen_queues(self) -> None:
         """Listen again with ``limits.listen_backlog``: asyncio listens with the accept batch,
         which a burst of connections fills. The queue belongs to the socket, so a duplicate of

@@ -1,5 +1,6 @@
-"""Fixtures of the browser tests: headless Chromium (Debian's package) driven by Playwright,
-and a service fed by the simulated camera.
+"""Fixtures of the integration tests: headless Chromium (Debian's package) driven by
+Playwright, a service fed by the simulated camera, and :func:`check_documented`, which checks an
+answer against the service's OpenAPI document.
 
 A test using ``page`` is skipped when Chromium is not installed, unless
 ``PSEN_REQUIRE_BROWSER=1`` (as CI sets it): then a missing browser fails the test.
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 from playwright.sync_api import sync_playwright
 
@@ -74,3 +76,20 @@ def camera_service(make_service: Callable[..., Running]) -> Iterator[Running]:
         yield running
     finally:
         sender.stop()
+
+
+def check_documented(document: dict[str, Any], method: str, path: str, response: Any) -> None:
+    """``response`` (requests' or schemathesis's) to ``method path`` has a status code the
+    OpenAPI ``document`` lists for the operation, a media type listed for it and, for JSON, a
+    body valid against its schema."""
+    code = response.status_code
+    responses = document["paths"][path][method.lower()]["responses"]
+    described = f"{method} {path} answered {code}"
+    assert str(code) in responses, f"{described}: not documented"
+    header = response.headers.get("content-type", "")
+    media = (header[0] if isinstance(header, list) else header).split(";")[0]
+    content = responses[str(code)]["content"]
+    assert media in content, f"{described}: {media} not documented"
+    if media == "application/json":
+        schema = {**content[media]["schema"], "components": document["components"]}
+        jsonschema.validate(response.json(), schema)

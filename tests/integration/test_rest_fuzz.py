@@ -21,6 +21,7 @@ from schemathesis import GenerationMode
 from psen_processing.rest import MAX_BODY_BYTES
 
 from ..conftest import Running
+from .conftest import check_documented
 
 FUZZ_EXAMPLES = 80
 NOT_JSON = {"/metrics": "text/plain", "/live/image.png": "image/png"}
@@ -34,11 +35,12 @@ def _state(session: requests.Session, url: str) -> tuple[object, ...]:
     )
 
 
-def _check(case: Any, http: requests.Session, url: str) -> None:
+def _check(case: Any, http: requests.Session, url: str, document: dict[str, Any]) -> None:
     before = _state(http, url)
     response = case.call(session=http, timeout=10)
     status = response.status_code
     described = f"{case.method} {case.formatted_path} {case.body!r}"
+    check_documented(document, case.method, case.path, response)  # as the API says it answers
     if case.path == "/health" and status == 503:  # not healthy (e.g. no input frames): it says why
         assert response.json()["health"] == "failing", described
         return
@@ -66,6 +68,7 @@ def test_fuzzed_requests_never_fail_the_server_and_rejections_change_nothing(
     labels = {operation.label for operation in operations}
     assert {"POST /roi_signal", "POST /edge_detection", "GET /statistics"} <= labels
     unsatisfiable: list[str] = []
+    document = requests.get(f"{running.url}/openapi.json", timeout=10).json()
     with requests.Session() as http:
         for operation in operations:
 
@@ -73,7 +76,7 @@ def test_fuzzed_requests_never_fail_the_server_and_rejections_change_nothing(
             @settings(max_examples=FUZZ_EXAMPLES, deadline=None,
                       suppress_health_check=list(HealthCheck), database=None)  # fmt: skip
             def fuzz(case: Any) -> None:
-                _check(case, http, running.url)
+                _check(case, http, running.url, document)
 
             try:
                 fuzz()
