@@ -22,7 +22,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
-from .camera import CameraConfig, CameraSender, SimulatedCamera
+from .camera import (
+    CameraConfig,
+    CameraSender,
+    SimulatedCamera,
+    add_scan_options,
+    scan_options,
+)
 from .channels import ChannelNames
 from .client import TOKEN_ENVIRONMENT_VARIABLE
 from .errors import InvalidOption, PsenError
@@ -181,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--sim_rate", type=float, default=25.0, help="frames per second")
     sim.add_argument("--sim_width", type=int, default=1024)
     sim.add_argument("--sim_height", type=int, default=256)
+    add_scan_options(sim, "--sim_")
     return parser
 
 
@@ -230,6 +237,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.simulate:
         if args.input_stream is not None or args.prefix_positional:
             parser.error("--simulate runs the built-in simulated camera: give no INPUT_STREAM")
+        if args.sim_delay_scan:
+            try:
+                SimulatedCamera(CameraConfig(width=args.sim_width, **scan_options(args, "sim_")))
+            except (InvalidOption, ValueError) as exc:
+                parser.error(f"--sim_delay_scan: {exc}")
+    elif args.sim_delay_scan:
+        parser.error("--sim_delay_scan runs a delay scan on the simulated camera: add --simulate")
     elif args.input_stream is None:
         parser.error(
             "INPUT_STREAM and PREFIX are required, e.g. psen_processing tcp://sf-cam:9000 "
@@ -324,7 +338,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if simulate:
         camera = SimulatedCamera(
             CameraConfig(
-                prefix=prefix, width=args.sim_width, height=args.sim_height, rate_hz=args.sim_rate
+                prefix=prefix,
+                width=args.sim_width,
+                height=args.sim_height,
+                rate_hz=args.sim_rate,
+                **scan_options(args, "sim_"),
             )
         )
         sender = CameraSender(camera, "tcp://127.0.0.1:0")
@@ -421,7 +439,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"psen_processing: simulated camera {camera.config.image_channel} at "
                 f"{args.sim_rate:g} Hz -> output stream {output}, "
                 f"REST API http://127.0.0.1:{args.rest_api_port}/ (Ctrl-C to stop)\n"
-                f"psen_processing: live view: open {page} in a browser",
+                f"psen_processing: live view: open {page} in a browser"
+                + (
+                    f"\npsen_processing: delay scan of {camera.config.scan_steps} steps on "
+                    f"{camera.config.delay_channel} (ps): calibrate with POST /calibration/start "
+                    f'{{"delay_channel": "{camera.config.delay_channel}", "unit": "ps"}}'
+                    if camera.config.scan_steps
+                    else ""
+                ),
                 flush=True,
             )
             _wait(

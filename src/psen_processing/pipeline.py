@@ -59,6 +59,9 @@ class FrameOutcome:
     error: tuple[str, BaseException] | None = None
     """An unforeseen exception that cost this frame a profile or its edge (the frame still
     went out), with its reason key: for the log, which the caller keeps from flooding."""
+    message: Message | None = None
+    """The received message (decoded lazily: its other channels, e.g. a delay stage's
+    readback, are read only if asked for)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +326,7 @@ class FrameProcessor:
             if forwarder is None or image is None
             else forwarder.encode(message, passthrough),
             error=error,
+            message=message,
         )
 
 

@@ -1,0 +1,112 @@
+"""The calibration routes of the REST app (``/calibration...``) and the live panel's JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from fastapi import FastAPI, Request
+from starlette.concurrency import run_in_threadpool
+
+from .calibration import CalibrationFit
+from .calibration_run import MAX_POINTS, MIN_POINTS, UNITS
+from .live import floats
+from .service import PsenService
+
+__all__ = ["MAX_PANEL_POINTS", "install_calibration", "panel_json"]
+
+MAX_PANEL_POINTS = 2000
+"""Points sent to the live panel at most (every k-th of the run's points)."""
+_CURVE_POINTS = 120
+
+_START_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["delay_channel"],
+                "properties": {
+                    "delay_channel": {"type": "string", "minLength": 1, "maxLength": 256},
+                    "unit": {"enum": list(UNITS)},
+                    "order": {"type": "integer", "minimum": 1, "maximum": 3},
+                    "expected_range": {
+                        "oneOf": [
+                            {"type": "null"},
+                            {"type": "array", "items": {"type": "number"}, "minItems": 2,
+                             "maxItems": 2},
+                        ]
+                    },
+                    "max_points": {"type": "integer", "minimum": MIN_POINTS,
+                                   "maximum": MAX_POINTS},
+                },
+            }
+        }
+    },
+}  # fmt: skip
+
+
+def panel_json(service: PsenService) -> dict[str, object]:
+    """What the live panel draws: the run's points (at most :data:`MAX_PANEL_POINTS`), the
+    step means, the fit curve over the covered pixels, the residuals and the figures."""
+    data = service.calibration_json()
+    snapshot = service.calibration.snapshot()
+    fit = service.calibration.fit(snapshot)
+    step = max(1, -(-snapshot.delay_fs.size // MAX_PANEL_POINTS))
+    delays, positions = snapshot.delay_fs[::step], snapshot.position[::step]
+    panel: dict[str, Any] = {
+        "points": {"delay_fs": floats(delays), "position": floats(positions), "every": step},
+        "curve": None,
+        "residual_fs": None,
+    }
+    if isinstance(fit, CalibrationFit):
+        low, high = fit.covered_px
+        grid = np.linspace(low, high, _CURVE_POINTS)
+        panel["curve"] = {"position": floats(grid), "delay_fs": floats(fit.delay_at(grid))}
+        panel["residual_fs"] = floats(delays - fit.delay_at(positions))
+    return {**data, "panel": panel}
+
+
+def install_calibration(app: FastAPI, service: PsenService, json_body: Any) -> None:
+    """Add the calibration routes; ``json_body(request)`` reads a request's JSON body."""
+
+    def envelope(**fields: object) -> dict[str, object]:
+        return {"state": "ok", "status": service.status, **fields}
+
+    @app.get("/calibration", summary="The calibration run, its fit and the applied calibration")
+    def get_calibration() -> dict[str, object]:
+        return envelope(calibration=service.calibration_json())
+
+    @app.post(
+        "/calibration/start",
+        summary="Start a calibration run (delay scan): every X-ray shot with an edge adds a point",
+        openapi_extra={"requestBody": _START_BODY},
+        responses={409: {"description": "a run is already running, or processing is off"}},
+    )
+    async def start_calibration(request: Request) -> dict[str, object]:
+        value = await json_body(request)
+        await run_in_threadpool(service.start_calibration, value)
+        return envelope(calibration=service.calibration_json())
+
+    @app.post("/calibration/stop", summary="Stop the calibration run (its points are kept)")
+    def stop_calibration() -> dict[str, object]:
+        service.stop_calibration()
+        return envelope(calibration=service.calibration_json())
+
+    @app.post(
+        "/calibration/apply",
+        summary="Make the run's fit the edge detection's calibration (the previous one is kept)",
+    )
+    def apply_calibration() -> dict[str, object]:
+        applied = service.apply_calibration()
+        return envelope(applied=applied.to_json(), calibration=service.calibration_json())
+
+    @app.post("/calibration/restore", summary="Put the calibration before the last apply back")
+    def restore_calibration() -> dict[str, object]:
+        service.restore_calibration()
+        return envelope(calibration=service.calibration_json())
+
+    @app.get("/calibration/live", summary="The live page's calibration panel data")
+    def calibration_live() -> dict[str, object]:
+        return envelope(calibration=panel_json(service))
