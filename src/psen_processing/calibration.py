@@ -8,8 +8,9 @@ The fit, in three stages:
 
 1. **Steps.** The points are grouped by delay: sorted by delay, a new step starts where two
    neighbouring delays differ by more than ``max(1e-3 x the delay range, 10 x the median
-   gap)``. A scan that gives more than :data:`MAX_STEPS` groups (a continuous sweep) is cut into
-   :data:`SWEEP_BINS` bins of equal delay width instead.
+   gap)``. A scan that gives more than :data:`MAX_STEPS` groups, or a group wider than
+   :data:`SWEEP_STEP_WIDTH` of the range (a continuous sweep), is cut into :data:`SWEEP_BINS`
+   bins of equal delay width instead.
 2. **Outliers** (iteratively reweighted least squares). The edge position is fitted as a
    polynomial of the delay (the direction in which the noise lies: the delay is set, the edge is
    measured), started from the per-step medians, then reweighted with Tukey's biweight
@@ -44,7 +45,9 @@ __all__ = [
     "IRLS_ITERATIONS",
     "MAX_ORDER",
     "MAX_STEPS",
+    "SCALE_FLOOR_PX",
     "SWEEP_BINS",
+    "SWEEP_STEP_WIDTH",
     "TUKEY_C",
     "CalibrationFit",
     "DelayStep",
@@ -60,9 +63,13 @@ MAX_STEPS = 200
 """Delay groups at most; a scan with more is binned as a sweep."""
 SWEEP_BINS = 50
 """Bins of equal delay width for a continuous sweep."""
+SWEEP_STEP_WIDTH = 0.05
+"""A group of delays wider than this fraction of the scan's range makes the scan a sweep."""
 TUKEY_C = 4.685
 """Tukey's biweight tuning constant, in robust standard deviations."""
 IRLS_ITERATIONS = 50
+SCALE_FLOOR_PX = 1e-3
+"""The robust scale of the edge positions at least: a scatter below is numerically none."""
 COVERAGE_WARNING_FRACTION = 0.5
 """Warn when the step means cover less than this fraction of the signal ROI's width."""
 AMPLITUDE_WARNING_RATIO = 1.5
@@ -101,6 +108,9 @@ class CalibrationFit:
     order: int
     coefficients: tuple[float, ...]
     """``delay_fs = sum(c[k] * position**k)``, lowest order first."""
+    coefficient_errors: tuple[float, ...]
+    """Standard errors of the coefficients, from the scatter of the step means about the fit
+    (NaN with no more steps than coefficients)."""
     points: int
     """Points given to the fit."""
     rejected: int
@@ -133,6 +143,7 @@ class CalibrationFit:
         return {
             "order": self.order,
             "coefficients": list(self.coefficients),
+            "coefficient_errors": [_finite(v) for v in self.coefficient_errors],
             "points": self.points,
             "rejected": self.rejected,
             "rejected_fraction": round(self.rejected_fraction, 6),
@@ -162,7 +173,11 @@ def delay_steps(delays: FloatArray) -> npt.NDArray[np.intp]:
     threshold = max(1e-3 * span, 10.0 * float(np.median(gaps)) if gaps.size else 0.0)
     starts = np.concatenate(([False], gaps > threshold)) if span > 0 else np.zeros(n, bool)
     index_sorted = np.cumsum(starts)
-    if index_sorted[-1] + 1 > MAX_STEPS:  # a continuous sweep: bins of equal width
+    count = int(index_sorted[-1]) + 1
+    first = np.searchsorted(index_sorted, np.arange(count), side="left")
+    last = np.searchsorted(index_sorted, np.arange(count), side="right") - 1
+    widest = float((ordered[last] - ordered[first]).max()) if span > 0 else 0.0
+    if count > MAX_STEPS or widest > SWEEP_STEP_WIDTH * span:  # a sweep: bins of equal width
         width = span / SWEEP_BINS
         index_sorted = np.minimum(((ordered - ordered[0]) / width).astype(np.intp), SWEEP_BINS - 1)
         _, index_sorted = np.unique(index_sorted, return_inverse=True)
@@ -195,16 +210,14 @@ def _outliers(
     else:  # pragma: no cover - fit_calibration needs order + 1 steps
         start = Polynomial.fit(delays, positions, degree)
     residuals = positions - start(delays)
-    scale = _robust_scale(residuals)
-    if not scale > 0:  # more than half the points on the curve exactly: keep those
-        return np.asarray(np.abs(residuals) <= 1e-9 * (1.0 + np.abs(positions)))
+    scale = max(_robust_scale(residuals), SCALE_FLOOR_PX)
     weights = _biweight(residuals, scale)
     for _ in range(IRLS_ITERATIONS):
-        if np.count_nonzero(weights) <= degree:
+        if np.unique(steps[weights > 0]).size <= degree:
             break
         fitted = Polynomial.fit(delays, positions, degree, w=np.sqrt(weights))
         residuals = positions - fitted(delays)
-        scale = _robust_scale(residuals[weights > 0]) or scale
+        scale = max(_robust_scale(residuals[weights > 0]), SCALE_FLOOR_PX)
         new = _biweight(residuals, scale)
         settled = np.allclose(new, weights, atol=1e-6)
         weights = new
@@ -293,6 +306,7 @@ def fit_calibration(
     fit = CalibrationFit(
         order=order,
         coefficients=coefficients,
+        coefficient_errors=_standard_errors(x, n, step_residuals, order),
         points=int(d.size),
         rejected=int(d.size - kept.sum()),
         residual_rms_fs=float(np.sqrt(np.mean(shot_residuals**2))),
@@ -304,6 +318,24 @@ def fit_calibration(
         warnings=(),
     )
     return replace(fit, warnings=_warnings(fit, len(usable), polynomial, roi_width))
+
+
+def _standard_errors(
+    x: FloatArray, weights: FloatArray, residuals: FloatArray, order: int
+) -> tuple[float, ...]:
+    """Standard errors of the raw coefficients of a weighted least-squares polynomial fit."""
+    dof = x.size - (order + 1)
+    if dof <= 0:
+        return (math.nan,) * (order + 1)
+    scale = float(np.abs(x).max()) or 1.0
+    design = np.vander(x / scale, order + 1, increasing=True)
+    variance = float(np.sum(weights * residuals**2)) / dof
+    try:
+        covariance = variance * np.linalg.inv(design.T @ (design * weights[:, None]))
+    except np.linalg.LinAlgError:  # pragma: no cover - the positions have a spread
+        return (math.nan,) * (order + 1)
+    errors = np.sqrt(np.clip(np.diag(covariance), 0.0, None)) / scale ** np.arange(order + 1)
+    return tuple(float(e) for e in errors)
 
 
 def _warnings(
