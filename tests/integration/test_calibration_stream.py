@@ -82,8 +82,10 @@ def test_a_simulated_scan_calibrates_and_later_frames_follow_it(
     grid = np.linspace(*fit["covered_px"], 100)
     curve = np.polynomial.polynomial.polyval(grid, coefficients)
     error = curve - np.polynomial.polynomial.polyval(grid, truth)
-    step_error = fit["residual_rms_fs"] / math.sqrt(SHOTS)
-    assert np.abs(error).max() < 5 * step_error, (np.abs(error).max(), step_error)
+    # (a fit of N shots of scatter s with 3 coefficients is right to about s * sqrt(3 / N);
+    # 6 of those allow for the ends of the range, where it is least sure)
+    expected = fit["residual_rms_fs"] * math.sqrt(3 / fit["points"])
+    assert np.abs(error).max() < 6 * expected, (np.abs(error).max(), expected)
     assert 0.5 * JITTER_FS < fit["residual_rms_fs"] < 3 * JITTER_FS
     assert stopped["run"]["xray_shots"] >= fit["points"]
 
@@ -116,7 +118,7 @@ def test_a_simulated_scan_calibrates_and_later_frames_follow_it(
         offsets.append(arrival - delay_fs)
     spread = float(np.std(offsets))
     assert 0.5 * JITTER_FS < spread < 3 * JITTER_FS
-    assert abs(float(np.mean(offsets))) < 5 * spread / math.sqrt(len(offsets)) + 5 * step_error
+    assert abs(float(np.mean(offsets))) < 5 * spread / math.sqrt(len(offsets)) + 6 * expected
 
     # the previous calibration is kept and can be restored; the file keeps both
     restored = client.restore_calibration()
