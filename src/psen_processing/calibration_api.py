@@ -50,9 +50,9 @@ _START_BODY = {
 def panel_json(service: PsenService) -> dict[str, object]:
     """What the live panel draws: the run's points (at most :data:`MAX_PANEL_POINTS`), the
     step means, the fit curve over the covered pixels, the residuals and the figures."""
-    data = service.calibration_json()
     snapshot = service.calibration.snapshot()
-    fit = service.calibration.fit(snapshot)
+    data = service.calibration_json(snapshot)
+    fit = service.calibration.fit(snapshot)  # cached: the one calibration_json made
     step = max(1, -(-snapshot.delay_fs.size // MAX_PANEL_POINTS))
     delays, positions = snapshot.delay_fs[::step], snapshot.position[::step]
     panel: dict[str, Any] = {

@@ -245,7 +245,7 @@ class CalibrationRun:
         """Read per frame by the processing loop: only then is :meth:`observe` called."""
         self._lock = threading.Lock()
         """Serialises start, stop and reset (never taken per frame)."""
-        self._fit_cache: tuple[tuple[int, int], CalibrationFit | str] | None = None
+        self._fit_cache: tuple[tuple[float | None, int, int], CalibrationFit | str] | None = None
         self.discarded: str | None = None
         """Why the run's points were discarded while it ran, if they were."""
 
@@ -316,7 +316,7 @@ class CalibrationRun:
         """The fit of ``snapshot``'s points, or why there is none (cached per point count)."""
         if snapshot.settings is None:
             return "no calibration run: POST /calibration/start"
-        key = (id(self._points), snapshot.delay_fs.size)
+        key = (snapshot.started_at, id(self._points), snapshot.delay_fs.size)
         cached = self._fit_cache
         if cached is not None and cached[0] == key:
             return cached[1]

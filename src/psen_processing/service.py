@@ -18,7 +18,7 @@ from .calibration_record import (
     PreviousCalibration,
     calibration_id,
 )
-from .calibration_run import CalibrationRun, RunSettings
+from .calibration_run import CalibrationRun, RunSettings, RunSnapshot
 from .errors import CalibrationError, InvalidRequest, ServiceError
 from .input_connection import input_hint
 from .live import LiveRecorder
@@ -219,8 +219,10 @@ class PsenService:
     def stop_calibration(self) -> None:
         self.calibration.stop()
 
-    def calibration_json(self) -> dict[str, object]:
-        snapshot = self.calibration.snapshot()
+    def calibration_json(self, snapshot: RunSnapshot | None = None) -> dict[str, object]:
+        """``GET /calibration``'s answer, of ``snapshot`` (default: the run's points now)."""
+        if snapshot is None:
+            snapshot = self.calibration.snapshot()
         fit = self.calibration.fit(snapshot)
         settings = self._settings
         record = settings.calibration_record

@@ -162,3 +162,15 @@ def test_calibration_errors_name_the_problem_and_change_nothing(scan_service: Ru
     reply = _post(running, "calibration/start", {"delay_channel": CONFIG.delay_channel})
     assert reply.status_code == 409 and "processing is stopped" in reply.json()["status"]
     assert running.client.get_edge_detection() == before
+
+
+def test_a_new_signal_roi_discards_the_runs_points(scan_service: Running) -> None:
+    client = scan_service.client
+    client.start_calibration(CONFIG.delay_channel, unit="ps")
+    wait_until(lambda: client.get_calibration()["run"]["points"] >= 20, 30, "points")
+    client.set_roi_signal([0, WIDTH, 20, 24])
+    run = client.get_calibration()["run"]
+    assert run["state"] == "running"
+    assert run["points"] < 20
+    assert "signal ROI changed" in run["discarded"]
+    wait_until(lambda: client.get_calibration()["run"]["points"] >= 5, 30, "new points")
