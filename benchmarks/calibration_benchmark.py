@@ -11,7 +11,8 @@ signal and background ROIs as ``--simulate`` sets them) and the calibration run
 then the run is fitted (order ``--order``).
 
 It prints, per depth: the points, the rejected fraction, the residual RMS of the shots and of
-the step means (fs), each coefficient's error (fitted - true), and the error of the calibration
+the step means (fs), each coefficient's error (fitted - true; in brackets in units of the fit's
+own standard error of that coefficient, ``se``), and the error of the calibration
 itself (fitted - true arrival time) as RMS and maximum over the covered pixels. The calibration
 error is the figure that matters: the coefficients of a polynomial are correlated, so their
 single errors look large where the curve is right.
@@ -80,6 +81,7 @@ def run_scan(depth: float, args: argparse.Namespace) -> dict[str, object]:
         "rms": fit.residual_rms_fs,
         "step_rms": fit.step_residual_rms_fs,
         "coefficient_errors": fitted - padded[: fitted.size],
+        "standard_errors": np.array(fit.coefficient_errors),
         "truth": truth,
         "fitted": fitted,
         "curve_rms": float(np.sqrt(np.mean(curve_error**2))),
@@ -119,7 +121,10 @@ def main() -> None:
     for r in results:
         errors = r["coefficient_errors"]
         assert isinstance(errors, np.ndarray)
-        cells = [f"{e:+.3g}" for e in errors[:3]] + ["-"] * (3 - min(3, errors.size))
+        sigmas = r["standard_errors"]
+        assert isinstance(sigmas, np.ndarray)
+        cells = [f"{e:+.3g} ({e / s:+.1f} se)" for e, s in zip(errors[:3], sigmas, strict=False)]
+        cells += ["-"] * (3 - len(cells))
         print(
             f"| {r['depth']:.0%} | {r['points']} / {r['shots']} | {r['rejected']:.1%} "
             f"| {r['rms']:.1f} | {r['step_rms']:.2f} | {' | '.join(cells)} "
