@@ -88,7 +88,7 @@ class RunSettings:
                 f"{MAX_CHANNEL_NAME} characters) of the input channel that carries the delay"
             )
         unit = data.get("unit", "fs")
-        if unit not in UNITS:
+        if not isinstance(unit, str) or unit not in UNITS:
             raise InvalidRequest(
                 f"calibration unit={shown(unit)}: must be one of {', '.join(UNITS)}"
             )
