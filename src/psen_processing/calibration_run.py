@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from .calibration import MAX_ORDER, CalibrationFit, fit_calibration
 from .errors import CalibrationError, CalibrationFitError, InvalidRequest
-from .limits import MAX_CHANNEL_NAME, shown
+from .limits import MAX_CHANNEL_NAME, integral, shown
 from .pipeline import FrameOutcome
 
 __all__ = [
@@ -92,9 +92,10 @@ class RunSettings:
             raise InvalidRequest(
                 f"calibration unit={shown(unit)}: must be one of {', '.join(UNITS)}"
             )
-        order = data.get("order", 2)
-        if isinstance(order, bool) or order not in range(1, MAX_ORDER + 1):
-            raise InvalidRequest(f"calibration order={shown(order)}: must be 1, 2 or 3")
+        given_order = data.get("order", 2)
+        order = integral(given_order)
+        if order is None or not 1 <= order <= MAX_ORDER:
+            raise InvalidRequest(f"calibration order={shown(given_order)}: must be 1, 2 or 3")
         expected = data.get("expected_range")
         span: tuple[float, float] | None = None
         if expected is not None:
@@ -110,17 +111,14 @@ class RunSettings:
                     f"both within +-{MAX_DELAY_FS:g} fs"
                 )
             span = (low, high)
-        limit = data.get("max_points", DEFAULT_MAX_POINTS)
-        if (
-            isinstance(limit, bool)
-            or not isinstance(limit, int)
-            or not MIN_POINTS <= limit <= MAX_POINTS
-        ):
+        given_limit = data.get("max_points", DEFAULT_MAX_POINTS)
+        limit = integral(given_limit)
+        if limit is None or not MIN_POINTS <= limit <= MAX_POINTS:
             raise InvalidRequest(
-                f"calibration max_points={shown(limit)}: must be an integer from {MIN_POINTS} "
-                f"to {MAX_POINTS}"
+                f"calibration max_points={shown(given_limit)}: must be an integer from "
+                f"{MIN_POINTS} to {MAX_POINTS}"
             )
-        return cls(channel, str(unit), int(order), span, limit)
+        return cls(channel, str(unit), order, span, limit)
 
     def to_json(self) -> dict[str, object]:
         return {

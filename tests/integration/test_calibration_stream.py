@@ -15,6 +15,7 @@ import requests
 import zmq
 
 from psen_processing.camera import CameraConfig, CameraSender, SimulatedCamera
+from psen_processing.service import PsenService
 from psen_processing.settings import SettingsStore
 
 from ..conftest import Running, wait_until
@@ -132,6 +133,18 @@ def test_a_simulated_scan_calibrates_and_later_frames_follow_it(
     again = client.restore_calibration()
     assert again["calibration"] == fit["coefficients"]
     assert again["applied"]["id"] == applied["id"]
+    # a restarted service has both, from the settings file
+    restarted = PsenService(running.service.config, SettingsStore(running.settings_path))
+    try:
+        state = restarted.calibration_json()
+        assert restarted.settings_problem is None
+        assert state["calibration"] == fit["coefficients"]
+        assert state["applied"]["id"] == applied["id"]
+        assert state["previous"]["calibration"] == FIRST_CALIBRATION
+        parameters = json.loads(restarted.settings.parameters_json)
+        assert parameters["calibration_source"]["id"] == applied["id"]
+    finally:
+        restarted.close()
 
 
 def test_calibration_errors_name_the_problem_and_change_nothing(scan_service: Running) -> None:

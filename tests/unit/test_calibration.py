@@ -227,6 +227,12 @@ def test_run_settings_name_the_problem(body: object, message: str) -> None:
         RunSettings.from_json(body)
 
 
+def test_run_settings_take_integral_numbers_as_json_may_give_them() -> None:
+    settings = RunSettings.from_json({"delay_channel": "D", "order": 3.0, "max_points": 100.0})
+    assert (settings.order, settings.max_points) == (3, 100)
+    assert isinstance(settings.order, int) and isinstance(settings.max_points, int)
+
+
 def _applied(coefficients: tuple[float, ...] = (1.0, 2.0)) -> AppliedCalibration:
     return AppliedCalibration(
         id="cal-20260101000000-abcdef12",
