@@ -19,6 +19,8 @@ __all__ = [
     "TOKEN_SCHEME",
     "TOKEN_SECURITY",
     "WRITE_ERRORS",
+    "AppliedCalibrationAnswer",
+    "CalibrationAnswer",
     "CorrelationChannelAnswer",
     "EdgeDetectionAnswer",
     "ErrorEnvelope",
@@ -137,6 +139,27 @@ class LiveChannelsAnswer(CorrelationChannelAnswer):
     channels_not_listed: int = Field(description="how many more there are (0: none)")
 
 
+class CalibrationAnswer(OkAnswer):
+    """``/calibration...``: the calibration run, its fit, the calibration in use and the one
+    before it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    calibration: dict[str, Any] = Field(
+        description="run (state, counters, settings), fit (coefficients, quality, warnings, "
+        "steps) or why there is none, current and previous calibration with their provenance"
+    )
+
+
+class AppliedCalibrationAnswer(CalibrationAnswer):
+    """``POST /calibration/apply``: what was applied, and the calibration state after it."""
+
+    applied: dict[str, Any] = Field(
+        description="the calibration now in use: coefficients, when made, from how many "
+        "points, over which delay range, residual RMS"
+    )
+
+
 class HealthAnswer(BaseModel):
     """``GET /health``: healthy (200, ``state`` ok) or not (503, ``state`` error and
     ``status`` the reason)."""
@@ -176,6 +199,8 @@ _ERRORS: dict[int, str] = {
     403: "A write from a web page of another origin (not in --allowed_origins).",
     404: "Not there.",
     405: "The method is not allowed on this path.",
+    409: "The state does not allow it now (e.g. a calibration run already running): nothing "
+    "was changed.",
     413: "The request body is over 64 KiB.",
     415: "A write whose body is not declared 'Content-Type: application/json'.",
     500: "The settings could not be saved: nothing was changed.",

@@ -11,13 +11,15 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import zmq
 from threadpoolctl import threadpool_limits
 
 from .cli_options import DefaultsHelpFormatter, bounded
-from .codec import COMPRESSIONS
+from .codec import COMPRESSIONS, encode_message
+from .errors import InvalidOption
 from .limits import MAX_PERIOD
 from .simulation import (
     MAX_RATE_HZ,
@@ -31,9 +33,17 @@ from .simulation import (
     ring_size,
 )
 from .socket_thread import SocketThread
-from .synthetic import SpectrumModel
+from .synthetic import SpectrumModel, image
 
-__all__ = ["CameraConfig", "CameraSender", "SimulatedCamera", "build_parser", "main"]
+__all__ = [
+    "CameraConfig",
+    "CameraSender",
+    "SimulatedCamera",
+    "add_scan_options",
+    "build_parser",
+    "main",
+    "scan_options",
+]
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +65,41 @@ class CameraConfig:
     seed: int = 0
     start_pulse_id: int = 1
     ring_bytes: int = RING_BYTES
-    """Memory for the precomputed frames (see :data:`.simulation.RING_BYTES`)."""
+    """Memory for the precomputed frames (see :data:`.simulation.RING_BYTES`); a delay scan
+    makes each frame anew instead (its edge follows the delay, not the ring's steps)."""
+    scan_steps: int = 0
+    """A delay scan of this many steps (0: none): the edge moves with the delay sent in
+    :attr:`delay_channel` (ps), by :attr:`truth_calibration`, plus the X-ray arrival jitter."""
+    scan_shots: int = 50
+    """X-ray shots per delay step; after the last step the scan starts again."""
+    scan_jitter_fs: float = 20.0
+    """X-ray arrival jitter (fs rms): the edge sits where ``delay + jitter`` puts it."""
+    scan_fs_per_px: float = 5.0
+    """The scan's calibration slope at the middle of the chip."""
+    scan_curvature: float = 0.3
+    """The slope is ``scan_fs_per_px x (1 +- scan_curvature)`` at the chip's two ends."""
+
+    @property
+    def delay_channel(self) -> str:
+        return f"{self.prefix}:DELAY"
+
+    @property
+    def truth_calibration(self) -> tuple[float, float, float]:
+        """The scan's px -> fs relation, lowest order first (as ``calibration`` holds it):
+        ``k u (1 + c u / W)`` with ``u = px - W/2``, ``k`` the slope, ``c`` the curvature."""
+        k, c, w = self.scan_fs_per_px, self.scan_curvature, float(self.width)
+        c2 = k * c / w
+        return (-k * w / 2 + c2 * w * w / 4, k - k * c, c2)
+
+    def scan_delays_fs(self) -> tuple[float, ...]:
+        """The scan's delays (fs): steps putting the edge from 20 % to 80 % of the chip."""
+        n = self.scan_steps
+        if n <= 0:
+            return ()
+        ends = np.polynomial.polynomial.polyval(
+            [0.2 * self.width, 0.8 * self.width], self.truth_calibration
+        )
+        return tuple(float(v) for v in np.linspace(ends[0], ends[1], n))
 
     @property
     def image_channel(self) -> str:
@@ -90,6 +134,20 @@ class SimulatedCamera:
             edge_depth=config.edge_depth,
         )
         self._ring: FrameRing | None = None
+        if config.scan_steps:
+            if not 2 <= config.scan_steps <= 10_000 or not 1 <= config.scan_shots <= 1_000_000:
+                raise InvalidOption("a delay scan needs 2-10000 steps of 1-1000000 shots")
+            if not abs(config.scan_curvature) < 1 or config.scan_fs_per_px == 0:
+                raise InvalidOption(
+                    "a delay scan needs |curvature| < 1 and a non-zero fs per px (monotonic)"
+                )
+            if not 0 <= config.scan_jitter_fs <= 1e6:
+                raise InvalidOption("the scan jitter must be 0 to 1e6 fs")
+        self._delays = config.scan_delays_fs()
+        grid = np.linspace(-0.5 * config.width, 1.5 * config.width, 40 * config.width + 1)
+        delays = np.polynomial.polynomial.polyval(grid, config.truth_calibration)
+        order = np.argsort(delays)  # a decreasing relation (negative slope) too
+        self._inverse = (delays[order], grid[order])
 
     @property
     def ring(self) -> FrameRing:
@@ -118,6 +176,9 @@ class SimulatedCamera:
         cfg = self.config
         if cfg.xray_period > 0 and pulse_id % cfg.xray_period != 0:
             return None
+        if self._delays:
+            delay = self.delay_fs(pulse_id) + float(self._rng.normal(0.0, cfg.scan_jitter_fs))
+            return float(np.interp(delay, *self._inverse))
         jitter = float(self._rng.normal(0.0, cfg.edge_drift * cfg.width / 10))
         return drift_edge(cfg.width, cfg.edge_drift, pulse_id, jitter)
 
@@ -134,13 +195,36 @@ class SimulatedCamera:
         index = ring.nearest_xray(wanted)
         return ring.xray_frames[index], ring.xray_edges[index]
 
+    def delay_fs(self, pulse_id: int) -> float:
+        """The scan's delay at this pulse (fs): ``scan_shots`` X-ray shots per step, cycling."""
+        cfg = self.config
+        pulses = cfg.scan_shots * max(1, cfg.xray_period)
+        step = (pulse_id - cfg.start_pulse_id) // pulses % len(self._delays)
+        return self._delays[step]
+
     def message(self, pulse_id: int, timestamp: float | None = None) -> list[bytes]:
-        frame, edge = self.frame_for(pulse_id)
-        intensity = float(self._rng.normal(1.0, 0.1)) if edge is not None else 0.0
         now = time.time() if timestamp is None else timestamp
         sec, ns = int(now), int((now % 1) * 1e9)
+        if self._delays:
+            return self._scan_message(pulse_id, sec, ns)
+        frame, edge = self.frame_for(pulse_id)
+        intensity = float(self._rng.normal(1.0, 0.1)) if edge is not None else 0.0
         truth = float("nan") if edge is None else edge
         return self.ring.message(pulse_id, frame, intensity, truth, sec=sec, ns=ns)
+
+    def _scan_message(self, pulse_id: int, sec: int, ns: int) -> list[bytes]:
+        """A frame of a delay scan, made for this pulse: the edge where the delay puts it."""
+        cfg = self.config
+        edge = self.edge_position(pulse_id)
+        frame = image(self._model, self._rng, cfg.height, edge, np.uint16)
+        intensity = float(self._rng.normal(1.0, 0.1)) if edge is not None else 0.0
+        channels: list[tuple[str, object]] = [
+            (cfg.image_channel, frame),
+            (cfg.intensity_channel, intensity),
+            (cfg.truth_channel, float("nan") if edge is None else edge),
+            (cfg.delay_channel, self.delay_fs(pulse_id) / 1000.0),  # the stage's readback, ps
+        ]
+        return encode_message(pulse_id, channels, sec=sec, ns=ns, compression=cfg.compression)
 
 
 class CameraSender(SocketThread):
@@ -226,6 +310,33 @@ class CameraSender(SocketThread):
                 next_at = now  # far behind: do not try to catch up in a burst
 
 
+def add_scan_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup, dash: str) -> None:
+    """The delay-scan options (``dash`` + ``delay_scan`` etc.), shared with ``psen_processing
+    --simulate`` (``--sim_delay_scan``)."""
+    parser.add_argument(
+        f"{dash}delay_scan", type=int, default=0, metavar="STEPS",
+        help="run a delay scan of STEPS steps (2-10000): the camera also sends PREFIX:DELAY "
+        "(ps) and the edge moves with it by a known non-linear relation (default: no scan)",
+    )  # fmt: skip
+    parser.add_argument(
+        f"{dash}scan_shots", type=int, default=_DEFAULTS.scan_shots,
+        help="X-ray shots per delay step",
+    )  # fmt: skip
+    parser.add_argument(
+        f"{dash}scan_jitter", type=float, default=_DEFAULTS.scan_jitter_fs, metavar="FS",
+        help="X-ray arrival jitter in fs rms",
+    )  # fmt: skip
+
+
+def scan_options(args: argparse.Namespace, prefix: str = "") -> dict[str, Any]:
+    """The delay-scan fields of :class:`CameraConfig` from parsed options."""
+    return {
+        "scan_steps": getattr(args, f"{prefix}delay_scan"),
+        "scan_shots": getattr(args, f"{prefix}scan_shots"),
+        "scan_jitter_fs": getattr(args, f"{prefix}scan_jitter"),
+    }
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="psen_processing_camera",
@@ -269,11 +380,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--seed", type=bounded(int, 0, 2**63 - 1), default=0, help="random seed of the images"
     )
+    add_scan_options(parser, "--")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -286,10 +399,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         xray_period=args.xray_period,
         edge_depth=args.edge_depth,
         seed=args.seed,
+        **scan_options(args),
     )
-    sender = CameraSender(
-        SimulatedCamera(config), f"tcp://{args.interface}:{args.port}", args.count
-    )
+    try:
+        camera = SimulatedCamera(config)
+    except InvalidOption as exc:
+        parser.error(str(exc))
+    sender = CameraSender(camera, f"tcp://{args.interface}:{args.port}", args.count)
     print(f"simulated camera {config.image_channel} on tcp://{args.interface}:{sender.port}")
     sender.start()
     try:

@@ -23,7 +23,13 @@ from pathlib import Path
 from types import FrameType
 
 from . import demo
-from .camera import CameraConfig, CameraSender, SimulatedCamera
+from .camera import (
+    CameraConfig,
+    CameraSender,
+    SimulatedCamera,
+    add_scan_options,
+    scan_options,
+)
 from .channels import ChannelNames
 from .cli_options import DefaultsHelpFormatter, bounded
 from .client import TOKEN_ENVIRONMENT_VARIABLE
@@ -212,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--sim_height", type=bounded(int, 1, MAX_SIDE), default=256, metavar="PX",
         help=f"image height (1-{MAX_SIDE})",
     )  # fmt: skip
+    add_scan_options(sim, "--sim_")
     return parser
 
 
@@ -263,6 +270,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.simulate:
         if args.input_stream is not None or args.prefix_positional:
             parser.error("--simulate runs the built-in simulated camera: give no INPUT_STREAM")
+        if args.sim_delay_scan:
+            try:
+                SimulatedCamera(CameraConfig(width=args.sim_width, **scan_options(args, "sim_")))
+            except (InvalidOption, ValueError) as exc:
+                parser.error(f"--sim_delay_scan: {exc}")
+    elif args.sim_delay_scan:
+        parser.error("--sim_delay_scan runs a delay scan on the simulated camera: add --simulate")
     elif args.input_stream is None:
         parser.error(
             "INPUT_STREAM and PREFIX are required, e.g. psen_processing tcp://sf-cam:9000 "
@@ -327,7 +341,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if simulate:
         camera = SimulatedCamera(
             CameraConfig(
-                prefix=prefix, width=args.sim_width, height=args.sim_height, rate_hz=args.sim_rate
+                prefix=prefix,
+                width=args.sim_width,
+                height=args.sim_height,
+                rate_hz=args.sim_rate,
+                **scan_options(args, "sim_"),
             )
         )
         sender = CameraSender(camera, "tcp://127.0.0.1:0")
@@ -416,7 +434,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"psen_processing: simulated camera {camera.config.image_channel} "
                 f"({args.sim_width}x{args.sim_height}) at {args.sim_rate:g} Hz -> output stream "
                 f"{output}, REST API http://127.0.0.1:{rest_port}/ (Ctrl-C to stop)\n"
-                f"psen_processing: live view: open {page} in a browser",
+                f"psen_processing: live view: open {page} in a browser"
+                + (
+                    f"\npsen_processing: delay scan of {camera.config.scan_steps} steps on "
+                    f"{camera.config.delay_channel} (ps): calibrate with POST /calibration/start "
+                    f'{{"delay_channel": "{camera.config.delay_channel}", "unit": "ps"}}'
+                    if camera.config.scan_steps
+                    else ""
+                ),
                 *(f"psen_processing: {line}" for line in demo_lines),
                 sep="\n",
                 flush=True,

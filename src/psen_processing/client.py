@@ -122,6 +122,52 @@ class PsenProcessingClient:
         edge: dict[str, Any] = data["edge_detection"]
         return edge
 
+    def get_calibration(self) -> dict[str, Any]:
+        """The calibration run, its fit and the applied calibration (``GET /calibration``)."""
+        calibration: dict[str, Any] = self._request("GET", "calibration")["calibration"]
+        return calibration
+
+    def start_calibration(
+        self,
+        delay_channel: str,
+        unit: str = "fs",
+        order: int = 2,
+        expected_range: list[float] | None = None,
+        max_points: int | None = None,
+    ) -> dict[str, Any]:
+        """Start a calibration run (a delay scan).
+
+        :param delay_channel: The input channel that carries the delay (e.g. a stage readback).
+        :param unit: Its unit: fs, ps, ns, us or s.
+        :param order: Polynomial order of the fit, 1 to 3.
+        :param expected_range: [low, high] in ``unit``: delays outside are counted, not used.
+        :param max_points: Points kept at most (10 to 200000, default 20000).
+        :return: The calibration state (as get_calibration).
+        """
+        body: dict[str, Any] = {"delay_channel": delay_channel, "unit": unit, "order": order}
+        if expected_range is not None:
+            body["expected_range"] = expected_range
+        if max_points is not None:
+            body["max_points"] = max_points
+        data = self._request("POST", "calibration/start", body, send_body=True)
+        calibration: dict[str, Any] = data["calibration"]
+        return calibration
+
+    def stop_calibration(self) -> dict[str, Any]:
+        """Stop the calibration run; its points and fit stay. :return: The calibration state."""
+        calibration: dict[str, Any] = self._request("POST", "calibration/stop")["calibration"]
+        return calibration
+
+    def apply_calibration(self) -> dict[str, Any]:
+        """Make the run's fit the edge calibration. :return: The applied fit's provenance."""
+        applied: dict[str, Any] = self._request("POST", "calibration/apply")["applied"]
+        return applied
+
+    def restore_calibration(self) -> dict[str, Any]:
+        """Put the calibration before the last apply back. :return: The calibration state."""
+        calibration: dict[str, Any] = self._request("POST", "calibration/restore")["calibration"]
+        return calibration
+
 
 def _roi(value: Any) -> list[int]:
     """A ROI as answered: ``[]`` when it is off (also from servers that answered ``null``)."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 __all__ = [
+    "CalibrationError",
+    "CalibrationFitError",
     "InvalidEdgeSettings",
     "InvalidOption",
     "InvalidRequest",
@@ -62,3 +64,13 @@ class SettingsFileError(PsenError):
 
 class ServiceError(PsenError):
     """The service cannot do what was asked (e.g. the output port cannot be bound)."""
+
+
+class CalibrationError(PsenError):
+    """A calibration request that the state of the calibration run does not allow (HTTP 409):
+    a start while a run is going on, an apply without a fit, a restore without a previous
+    calibration."""
+
+
+class CalibrationFitError(CalibrationError):
+    """The points of a delay scan cannot be fitted (too few delay steps, no spread)."""

@@ -60,7 +60,8 @@ class FrameOutcome:
     """An unforeseen exception that cost this frame a profile or its edge (the frame still
     went out), with its reason key: for the log, which the caller keeps from flooding."""
     message: Message | None = None
-    """The received message (a view of the same parts): its other channels, read when asked."""
+    """The received message (decoded lazily: its other channels, e.g. a delay stage's
+    readback, are read only if asked for)."""
 
 
 @dataclass(frozen=True, slots=True)

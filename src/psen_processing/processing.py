@@ -10,6 +10,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from .calibration_record import CalibrationRecord
 from .roi import EMPTY_ROI, Profile, Roi, RoiSetting, exact_column_sums, roi_to_json
 from .timing import EdgeDetectionSettings
 
@@ -31,6 +32,8 @@ class ProcessingSettings:
     roi_signal: RoiSetting = EMPTY_ROI
     roi_background: RoiSetting = EMPTY_ROI
     edge_detection: EdgeDetectionSettings = field(default_factory=EdgeDetectionSettings)
+    calibration_record: CalibrationRecord = field(default_factory=CalibrationRecord)
+    """Where the edge calibration came from, and the one before it (see /calibration)."""
 
     def to_json(self) -> dict[str, object]:
         """Everything, as saved in the settings file."""
@@ -38,18 +41,22 @@ class ProcessingSettings:
             "roi_signal": roi_to_json(self.roi_signal),
             "roi_background": roi_to_json(self.roi_background),
             "edge_detection": self.edge_detection.to_json(),
+            "calibration": self.calibration_record.to_json(),
         }
 
     @property
     def parameters_json(self) -> str:
         """The ``.processing_parameters`` channel value for frames processed with these settings:
-        both ROIs, and the edge settings while edge detection is enabled."""
+        both ROIs, and while edge detection is enabled the edge settings and the calibration's
+        identity (``calibration_source``: the applied fit's, or null for one set by hand)."""
         parameters: dict[str, object] = {
             "roi_signal": roi_to_json(self.roi_signal),
             "roi_background": roi_to_json(self.roi_background),
         }
         if self.edge_detection.enabled:
             parameters["edge_detection"] = self.edge_detection.to_json()
+            source = self.calibration_record.source(self.edge_detection.calibration)
+            parameters["calibration_source"] = None if source is None else source.identity()
         return json.dumps(parameters)
 
 

@@ -27,8 +27,10 @@ from .api_schema import (
     StatisticsAnswer,
     error_responses,
 )
+from .calibration_api import install_calibration
 from .edge import MAX_FILTER_LENGTH, MAX_MIN_Z, MIN_FILTER_LENGTH
 from .errors import (
+    CalibrationError,
     InvalidEdgeSettings,
     InvalidRequest,
     InvalidRoi,
@@ -314,6 +316,10 @@ def build_app(
     async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
         return _error(503, str(exc))
 
+    @app.exception_handler(CalibrationError)
+    async def calibration_conflict(_: Request, exc: Exception) -> JSONResponse:
+        return _error(409, str(exc))
+
     @app.exception_handler(PsenError)
     async def other_error(_: Request, exc: PsenError) -> JSONResponse:
         return _error(400, str(exc))
@@ -468,6 +474,7 @@ def build_app(
         edge = await run_in_threadpool(service.set_edge_detection, value)
         return _envelope(service, edge_detection=edge.to_json())
 
+    install_calibration(app, service, _json_body)
     install_live_view(app, service, _json_body)
     install_metrics(app, service)
     install_docs(app)

@@ -12,12 +12,19 @@ from typing import Any, Literal
 
 import zmq
 
-from .errors import InvalidRequest, ServiceError
+from .calibration_record import (
+    AppliedCalibration,
+    CalibrationRecord,
+    PreviousCalibration,
+    calibration_id,
+)
+from .calibration_run import CalibrationRun, RunSettings, RunSnapshot
+from .errors import CalibrationError, InvalidRequest, ServiceError
 from .input_connection import input_hint
 from .live import LiveRecorder
 from .pipeline import FrameOutcome
 from .processing import ProcessingSettings
-from .roi import RoiSetting, check_roi_fits, parse_roi
+from .roi import Roi, RoiSetting, check_roi_fits, parse_roi
 from .settings import SettingsStore
 from .statistics import Statistics
 from .supervision import Health, RestartPolicy, Supervisor, describe
@@ -85,6 +92,8 @@ class PsenService:
         """The edge reference of this service: kept across stop and start."""
         self.live = LiveRecorder()
         """The latest frames and the edge history, for the live view."""
+        self.calibration = CalibrationRun()
+        """The delay-scan calibration run: fed by the processing loop only while it runs."""
         settings = ProcessingSettings()
         if store is not None:
             loaded = store.load()
@@ -148,6 +157,11 @@ class PsenService:
             # edge positions count from the signal ROI's left edge: a new ROI starts a new
             # history (as the edge reference restarts)
             self.live.clear_history()
+            if self.calibration.state != "idle":
+                self.calibration.discard(
+                    "the signal ROI changed during the run: the points before were discarded "
+                    "(edge positions count from the ROI's left edge)"
+                )
         return roi
 
     def get_edge_detection(self) -> EdgeDetectionSettings:
@@ -167,6 +181,122 @@ class PsenService:
                 if self._settings.edge_detection is base:
                     self._replace(edge_detection=edge)
                     return edge
+
+    # -- calibration ------------------------------------------------------------------------
+    def start_calibration(self, data: object) -> None:
+        """Start a calibration run (see :mod:`.calibration_run`); validated first.
+
+        Needs processing with edge detection on and a frame received, whose channels must
+        include the delay channel.
+        """
+        run = RunSettings.from_json(data)
+        if self.status != "processing":
+            raise CalibrationError("processing is stopped: POST /start first")
+        settings = self._settings
+        if not settings.edge_detection.enabled:
+            raise CalibrationError(
+                'edge detection is off: POST /edge_detection {"enabled": true} first'
+            )
+        latest = self.live.latest
+        message = None if latest is None else latest.message
+        if message is None:
+            raise CalibrationError(
+                "no frame received yet: the delay channel cannot be checked; try again when "
+                "frames arrive"
+            )
+        if message.channel(run.delay_channel) is None:
+            present = [spec.name for spec in message.data_header.channels]
+            shown = ", ".join(present[:20]) + (
+                f" and {len(present) - 20} more" if len(present) > 20 else ""
+            )
+            raise InvalidRequest(
+                f"unknown delay channel {run.delay_channel!r}: it is not in the input stream "
+                f"(channels of pulse {message.pulse_id}: {shown})"
+            )
+        roi = settings.roi_signal
+        self.calibration.start(run, roi.size_x if isinstance(roi, Roi) else None)
+
+    def stop_calibration(self) -> None:
+        self.calibration.stop()
+
+    def calibration_json(self, snapshot: RunSnapshot | None = None) -> dict[str, object]:
+        """``GET /calibration``'s answer, of ``snapshot`` (default: the run's points now)."""
+        if snapshot is None:
+            snapshot = self.calibration.snapshot()
+        fit = self.calibration.fit(snapshot)
+        settings = self._settings
+        record = settings.calibration_record
+        source = record.source(settings.edge_detection.calibration)
+        return {
+            "run": {**snapshot.to_json(), "discarded": self.calibration.discarded},
+            "fit": None if isinstance(fit, str) else fit.to_json(),
+            "fit_problem": fit if isinstance(fit, str) else None,
+            "calibration": None
+            if settings.edge_detection.calibration is None
+            else list(settings.edge_detection.calibration),
+            "applied": None if source is None else source.to_json(),
+            "previous": None if record.previous is None else record.previous.to_json(),
+        }
+
+    def apply_calibration(self) -> AppliedCalibration:
+        """Make the current fit the edge detection's calibration; the one before is kept."""
+        snapshot = self.calibration.snapshot()
+        fit = self.calibration.fit(snapshot)
+        if isinstance(fit, str):
+            raise CalibrationError(f"no fit to apply: {fit}")
+        assert snapshot.settings is not None
+        made_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        applied = AppliedCalibration(
+            id=calibration_id(made_at, fit.coefficients),
+            made_at=made_at,
+            coefficients=fit.coefficients,
+            order=fit.order,
+            points=fit.points,
+            rejected_fraction=round(fit.rejected_fraction, 6),
+            delay_range_fs=fit.delay_range_fs,
+            covered_px=fit.covered_px,
+            residual_rms_fs=fit.residual_rms_fs,
+            delay_channel=snapshot.settings.delay_channel,
+            unit=snapshot.settings.unit,
+        )
+        with self._lock:
+            settings = self._settings
+            old = settings.edge_detection
+            edge = old.updated({"calibration": list(fit.coefficients)})
+            record = CalibrationRecord(
+                applied,
+                PreviousCalibration(
+                    old.calibration, settings.calibration_record.source(old.calibration)
+                ),
+            )
+            self._replace(edge_detection=edge, calibration_record=record)
+        return applied
+
+    def restore_calibration(self) -> tuple[float, ...] | None:
+        """Put the calibration before the last apply (or restore) back; the current one becomes
+        the previous one (a second restore undoes the first)."""
+        with self._lock:
+            settings = self._settings
+            record = settings.calibration_record
+            previous = record.previous
+            if previous is None:
+                raise CalibrationError(
+                    "no previous calibration to restore: none was applied from a scan yet"
+                )
+            old = settings.edge_detection
+            edge = old.updated(
+                {
+                    "calibration": None
+                    if previous.coefficients is None
+                    else list(previous.coefficients)
+                }
+            )
+            swapped = CalibrationRecord(
+                previous.applied,
+                PreviousCalibration(old.calibration, record.source(old.calibration)),
+            )
+            self._replace(edge_detection=edge, calibration_record=swapped)
+            return edge.calibration
 
     # -- processing -------------------------------------------------------------------------
     @property
@@ -197,7 +327,7 @@ class PsenService:
             self._context,
             lambda: self._settings,
             self.statistics,
-            on_frame=self.live.observe,
+            on_frame=self._observe,
             tracker=self.tracker,
             heartbeat=self._heartbeat,
             heartbeat_interval_s=self._heartbeat_interval_s,
@@ -213,6 +343,12 @@ class PsenService:
             raise ServiceError(self.last_error) from exc
         self._worker = worker
         self._started_at = time.monotonic()
+
+    def _observe(self, outcome: FrameOutcome) -> None:
+        """From the processing loop, for every frame sent."""
+        self.live.observe(outcome)
+        if self.calibration.active:  # the only cost while no calibration run is active
+            self.calibration.observe(outcome)
 
     def _worker_ended(self, worker: Worker) -> None:
         """From the worker's thread as it ends: unless asked to stop, that is a failure."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .calibration_record import CalibrationRecord
 from .errors import PsenError, SettingsFileError
 from .processing import ProcessingSettings
 from .roi import EMPTY_ROI, parse_roi
@@ -31,6 +32,11 @@ MAX_FILE_BYTES = 1024 * 1024
 """A settings file is a few hundred bytes; a larger one is not one this service wrote."""
 
 
+_KEYS = frozenset({"version", "roi_signal", "roi_background", "edge_detection", "calibration"})
+"""The keys of a settings file; ``calibration`` (the calibration's provenance) since 2.2, and
+optional: older files load without it."""
+
+
 def default_settings_path(prefix: str) -> Path:
     """``$XDG_CONFIG_HOME/psen_processing/<prefix>.json`` (``~/.config`` when unset)."""
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
@@ -41,7 +47,7 @@ def default_settings_path(prefix: str) -> Path:
 def settings_from_json(data: object) -> ProcessingSettings:
     if not isinstance(data, dict):
         raise SettingsFileError("settings file does not hold a JSON object")
-    unknown = set(data) - {"version", "roi_signal", "roi_background", "edge_detection"}
+    unknown = set(data) - _KEYS
     if unknown:
         raise SettingsFileError(f"settings file has unknown keys {sorted(unknown)}")
     try:
@@ -49,6 +55,7 @@ def settings_from_json(data: object) -> ProcessingSettings:
             roi_signal=parse_roi(data.get("roi_signal"), "roi_signal"),
             roi_background=parse_roi(data.get("roi_background"), "roi_background"),
             edge_detection=EdgeDetectionSettings().updated(data.get("edge_detection") or {}),
+            calibration_record=CalibrationRecord.from_json(data.get("calibration")),
         )
     except PsenError as exc:
         raise SettingsFileError(f"settings file holds an invalid value: {exc}") from exc
@@ -64,7 +71,7 @@ def salvage_settings(data: object) -> tuple[ProcessingSettings, tuple[str, ...]]
     """
     if not isinstance(data, dict):
         raise SettingsFileError("settings file does not hold a JSON object")
-    unknown = set(data) - {"version", "roi_signal", "roi_background", "edge_detection"}
+    unknown = set(data) - _KEYS
     if unknown:
         raise SettingsFileError(f"settings file has unknown keys {sorted(unknown)}")
     problems: list[str] = []
@@ -85,7 +92,12 @@ def salvage_settings(data: object) -> tuple[ProcessingSettings, tuple[str, ...]]
                 problems.append(f"edge_detection.{key}: {exc}")
     else:
         problems.append("edge_detection: not a JSON object")
-    settings = ProcessingSettings(rois["roi_signal"], rois["roi_background"], edge)
+    record = CalibrationRecord()
+    try:
+        record = CalibrationRecord.from_json(data.get("calibration"))
+    except PsenError as exc:
+        problems.append(f"calibration: {exc}")
+    settings = ProcessingSettings(rois["roi_signal"], rois["roi_background"], edge, record)
     return settings, tuple(problems)
 
 

@@ -49,6 +49,12 @@ EXPECTED = {
     ("get", "/live/correlation_channel"): READS,
     ("post", "/live/correlation_channel"): WRITES,
     ("get", "/metrics"): READS,
+    ("get", "/calibration"): READS,
+    ("post", "/calibration/start"): WRITES | {409},
+    ("post", "/calibration/stop"): WRITES | {409},
+    ("post", "/calibration/apply"): WRITES | {409, 500},
+    ("post", "/calibration/restore"): WRITES | {409, 500},
+    ("get", "/calibration/live"): READS,
 }
 MEDIA = {"/metrics": "text/plain", "/live/image.png": "image/png"}
 
@@ -149,6 +155,11 @@ def test_real_answers_match_their_documented_schemas(
     get("/live/correlation_channel")
     post("/live/correlation_channel", json="NOT:IN-THE-STREAM")  # 400
     post("/live/correlation_channel", json=None)
+    get("/calibration")
+    get("/calibration/live")
+    post("/calibration/stop")  # 409: no run
+    post("/calibration/apply")  # 409: no fit
+    post("/calibration/start", json={"delay_channel": "NOT:IN-THE-STREAM", "unit": "ps"})  # 400
     get("/statistics")  # with 1.x's keys
     post("/stop")
 
@@ -194,6 +205,8 @@ def test_real_answers_match_their_documented_schemas(
         ("post", "/start", 503), ("get", "/health", 503), ("get", "/health", 200),
         ("get", "/live/channels", 200), ("post", "/live/correlation_channel", 400),
         ("post", "/live/correlation_channel", 200),
+        ("get", "/calibration", 200), ("post", "/calibration/stop", 409),
+        ("post", "/calibration/apply", 409), ("post", "/calibration/start", 400),
     ]:  # fmt: skip
         assert wanted in codes, f"the probe did not produce {wanted}"
 

@@ -166,4 +166,6 @@ def test_non_editable_install_carries_the_live_page(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split("\n")[0] == "['index.html', 'live.css', 'live.js']"
+    assert done.stdout.split("\n")[0] == (
+        "['calibration.css', 'calibration.js', 'index.html', 'live.css', 'live.js']"
+    )
