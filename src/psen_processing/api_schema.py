@@ -33,6 +33,7 @@ __all__ = [
     "StatisticsAnswer",
     "error_responses",
     "media_response",
+    "ok_answer",
 ]
 
 
@@ -206,6 +207,12 @@ _ERRORS: dict[int, str] = {
     500: "The settings could not be saved: nothing was changed.",
     503: "The service cannot do it now.",
 }
+
+
+def ok_answer(status: str, **fields: object) -> dict[str, object]:
+    """A successful answer: 1.x's envelope (``state`` ok, ``status`` the processing status)
+    with the route's own ``fields``."""
+    return {"state": "ok", "status": status, **fields}
 
 
 def error_responses(*codes: int, **descriptions: str) -> dict[int | str, dict[str, Any]]:

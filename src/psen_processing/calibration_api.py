@@ -15,6 +15,7 @@ from .api_schema import (
     AppliedCalibrationAnswer,
     CalibrationAnswer,
     error_responses,
+    ok_answer,
 )
 from .calibration import CalibrationFit
 from .calibration_run import MAX_POINTS, MIN_POINTS, UNITS
@@ -80,7 +81,7 @@ def install_calibration(app: FastAPI, service: PsenService, json_body: Any) -> N
     """Add the calibration routes; ``json_body(request)`` reads a request's JSON body."""
 
     def envelope(**fields: object) -> dict[str, object]:
-        return {"state": "ok", "status": service.status, **fields}
+        return ok_answer(service.status, **fields)
 
     @app.get(
         "/calibration",

@@ -26,6 +26,7 @@ from .api_schema import (
     LiveChannelsAnswer,
     error_responses,
     media_response,
+    ok_answer,
 )
 from .channels import ChannelNames
 from .errors import ProtocolError
@@ -280,12 +281,9 @@ def install_live_view(
     live_view = service.live
 
     def channel_answer(**fields: object) -> dict[str, object]:
-        return {
-            "state": "ok",
-            "status": service.status,
-            "correlation_channel": live_view.correlation_channel,
-            **fields,
-        }
+        return ok_answer(
+            service.status, correlation_channel=live_view.correlation_channel, **fields
+        )
 
     @app.get(
         "/live/channels",

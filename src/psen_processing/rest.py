@@ -26,6 +26,7 @@ from .api_schema import (
     RoiSignalAnswer,
     StatisticsAnswer,
     error_responses,
+    ok_answer,
 )
 from .calibration_api import install_calibration
 from .edge import MAX_FILTER_LENGTH, MAX_MIN_Z, MIN_FILTER_LENGTH
@@ -199,7 +200,7 @@ _EDGE_BODY = {
 
 
 def _envelope(service: PsenService, **fields: object) -> dict[str, object]:
-    return {"state": "ok", "status": service.status, **fields}
+    return ok_answer(service.status, **fields)
 
 
 def _error(status_code: int, message: str) -> JSONResponse:

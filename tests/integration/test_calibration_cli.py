@@ -13,7 +13,7 @@ from psen_processing import PsenProcessingClient
 from psen_processing.camera import main as camera_main
 
 from ..conftest import free_port, wait_for_rest, wait_until
-from .test_cli import COMMAND, _env
+from .test_cli import COMMAND, _env, assert_usage_error
 
 
 @pytest.mark.parametrize(
@@ -26,17 +26,7 @@ from .test_cli import COMMAND, _env
     ],
 )
 def test_bad_scan_options_are_a_clear_error(tmp_path: Path, argv: list[str], message: str) -> None:
-    done = subprocess.run(
-        [*COMMAND, *argv],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=_env(tmp_path),
-        check=False,
-    )
-    assert done.returncode == 2
-    assert message in done.stderr
-    assert "Traceback" not in done.stderr
+    assert_usage_error(tmp_path, argv, message)
 
 
 def test_the_camera_command_refuses_a_bad_scan(capsys: pytest.CaptureFixture[str]) -> None:

@@ -37,6 +37,21 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
 
 
+def assert_usage_error(tmp_path: Path, argv: list[str], message: str) -> None:
+    """The command with ``argv`` exits 2 with ``message`` on stderr, and no traceback."""
+    done = subprocess.run(
+        [*COMMAND, *argv],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(tmp_path),
+        check=False,
+    )
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_seed_arguments_are_accepted() -> None:
     args = parse_args(
         [
@@ -76,17 +91,7 @@ def test_seed_arguments_are_accepted() -> None:
 def test_bad_arguments_are_a_clear_error_not_a_traceback(
     tmp_path: Path, argv: list[str], message: str
 ) -> None:
-    done = subprocess.run(
-        [*COMMAND, *argv],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=_env(tmp_path),
-        check=False,
-    )
-    assert done.returncode == 2
-    assert message in done.stderr
-    assert "Traceback" not in done.stderr
+    assert_usage_error(tmp_path, argv, message)
 
 
 def test_service_process_end_to_end(
