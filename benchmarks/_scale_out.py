@@ -2,10 +2,10 @@
 
 Measured as the device under test ``pipeline``; not part of the service. One coordinating
 process receives the stream (PULL connect), opens each message with the service's
-:class:`~psen_processing.pipeline.FrameProcessor` (headers, image checks, the bitshuffle_lz4
+:class:`~psen_processing.stream.pipeline.FrameProcessor` (headers, image checks, the bitshuffle_lz4
 block chain), keeps the received frames and sends only the image part, zero-copy, to worker
 process ``seq % N`` (PUSH over ``ipc://``). A worker decodes the blocks under the ROIs and sums
-them (:func:`~psen_processing.processing.process_image`, the service's own function) and sends
+them (:func:`~psen_processing.core.profiles.process_image`, the service's own function) and sends
 the two profiles back (16 kB at 2048 wide). The coordinator completes the frames strictly in
 arrival order, so in pulse-id order (edge detection needs every shot in order, so it stays
 here), and sends each one on (PUSH bind) exactly as the service would.
@@ -35,13 +35,13 @@ import zmq
 from threadpoolctl import threadpool_limits
 
 from _bench_procs import HWM, POLL_MS, PREFIX, _orphaned, die_with_parent
-from psen_processing.channels import ChannelNames
 from psen_processing.codec import LazyImage
 from psen_processing.codec.headers import parse_channel
+from psen_processing.core.channels import ChannelNames
+from psen_processing.core.profiles import FrameResult, ProcessingSettings, process_image
 from psen_processing.errors import ProtocolError
-from psen_processing.pipeline import FrameProcessor, OpenedFrame, skipped
-from psen_processing.processing import FrameResult, ProcessingSettings, process_image
-from psen_processing.settings import SettingsStore
+from psen_processing.settings_file import SettingsStore
+from psen_processing.stream.pipeline import FrameProcessor, OpenedFrame, skipped
 
 _SEQ = struct.Struct("<Q")
 MAX_IN_FLIGHT = 8

@@ -1,13 +1,13 @@
 """The calibration recovered from a simulated delay scan against the simulation's truth.
 
 Run as ``.venv/bin/python benchmarks/calibration_benchmark.py`` (about a minute). For each edge
-depth, the simulated camera (:class:`psen_processing.camera.SimulatedCamera`, 1024 x 256 px,
+depth, the simulated camera (:class:`psen_processing.sim.camera.SimulatedCamera`, 1024 x 256 px,
 X-rays on every other pulse) runs a delay scan of ``--steps`` steps of ``--shots`` X-ray shots,
 its edge placed by a known quadratic px -> fs relation plus ``--jitter`` fs rms of X-ray arrival
 jitter. Every frame goes through the service's own frame processing
-(:class:`psen_processing.pipeline.FrameProcessor`, edge detection with the default settings,
+(:class:`psen_processing.stream.pipeline.FrameProcessor`, edge detection with the default settings,
 signal and background ROIs as ``--simulate`` sets them) and the calibration run
-(:class:`psen_processing.calibration_run.CalibrationRun`) as in the service, without sockets;
+(:class:`psen_processing.stream.calibration_run.CalibrationRun`) as in the service, without sockets;
 then the run is fitted (order ``--order``).
 
 It prints, per depth: the points, the rejected fraction, the residual RMS of the shots and of
@@ -25,14 +25,14 @@ import time
 
 import numpy as np
 
-from psen_processing.calibration import fit_calibration
-from psen_processing.calibration_run import CalibrationRun, RunSettings
-from psen_processing.camera import CameraConfig, SimulatedCamera
-from psen_processing.channels import ChannelNames
-from psen_processing.pipeline import FrameProcessor
-from psen_processing.processing import ProcessingSettings
-from psen_processing.roi import Roi
-from psen_processing.timing import EdgeDetectionSettings
+from psen_processing.core.calibration_fit import fit_calibration
+from psen_processing.core.channels import ChannelNames
+from psen_processing.core.edge_tracking import EdgeDetectionSettings
+from psen_processing.core.profiles import ProcessingSettings
+from psen_processing.core.roi import Roi
+from psen_processing.sim.camera import CameraConfig, SimulatedCamera
+from psen_processing.stream.calibration_run import CalibrationRun, RunSettings
+from psen_processing.stream.pipeline import FrameProcessor
 
 
 def run_scan(depth: float, args: argparse.Namespace) -> dict[str, object]:

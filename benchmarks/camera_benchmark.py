@@ -11,7 +11,7 @@ after a warm-up:
   of one core.
 
 The baseline, measured in this process in the same run: the CPU to *generate* one such frame
-(:func:`psen_processing.synthetic.image` plus its encoding with that compression), which is
+(:func:`psen_processing.sim.spectrum.image` plus its encoding with that compression), which is
 what the camera paid per frame before it precomputed a ring of frames. The ``cpu/generate``
 column is the camera's CPU per frame divided by it: about 1 or more means the camera makes every
 frame as it sends it, well below 1 that a frame costs little more than its send.
@@ -36,14 +36,14 @@ import zmq
 from threadpoolctl import threadpool_limits
 
 from psen_processing.codec import encode_message
-from psen_processing.synthetic import SpectrumModel, image
+from psen_processing.sim.spectrum import SpectrumModel, image
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SIZE = 1024
 RATE_HZ = 100.0
 RATE_TOLERANCE = 0.02
 CPU_SHARE_MAX = 0.5
-CAMERA_COMMAND = "import sys; from psen_processing.camera import main; sys.exit(main())"
+CAMERA_COMMAND = "import sys; from psen_processing.sim.camera import main; sys.exit(main())"
 """``psen_processing_camera``, run by this interpreter."""
 
 

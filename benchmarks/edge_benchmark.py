@@ -1,9 +1,10 @@
-"""Accuracy and speed of psen_processing.edge.find_edge against the plain step-correlation method.
+"""Accuracy and speed of psen_processing.core.matched_filter.find_edge against the plain
+step-correlation method.
 
 Run as ``python benchmarks/edge_benchmark.py [--shots N] [--seed S]``.
 
 For each edge depth (5 %, 10 %, 20 %) it simulates a beamline run with
-:mod:`psen_processing.synthetic`: shots without X-rays (references) and with X-rays (signals)
+:mod:`psen_processing.sim.spectrum`: shots without X-rays (references) and with X-rays (signals)
 alternate 1:1. Every signal shot has an edge at a random position in the spectrum's useful
 range (where the nominal envelope is above 30 % of its peak) with a random 10-90 % width of
 5-40 px; every shot has its own spectrum shape and intensity jitter and Poisson noise. Both
@@ -36,8 +37,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import numpy.typing as npt
 
-from psen_processing.edge import EdgeParams, ReferenceAccumulator, find_edge
-from psen_processing.synthetic import SpectrumModel, spectrum, useful_range
+from psen_processing.core.matched_filter import EdgeParams, ReferenceAccumulator, find_edge
+from psen_processing.sim.spectrum import SpectrumModel, spectrum, useful_range
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -33,7 +33,7 @@ from threadpoolctl import threadpool_limits
 from family_methods import LearnedNoiseMethod
 from psen_family.generator import Run, Shot
 from psen_family.members import TUNING_MEMBERS
-from psen_processing.noise_model import NoiseModel
+from psen_processing.core.noise_model import NoiseModel
 
 F64 = npt.NDArray[np.float64]
 

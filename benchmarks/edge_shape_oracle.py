@@ -33,7 +33,7 @@ from family_methods import LearnedNoiseMethod
 from psen_family import spectrum
 from psen_family.generator import Run, Shot
 from psen_family.members import TUNING_MEMBERS
-from psen_processing.noise_model import NoiseModel, ratio_and_brightness
+from psen_processing.core.noise_model import NoiseModel, ratio_and_brightness
 
 F64 = npt.NDArray[np.float64]
 

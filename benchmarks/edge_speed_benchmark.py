@@ -30,11 +30,11 @@ from threadpoolctl import threadpool_limits
 
 from psen_family.generator import Run
 from psen_family.members import TUNING_MEMBERS
-from psen_processing.edge import EdgeParams
-from psen_processing.learned_edge import ModelJob
-from psen_processing.noise_model import NoiseModel
-from psen_processing.roi import Roi
-from psen_processing.timing import EdgeDetectionSettings, EdgeTracker
+from psen_processing.core.edge_tracking import EdgeDetectionSettings, EdgeTracker
+from psen_processing.core.learned_edge import ModelJob
+from psen_processing.core.matched_filter import EdgeParams
+from psen_processing.core.noise_model import NoiseModel
+from psen_processing.core.roi import Roi
 
 F64 = npt.NDArray[np.float64]
 

@@ -9,8 +9,8 @@ import numpy.typing as npt
 from psen_family.camera import RoiGeometry
 from psen_family.method import NO_EDGE, Result
 from psen_family.spec import Direction
-from psen_processing.edge import EdgeParams, ReferenceAccumulator, find_edge
-from psen_processing.learned_edge import LearnedEdgeFinder
+from psen_processing.core.learned_edge import LearnedEdgeFinder
+from psen_processing.core.matched_filter import EdgeParams, ReferenceAccumulator, find_edge
 
 __all__ = ["CurrentMethod", "CurrentWithBackground", "LearnedNoiseMethod"]
 
@@ -19,7 +19,7 @@ F64 = npt.NDArray[np.float64]
 
 class CurrentMethod:
     """The service's edge finder with its default settings (the direction given by the run):
-    the mean of the last 16 references, :func:`psen_processing.edge.find_edge`."""
+    the mean of the last 16 references, :func:`psen_processing.core.matched_filter.find_edge`."""
 
     background_subtraction = False
 
@@ -54,7 +54,7 @@ class CurrentWithBackground(CurrentMethod):
 
 class LearnedNoiseMethod:
     """The service's learned-noise edge search as it runs in the service
-    (:class:`psen_processing.learned_edge.LearnedEdgeFinder` with the default
+    (:class:`psen_processing.core.learned_edge.LearnedEdgeFinder` with the default
     :class:`EdgeParams`: pedestal from the background profiles, the reference of the last 16
     references, models from the last 128 reference ratios; builds run at once here, which
     gives the same answers as the service's builds off the loop). An X-ray shot's position is

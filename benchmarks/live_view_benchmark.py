@@ -36,7 +36,7 @@ from typing import Any
 
 import zmq
 
-from psen_processing.camera import CameraConfig, SimulatedCamera
+from psen_processing.sim.camera import CameraConfig, SimulatedCamera
 
 PREFIX = "BENCH"
 WIDTH = HEIGHT = 2048

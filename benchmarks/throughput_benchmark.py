@@ -12,7 +12,7 @@ The device under test (DUT) is either a bare pass-through forwarder (PULL connec
 limit) or the service, started as the real ``python -m psen_processing.cli`` command with both
 ROIs and edge detection on. Sockets' high-water marks are 32 everywhere (the service's defaults).
 
-Frames are realistic uint16 PSEN images from :func:`psen_processing.synthetic.image` (an X-ray
+Frames are realistic uint16 PSEN images from :func:`psen_processing.sim.spectrum.image` (an X-ray
 edge on even pulse ids), pre-encoded once per compression; per send only the main header
 (pulse_id) and the 8-byte ``BENCH:SEND_TIME`` value change. For each image size, compression
 and DUT it measures, in one session:
@@ -88,7 +88,7 @@ from _bench_procs import (
     sender_main,
 )
 from _scale_out import pipeline_main
-from psen_processing.synthetic import SpectrumModel, image, useful_range
+from psen_processing.sim.spectrum import SpectrumModel, image, useful_range
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 FIRST_PULSE_ID = 1_000_000

@@ -15,12 +15,12 @@ import requests
 import zmq
 
 from psen_processing import PsenProcessingClient
+from psen_processing.api.app import build_app
+from psen_processing.api.server import ServerThread
 from psen_processing.codec import Decoder, Message
-from psen_processing.rest import build_app
-from psen_processing.server import ServerThread
 from psen_processing.service import PsenService
-from psen_processing.settings import SettingsStore
-from psen_processing.worker import StreamConfig
+from psen_processing.settings_file import SettingsStore
+from psen_processing.stream.worker import StreamConfig
 
 PREFIX = "TEST-CAM"
 IMAGE = f"{PREFIX}:FPICTURE"

@@ -34,7 +34,7 @@ from typing import Any
 import zmq
 from playwright.sync_api import Page, sync_playwright
 
-from psen_processing.camera import CameraConfig, CameraSender, SimulatedCamera
+from psen_processing.sim.camera import CameraConfig, CameraSender, SimulatedCamera
 
 PREFIX = "SIM-PSEN"
 WIDTH, HEIGHT = 1024, 256

@@ -23,27 +23,27 @@ from pathlib import Path
 from types import FrameType
 
 from . import demo
-from .camera import (
+from .api.app import build_app
+from .api.guards import MAX_LISTED, HttpGuards, parse_host, parse_origin
+from .api.server import ServerThread
+from .cli_options import DefaultsHelpFormatter, bounded
+from .client import TOKEN_ENVIRONMENT_VARIABLE
+from .core.channels import ChannelNames
+from .errors import InvalidOption, PsenError
+from .log_limit import flush_repeat_limit, install_repeat_limit
+from .service import HEALTH_TIMEOUT_RANGE_S, HEALTH_TIMEOUT_S, PsenService
+from .settings_file import SettingsStore, default_settings_path
+from .sim.camera import (
     CameraConfig,
     CameraSender,
     SimulatedCamera,
     add_scan_options,
     scan_options,
 )
-from .channels import ChannelNames
-from .cli_options import DefaultsHelpFormatter, bounded
-from .client import TOKEN_ENVIRONMENT_VARIABLE
-from .errors import InvalidOption, PsenError
-from .http_guards import MAX_LISTED, HttpGuards, parse_host, parse_origin
-from .log_limit import flush_repeat_limit, install_repeat_limit
-from .monitor import OutputMonitor
-from .rest import build_app
-from .server import ServerThread
-from .service import HEALTH_TIMEOUT_RANGE_S, HEALTH_TIMEOUT_S, PsenService
-from .settings import SettingsStore, default_settings_path
-from .simulation import MAX_RATE_HZ, MAX_SIDE, MIN_WIDTH
+from .sim.frame_ring import MAX_RATE_HZ, MAX_SIDE, MIN_WIDTH
+from .sim.monitor import OutputMonitor
+from .stream.worker import StreamConfig
 from .systemd_notify import SystemdNotifier
-from .worker import StreamConfig
 
 __all__ = ["EXIT_PROCESSING_FAILED", "live_page_address", "main", "parse_args"]
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from .camera import CameraSender
-from .monitor import OutputMonitor
-from .roi import Roi, roi_to_json
+from .core.roi import Roi, roi_to_json
 from .service import PsenService
+from .sim.camera import CameraSender
+from .sim.monitor import OutputMonitor
 
 __all__ = ["DEMO_FS_PER_PX", "DemoRun", "camera_state", "report", "service_line", "set_up"]
 

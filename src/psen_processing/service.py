@@ -12,24 +12,24 @@ from typing import Any, Literal
 
 import zmq
 
-from .calibration_record import (
+from .core.calibration_record import (
     AppliedCalibration,
     CalibrationRecord,
     PreviousCalibration,
     calibration_id,
 )
-from .calibration_run import CalibrationRun, RunSettings, RunSnapshot
+from .core.edge_tracking import EdgeDetectionSettings, EdgeTracker
+from .core.profiles import ProcessingSettings
+from .core.roi import Roi, RoiSetting, check_roi_fits, parse_roi
 from .errors import CalibrationError, InvalidRequest, ServiceError
-from .input_connection import input_hint
-from .live import LiveRecorder
-from .pipeline import FrameOutcome
-from .processing import ProcessingSettings
-from .roi import Roi, RoiSetting, check_roi_fits, parse_roi
-from .settings import SettingsStore
-from .statistics import Statistics
-from .supervision import Health, RestartPolicy, Supervisor, describe
-from .timing import EdgeDetectionSettings, EdgeTracker
-from .worker import StreamConfig, Worker
+from .settings_file import SettingsStore
+from .stream.calibration_run import CalibrationRun, RunSettings, RunSnapshot
+from .stream.input_connection import input_hint
+from .stream.live_recorder import LiveRecorder
+from .stream.pipeline import FrameOutcome
+from .stream.statistics import Statistics
+from .stream.supervision import Health, RestartPolicy, Supervisor, describe
+from .stream.worker import StreamConfig, Worker
 
 __all__ = ["PsenService", "Status"]
 
@@ -50,7 +50,7 @@ class PsenService:
     """Owns one camera's processing: its settings (saved on every change) and its worker.
 
     A worker that dies on an unexpected error is restarted by a supervisor (see
-    :class:`~psen_processing.supervision.RestartPolicy`); if restarts keep failing,
+    :class:`~psen_processing.stream.supervision.RestartPolicy`); if restarts keep failing,
     ``on_fatal(message)`` tells the owner, which should end the process. ``heartbeat`` (e.g. the
     systemd watchdog) is called from the processing loop while it goes round, and from the
     supervisor while processing is stopped on purpose; never while the loop is dead or stuck.

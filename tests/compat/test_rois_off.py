@@ -10,7 +10,7 @@ from pathlib import Path
 import requests
 
 from psen_processing import PsenProcessingClient
-from psen_processing.timing import EdgeDetectionSettings
+from psen_processing.core.edge_tracking import EdgeDetectionSettings
 
 from ..conftest import IMAGE, Running, Source
 from .conftest import Legacy, ones, receive

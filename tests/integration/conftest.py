@@ -17,7 +17,7 @@ import jsonschema
 import pytest
 from playwright.sync_api import sync_playwright
 
-from psen_processing.camera import CameraConfig, CameraSender, SimulatedCamera
+from psen_processing.sim.camera import CameraConfig, CameraSender, SimulatedCamera
 
 from ..conftest import Running
 

@@ -20,8 +20,8 @@ import pytest
 import requests
 import zmq
 
-from psen_processing.camera import CameraConfig, CameraSender, SimulatedCamera
-from psen_processing.http_guards import HttpGuards
+from psen_processing.api.guards import HttpGuards
+from psen_processing.sim.camera import CameraConfig, CameraSender, SimulatedCamera
 
 from ..conftest import Running, Sink, Source
 from .conftest import HEIGHT, PREFIX, WIDTH

@@ -11,7 +11,7 @@ from typing import Any
 
 import zmq
 
-from psen_processing.camera import CameraConfig, SimulatedCamera
+from psen_processing.sim.camera import CameraConfig, SimulatedCamera
 
 from ..conftest import Running, Source, wait_until
 from .conftest import HEIGHT, PREFIX, WIDTH

@@ -126,7 +126,7 @@ def test_output_values_arrive_as_the_bytes_that_came_in(
 def test_psi_bsread_reads_the_simulated_camera_command() -> None:
     """The simulated camera speaks bsread as psi-bsread understands it."""
     port = free_port()
-    command = [sys.executable, "-c", "from psen_processing.camera import main; main()"]
+    command = [sys.executable, "-c", "from psen_processing.sim.camera import main; main()"]
     camera = subprocess.Popen(
         [
             *(*command, "--port", str(port), "--interface", "127.0.0.1", "--rate", "50"),

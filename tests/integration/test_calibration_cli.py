@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from psen_processing import PsenProcessingClient
-from psen_processing.camera import main as camera_main
+from psen_processing.sim.camera import main as camera_main
 
 from ..conftest import free_port, wait_for_rest, wait_until
 from .test_cli import COMMAND, _env, assert_usage_error

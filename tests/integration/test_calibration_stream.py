@@ -14,9 +14,9 @@ import pytest
 import requests
 import zmq
 
-from psen_processing.camera import CameraConfig, CameraSender, SimulatedCamera
 from psen_processing.service import PsenService
-from psen_processing.settings import SettingsStore
+from psen_processing.settings_file import SettingsStore
+from psen_processing.sim.camera import CameraConfig, CameraSender, SimulatedCamera
 
 from ..conftest import Running, wait_until
 

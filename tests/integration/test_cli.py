@@ -17,9 +17,9 @@ import requests
 import zmq
 
 from psen_processing import PsenProcessingClient
-from psen_processing.camera import build_parser as camera_parser
 from psen_processing.cli import build_parser, live_page_address, parse_args
 from psen_processing.codec import Decoder, encode_message
+from psen_processing.sim.camera import build_parser as camera_parser
 
 from ..conftest import (
     IMAGE,
@@ -30,7 +30,7 @@ from ..conftest import (
 )
 
 COMMAND = [sys.executable, "-m", "psen_processing.cli"]
-CAMERA = "import sys; from psen_processing.camera import main; sys.exit(main())"
+CAMERA = "import sys; from psen_processing.sim.camera import main; sys.exit(main())"
 
 
 def _env(tmp_path: Path) -> dict[str, str]:

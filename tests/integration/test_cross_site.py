@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from psen_processing.api.guards import HttpGuards
 from psen_processing.cli import parse_args
-from psen_processing.http_guards import HttpGuards
 
 from ..conftest import Running, Source, command_line, free_port, wait_for_rest
 

@@ -152,7 +152,7 @@ def test_non_editable_install_carries_the_live_page(tmp_path: Path) -> None:
     )
     probe = (
         "import psen_processing, sys\n"
-        "from psen_processing.live_page import web_directory\n"
+        "from psen_processing.api.live_routes import web_directory\n"
         f"assert psen_processing.__file__.startswith({str(target)!r}), psen_processing.__file__\n"
         "print(sorted(p.name for p in web_directory().iterdir()))\n"
     )

@@ -13,7 +13,7 @@ import requests
 import zmq
 
 from psen_processing.codec import encode_message
-from psen_processing.synthetic import SpectrumModel, image
+from psen_processing.sim.spectrum import SpectrumModel, image
 
 from ..conftest import IMAGE, Running, Source, wait_until
 

@@ -19,9 +19,9 @@ import zmq
 
 from psen_processing.codec import encode_message
 from psen_processing.codec.compression import compress
-from psen_processing.processing import ProcessingSettings
-from psen_processing.statistics import Statistics
-from psen_processing.worker import StreamConfig, Worker
+from psen_processing.core.profiles import ProcessingSettings
+from psen_processing.stream.statistics import Statistics
+from psen_processing.stream.worker import StreamConfig, Worker
 
 from ..conftest import (
     IMAGE,

@@ -14,8 +14,8 @@ import pytest
 import zmq
 
 from psen_processing.codec import encode_message
-from psen_processing.roi import Roi
-from psen_processing.timing import EdgeDetectionSettings, EdgeTracker
+from psen_processing.core.edge_tracking import EdgeDetectionSettings, EdgeTracker
+from psen_processing.core.roi import Roi
 
 from ..conftest import IMAGE, Running, Source
 

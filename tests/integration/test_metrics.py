@@ -12,8 +12,8 @@ import zmq
 from prometheus_client.parser import text_string_to_metric_families
 
 from psen_processing.codec import encode_message
-from psen_processing.reasons import PROFILE_PROBLEMS, SKIP_REASONS
-from psen_processing.statistics import LATENCY_BUCKETS_MS
+from psen_processing.stream.reasons import PROFILE_PROBLEMS, SKIP_REASONS
+from psen_processing.stream.statistics import LATENCY_BUCKETS_MS
 
 from ..conftest import IMAGE, Running, Source, wait_until
 

@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from psen_processing import PsenProcessingClient
+from psen_processing.api.app import MAX_BODY_BYTES
 from psen_processing.codec import encode_message
-from psen_processing.rest import MAX_BODY_BYTES
 
 from ..conftest import IMAGE, Running, Source, wait_until
 

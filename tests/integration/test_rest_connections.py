@@ -14,8 +14,8 @@ import pytest
 import requests
 from fastapi import FastAPI
 
-from psen_processing.http_connections import ConnectionLimits
-from psen_processing.server import ServerThread
+from psen_processing.api.connections import ConnectionLimits
+from psen_processing.api.server import ServerThread
 
 from ..conftest import free_port, wait_until
 

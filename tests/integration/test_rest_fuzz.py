@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from psen_processing.rest import MAX_BODY_BYTES
+from psen_processing.api.app import MAX_BODY_BYTES
 
 from ..conftest import Running
 from .conftest import check_documented

@@ -16,9 +16,9 @@ import pytest
 import requests
 import zmq
 
-from psen_processing import learned_edge, timing
 from psen_processing.codec import encode_message
-from psen_processing.edge import MAX_FILTER_LENGTH
+from psen_processing.core import edge_tracking, learned_edge
+from psen_processing.core.matched_filter import MAX_FILTER_LENGTH
 
 from ..conftest import IMAGE, Running, Source, wait_until
 
@@ -144,7 +144,7 @@ def test_a_frame_whose_edge_processing_fails_still_goes_out_with_its_channels(
     def broken(*_: object) -> object:
         raise FloatingPointError("injected fault in the edge finder")
 
-    monkeypatch.setattr(timing, "find_edge_in_span", broken)  # the fallback
+    monkeypatch.setattr(edge_tracking, "find_edge_in_span", broken)  # the fallback
     monkeypatch.setattr(learned_edge, "find_gls_edge", broken)  # the learned method
     running.client.set_roi_signal([0, 64, 0, 8])
     running.client.set_edge_detection({"enabled": True, "reference_length": 2})

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from psen_processing import PsenProcessingClient
-from psen_processing.roi import Roi
-from psen_processing.settings import SettingsStore
-from psen_processing.timing import ChannelClassifier
+from psen_processing.core.edge_tracking import ChannelClassifier
+from psen_processing.core.roi import Roi
+from psen_processing.settings_file import SettingsStore
 
 from ..conftest import command_line, free_port, wait_for_rest
 
@@ -26,11 +26,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from psen_processing.processing import ProcessingSettings
-from psen_processing.roi import parse_roi
-from psen_processing.roi import Roi
-from psen_processing.settings import SettingsStore
-from psen_processing.timing import EdgeDetectionSettings
+from psen_processing.core.profiles import ProcessingSettings
+from psen_processing.core.roi import parse_roi
+from psen_processing.core.roi import Roi
+from psen_processing.settings_file import SettingsStore
+from psen_processing.core.edge_tracking import EdgeDetectionSettings
 
 store, n = SettingsStore(Path(sys.argv[1])), int(sys.argv[2])
 edge = EdgeDetectionSettings()

@@ -24,10 +24,10 @@ import requests
 import zmq
 
 from psen_processing.codec import encode_message
-from psen_processing.processing import ProcessingSettings
-from psen_processing.statistics import Statistics
-from psen_processing.supervision import RestartPolicy
-from psen_processing.worker import StreamConfig, Worker
+from psen_processing.core.profiles import ProcessingSettings
+from psen_processing.stream.statistics import Statistics
+from psen_processing.stream.supervision import RestartPolicy
+from psen_processing.stream.worker import StreamConfig, Worker
 
 from ..conftest import IMAGE, Running, Source, command_line, free_port, wait_until
 
@@ -170,7 +170,7 @@ def test_restarts_that_keep_failing_report_fatal_to_the_owner(
 
 CHILD = f"""
 import sys
-from psen_processing import worker
+from psen_processing.stream import worker
 from psen_processing.cli import main
 
 def broken(self, *args):  # fault injection: every frame kills the processing loop

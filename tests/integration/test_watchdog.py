@@ -23,9 +23,9 @@ import requests
 import zmq
 
 from psen_processing.codec import encode_message
-from psen_processing.supervision import RestartPolicy
+from psen_processing.stream.supervision import RestartPolicy
+from psen_processing.stream.worker import Worker
 from psen_processing.systemd_notify import SystemdNotifier
-from psen_processing.worker import Worker
 
 from ..conftest import IMAGE, Running, Source, free_port, wait_until
 

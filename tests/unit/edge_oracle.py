@@ -1,8 +1,8 @@
 """A plain, unoptimised statement of the edge finder's method, as an oracle for the tests.
 
-It does what :func:`psen_processing.edge.find_edge` does, one step after the other on whole
-arrays, with no fast paths and nothing kept between calls: the optimised code must give the
-same results (see test_edge.py and test_timing.py).
+It does what :func:`psen_processing.core.matched_filter.find_edge` does, one step after the
+other on whole arrays, with no fast paths and nothing kept between calls: the optimised code
+must give the same results (see test_edge.py and test_timing.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from psen_processing.edge import EdgeParams
+from psen_processing.core.matched_filter import EdgeParams
 
 FloatArray = npt.NDArray[np.float64]
 

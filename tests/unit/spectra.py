@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from psen_processing.synthetic import SpectrumModel
+from psen_processing.sim.spectrum import SpectrumModel
 
 QUIET = SpectrumModel(
     centre_jitter=0.0,

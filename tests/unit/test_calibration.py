@@ -13,30 +13,30 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from psen_processing.calibration import (
+from psen_processing.codec import Decoder, encode_message
+from psen_processing.core.calibration_fit import (
     MAX_STEPS,
     CalibrationFit,
     delay_steps,
     fit_calibration,
 )
-from psen_processing.calibration_record import (
+from psen_processing.core.calibration_record import (
     AppliedCalibration,
     CalibrationRecord,
     PreviousCalibration,
 )
-from psen_processing.calibration_run import CalibrationRun, RunSettings
-from psen_processing.codec import Decoder, encode_message
-from psen_processing.edge import EdgeResult
+from psen_processing.core.edge_tracking import EdgeDetectionSettings, ShotTiming
+from psen_processing.core.matched_filter import EdgeResult
+from psen_processing.core.profiles import ProcessingSettings
 from psen_processing.errors import (
     CalibrationError,
     CalibrationFitError,
     InvalidEdgeSettings,
     InvalidRequest,
 )
-from psen_processing.pipeline import FrameOutcome
-from psen_processing.processing import ProcessingSettings
-from psen_processing.settings import SettingsStore, settings_from_json
-from psen_processing.timing import EdgeDetectionSettings, ShotTiming
+from psen_processing.settings_file import SettingsStore, settings_from_json
+from psen_processing.stream.calibration_run import CalibrationRun, RunSettings
+from psen_processing.stream.pipeline import FrameOutcome
 
 WIDTH = 1024
 TRUTH = (-2000.0, 3.0, 0.002)

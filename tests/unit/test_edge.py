@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from psen_processing.edge import (
+from psen_processing.core.matched_filter import (
     EdgeParams,
     EdgeResult,
     ReferenceAccumulator,
@@ -20,7 +20,7 @@ from psen_processing.edge import (
     find_edge,
 )
 from psen_processing.errors import InvalidEdgeSettings, PsenError
-from psen_processing.synthetic import SpectrumModel, expected_spectrum, spectrum, useful_range
+from psen_processing.sim.spectrum import SpectrumModel, expected_spectrum, spectrum, useful_range
 
 from .spectra import QUIET
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from psen_processing.edge import (
+from psen_processing.core.matched_filter import (
     EdgeParams,
     EdgeResult,
     ReferenceAccumulator,
@@ -26,7 +26,7 @@ from psen_processing.edge import (
     reference_span,
 )
 from psen_processing.errors import InvalidEdgeSettings
-from psen_processing.synthetic import SpectrumModel, spectrum
+from psen_processing.sim.spectrum import SpectrumModel, spectrum
 
 from .edge_oracle import PlainReferences, plain_find_edge, plain_fit_peak
 

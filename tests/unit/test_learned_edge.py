@@ -13,13 +13,13 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from psen_processing.edge import EdgeParams, EdgeResult
+from psen_processing.core.edge_tracking import EdgeDetectionSettings, EdgeTracker
+from psen_processing.core.learned_edge import MAX_LENGTH, LearnedEdgeFinder, ModelJob
+from psen_processing.core.matched_filter import EdgeParams, EdgeResult
+from psen_processing.core.noise_model import NoiseModel
+from psen_processing.core.roi import Roi
 from psen_processing.errors import InvalidEdgeSettings
-from psen_processing.learned_edge import MAX_LENGTH, LearnedEdgeFinder, ModelJob
-from psen_processing.noise_model import NoiseModel
-from psen_processing.roi import Roi
-from psen_processing.synthetic import SpectrumModel, spectrum
-from psen_processing.timing import EdgeDetectionSettings, EdgeTracker
+from psen_processing.sim.spectrum import SpectrumModel, spectrum
 
 F64 = npt.NDArray[np.float64]
 

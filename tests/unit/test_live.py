@@ -16,12 +16,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from psen_processing.channels import ChannelNames
+from psen_processing.api.png import encode_png
 from psen_processing.codec import ChannelForwarder, Decoder, encode_message
-from psen_processing.edge import EdgeParams, EdgeResult
+from psen_processing.core.channels import ChannelNames
+from psen_processing.core.edge_tracking import ShotTiming
+from psen_processing.core.limits import MAX_CHANNEL_NAME
+from psen_processing.core.matched_filter import EdgeParams, EdgeResult
+from psen_processing.core.profiles import ProcessingSettings, background_on_signal_scale
+from psen_processing.core.roi import Roi
 from psen_processing.errors import InvalidRequest
-from psen_processing.limits import MAX_CHANNEL_NAME
-from psen_processing.live import (
+from psen_processing.stream.live_recorder import (
     MAX_HISTORY_LENGTH,
     EdgeSample,
     LiveRecorder,
@@ -34,11 +38,7 @@ from psen_processing.live import (
     shot_kind,
     thumbnail,
 )
-from psen_processing.pipeline import FrameOutcome, FrameProcessor
-from psen_processing.png import encode_png
-from psen_processing.processing import ProcessingSettings, background_on_signal_scale
-from psen_processing.roi import Roi
-from psen_processing.timing import ShotTiming
+from psen_processing.stream.pipeline import FrameOutcome, FrameProcessor
 
 NAMES = ChannelNames("CAM")
 
@@ -315,14 +315,14 @@ def test_image_of_an_outcome_and_the_processor_forwarding_it() -> None:
 _THUMBNAIL_CHILD = """
 import os, threading, time
 import numpy as np
-from psen_processing.channels import ChannelNames
+from psen_processing.core.channels import ChannelNames
 from psen_processing.codec import encode_message
-from psen_processing.live import image_of, thumbnail
-from psen_processing.live_page import _Thumbnails
-from psen_processing.pipeline import FrameProcessor
-from psen_processing.processing import ProcessingSettings
+from psen_processing.stream.live_recorder import image_of, thumbnail
+from psen_processing.api.live_routes import _Thumbnails
+from psen_processing.stream.pipeline import FrameProcessor
+from psen_processing.core.profiles import ProcessingSettings
 from psen_processing.service import PsenService
-from psen_processing.worker import StreamConfig
+from psen_processing.stream.worker import StreamConfig
 
 names = ChannelNames("CAM")
 image = np.random.default_rng(1).integers(0, 4000, (512, 1024)).astype(np.uint16)

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from psen_processing.noise_model import (
+from psen_processing.core.noise_model import (
     ModelParams,
     NoiseModel,
     brightness,

@@ -35,7 +35,7 @@ from psen_family.spec import (  # noqa: E402
     Span,
     still,
 )
-from psen_processing.roi import Roi, roi_x_profile  # noqa: E402
+from psen_processing.core.roi import Roi, roi_x_profile  # noqa: E402
 
 ALL_MEMBERS = (*TUNING_MEMBERS, *HELDOUT_MEMBERS)
 

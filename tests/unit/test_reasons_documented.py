@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import psen_processing
-from psen_processing.reasons import PROFILE_PROBLEMS as DECLARED_PROBLEMS
-from psen_processing.reasons import SKIP_REASONS
+from psen_processing.stream.reasons import PROFILE_PROBLEMS as DECLARED_PROBLEMS
+from psen_processing.stream.reasons import SKIP_REASONS
 
 ROOT = Path(psen_processing.__file__).parent
 README = ROOT.parents[1] / "README.md"

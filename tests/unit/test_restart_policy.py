@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from psen_processing.errors import PsenError
-from psen_processing.supervision import RestartPolicy, describe
+from psen_processing.stream.supervision import RestartPolicy, describe
 
 
 def test_backoff_doubles_up_to_its_bound() -> None:

@@ -7,9 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from psen_processing.errors import InvalidRoi, PsenError
-from psen_processing.limits import MAX_ROI_OFFSET, MAX_ROI_SIZE
-from psen_processing.roi import (
+from psen_processing.core.limits import MAX_ROI_OFFSET, MAX_ROI_SIZE
+from psen_processing.core.roi import (
     EMPTY_ROI,
     Roi,
     check_roi_fits,
@@ -19,6 +18,7 @@ from psen_processing.roi import (
     roi_to_json,
     roi_x_profile,
 )
+from psen_processing.errors import InvalidRoi, PsenError
 
 # --- parse_roi: what switches a ROI off, and how it is reported back ---------------------------
 

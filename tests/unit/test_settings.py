@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from psen_processing import settings as settings_module
+from psen_processing import settings_file as settings_module
+from psen_processing.core.edge_tracking import EdgeDetectionSettings
+from psen_processing.core.profiles import ProcessingSettings
+from psen_processing.core.roi import EMPTY_ROI, Roi, parse_roi
 from psen_processing.errors import SettingsFileError
-from psen_processing.processing import ProcessingSettings
-from psen_processing.roi import EMPTY_ROI, Roi, parse_roi
-from psen_processing.settings import SettingsStore, default_settings_path, settings_from_json
-from psen_processing.timing import EdgeDetectionSettings
+from psen_processing.settings_file import SettingsStore, default_settings_path, settings_from_json
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from psen_processing.camera import CameraConfig, SimulatedCamera
 from psen_processing.codec import Decoder
-from psen_processing.simulation import MAX_RING_FRAMES, RING_BYTES, RateWatch, ring_size
+from psen_processing.sim.camera import CameraConfig, SimulatedCamera
+from psen_processing.sim.frame_ring import MAX_RING_FRAMES, RING_BYTES, RateWatch, ring_size
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from psen_processing import statistics as statistics_module
-from psen_processing.edge import EdgeResult
-from psen_processing.statistics import LATENCY_BUCKETS_MS, Statistics
-from psen_processing.timing import ShotTiming
+from psen_processing.core.edge_tracking import ShotTiming
+from psen_processing.core.matched_filter import EdgeResult
+from psen_processing.stream import statistics as statistics_module
+from psen_processing.stream.statistics import LATENCY_BUCKETS_MS, Statistics
 
 
 class FakeClock:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from psen_processing.errors import PsenError
-from psen_processing.synthetic import (
+from psen_processing.sim.spectrum import (
     InvalidSpectrumModel,
     SpectrumModel,
     expected_spectrum,

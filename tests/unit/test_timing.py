@@ -10,21 +10,21 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from psen_processing.channels import ChannelNames
 from psen_processing.codec import encode_message
-from psen_processing.edge import EdgeParams, arrival_time
-from psen_processing.errors import InvalidEdgeSettings
-from psen_processing.pipeline import FrameProcessor
-from psen_processing.processing import ProcessingSettings
-from psen_processing.roi import Roi
-from psen_processing.synthetic import SpectrumModel, image, spectrum
-from psen_processing.timing import (
+from psen_processing.core.channels import ChannelNames
+from psen_processing.core.edge_tracking import (
     ChannelClassifier,
     EdgeDetectionSettings,
     EdgeTracker,
     PulseIdClassifier,
     ShotTiming,
 )
+from psen_processing.core.matched_filter import EdgeParams, arrival_time
+from psen_processing.core.profiles import ProcessingSettings
+from psen_processing.core.roi import Roi
+from psen_processing.errors import InvalidEdgeSettings
+from psen_processing.sim.spectrum import SpectrumModel, image, spectrum
+from psen_processing.stream.pipeline import FrameProcessor
 
 from .edge_oracle import PlainReferences, plain_find_edge
 

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .codec import channel_entry, compress, timestamp_bytes
-from .codec.encoder import main_header
-from .synthetic import SpectrumModel, image
+from ..codec import channel_entry, compress, timestamp_bytes
+from ..codec.encoder import main_header
+from .spectrum import SpectrumModel, image
 
 __all__ = [
     "MAX_RATE_HZ",

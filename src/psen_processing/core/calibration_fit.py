@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 from numpy.polynomial import Polynomial
 
-from .errors import CalibrationFitError
+from ..errors import CalibrationFitError
 
 __all__ = [
     "AMPLITUDE_WARNING_RATIO",

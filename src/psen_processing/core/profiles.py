@@ -11,8 +11,8 @@ import numpy as np
 import numpy.typing as npt
 
 from .calibration_record import CalibrationRecord
+from .edge_tracking import EdgeDetectionSettings
 from .roi import EMPTY_ROI, Profile, Roi, RoiSetting, exact_column_sums, roi_to_json
-from .timing import EdgeDetectionSettings
 
 __all__ = [
     "ArrayRows",

@@ -17,7 +17,23 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from threadpoolctl import ThreadpoolController
 
-from .api_schema import (
+from ..core.channels import ChannelNames
+from ..core.limits import MAX_CHANNEL_NAME
+from ..core.profiles import background_on_signal_scale
+from ..core.roi import roi_to_json
+from ..errors import ProtocolError
+from ..service import PsenService
+from ..stream.live_recorder import (
+    downsample,
+    floats,
+    image_of,
+    normalised_signal,
+    shot_kind,
+    thumbnail,
+)
+from ..stream.pipeline import FrameOutcome
+from .png import encode_png
+from .schema import (
     READ_ERRORS,
     TOKEN_SECURITY,
     WRITE_ERRORS,
@@ -28,22 +44,6 @@ from .api_schema import (
     media_response,
     ok_answer,
 )
-from .channels import ChannelNames
-from .errors import ProtocolError
-from .limits import MAX_CHANNEL_NAME
-from .live import (
-    downsample,
-    floats,
-    image_of,
-    normalised_signal,
-    shot_kind,
-    thumbnail,
-)
-from .pipeline import FrameOutcome
-from .png import encode_png
-from .processing import background_on_signal_scale
-from .roi import roi_to_json
-from .service import PsenService
 
 __all__ = [
     "MAX_LISTED_CHANNELS",

@@ -16,13 +16,13 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from .codec import DataHeader, Decoder, LazyImage, Message
-from .edge import EdgeParams
-from .errors import InvalidRequest, ProtocolError
-from .limits import MAX_CHANNEL_NAME, shown
+from ..codec import DataHeader, Decoder, LazyImage, Message
+from ..core.edge_tracking import ShotTiming
+from ..core.limits import MAX_CHANNEL_NAME, shown
+from ..core.matched_filter import EdgeParams
+from ..core.profiles import ArrayRows, ImageRows
+from ..errors import InvalidRequest, ProtocolError
 from .pipeline import FrameOutcome
-from .processing import ArrayRows, ImageRows
-from .timing import ShotTiming
 
 __all__ = [
     "MAX_HISTORY_LENGTH",

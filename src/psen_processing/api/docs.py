@@ -21,8 +21,8 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from .api_schema import TOKEN_SCHEME
-from .errors import ServiceError
+from ..errors import ServiceError
+from .schema import TOKEN_SCHEME
 
 __all__ = [
     "ASSETS_URL",

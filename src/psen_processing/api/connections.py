@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from .errors import InvalidOption
+from ..errors import InvalidOption
 
 __all__ = ["ConnectionLimits", "guarded_protocol"]
 

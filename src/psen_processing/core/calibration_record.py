@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import InvalidEdgeSettings
+from ..errors import InvalidEdgeSettings
 from .limits import MAX_CALIBRATION_COEFFICIENTS, MAX_CALIBRATION_MAGNITUDE, MAX_CHANNEL_NAME, shown
 
 __all__ = ["AppliedCalibration", "CalibrationRecord", "PreviousCalibration", "calibration_id"]

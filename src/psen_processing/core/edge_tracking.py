@@ -14,17 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .edge import (
-    EdgeParams,
-    EdgeResult,
-    ReferenceAccumulator,
-    ReferenceSpan,
-    arrival_time,
-    find_edge,
-    find_edge_in_span,
-    reference_span,
-)
-from .errors import InvalidEdgeSettings
+from ..errors import InvalidEdgeSettings
 from .learned_edge import LearnedEdgeFinder, ModelSubmitter
 from .limits import (
     MAX_CALIBRATION_COEFFICIENTS,
@@ -34,6 +24,16 @@ from .limits import (
     MAX_REFERENCE_LENGTH,
     integral,
     shown,
+)
+from .matched_filter import (
+    EdgeParams,
+    EdgeResult,
+    ReferenceAccumulator,
+    ReferenceSpan,
+    arrival_time,
+    find_edge,
+    find_edge_in_span,
+    reference_span,
 )
 from .roi import RoiSetting
 

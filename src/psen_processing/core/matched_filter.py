@@ -33,7 +33,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from .errors import InvalidEdgeSettings
+from ..errors import InvalidEdgeSettings
 from .limits import MAX_MIN_AMPLITUDE, MAX_REFERENCE_LENGTH, integral, shown
 
 __all__ = [
@@ -113,7 +113,7 @@ class EdgeParams:
     maximum.
 
     ``method``: ``"learned"`` (generalised least squares against a noise model learned from
-    the reference shots, :mod:`psen_processing.learned_edge`; far more accurate, but 20 times
+    the reference shots, :mod:`psen_processing.core.learned_edge`; far more accurate, but 20 times
     the matched filter's time per frame: opt-in until it meets its speed target) or
     ``"matched_filter"`` (the default: the step filter of this module). ``filter_length``,
     ``filter_width``, ``fit_fraction``, ``min_amplitude``, ``background_subtraction`` and

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import numpy as np
 
-from .timing import ShotTiming
+from ..core.edge_tracking import ShotTiming
 
 __all__ = [
     "INPUT_LINKS",

@@ -8,7 +8,7 @@ from typing import Any, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-from .errors import InvalidRoi
+from ..errors import InvalidRoi
 from .limits import MAX_ROI_OFFSET, MAX_ROI_SIZE, integral, shown
 
 __all__ = [

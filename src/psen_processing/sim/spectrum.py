@@ -21,7 +21,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from .errors import InvalidSpectrumModel
+from ..errors import InvalidSpectrumModel
 
 __all__ = [
     "InvalidSpectrumModel",

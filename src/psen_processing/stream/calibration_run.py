@@ -20,9 +20,9 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from .calibration import MAX_ORDER, CalibrationFit, fit_calibration
-from .errors import CalibrationError, CalibrationFitError, InvalidRequest
-from .limits import MAX_CHANNEL_NAME, integral, shown
+from ..core.calibration_fit import MAX_ORDER, CalibrationFit, fit_calibration
+from ..core.limits import MAX_CHANNEL_NAME, integral, shown
+from ..errors import CalibrationError, CalibrationFitError, InvalidRequest
 from .pipeline import FrameOutcome
 
 __all__ = [

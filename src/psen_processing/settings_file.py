@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .calibration_record import CalibrationRecord
+from .core.calibration_record import CalibrationRecord
+from .core.edge_tracking import EdgeDetectionSettings
+from .core.profiles import ProcessingSettings
+from .core.roi import EMPTY_ROI, parse_roi
 from .errors import PsenError, SettingsFileError
-from .processing import ProcessingSettings
-from .roi import EMPTY_ROI, parse_roi
-from .timing import EdgeDetectionSettings
 
 __all__ = [
     "LoadResult",

@@ -17,11 +17,11 @@ import numpy as np
 import zmq
 from threadpoolctl import threadpool_limits
 
-from .cli_options import DefaultsHelpFormatter, bounded
-from .codec import COMPRESSIONS, encode_message
-from .errors import InvalidOption
-from .limits import MAX_PERIOD
-from .simulation import (
+from ..cli_options import DefaultsHelpFormatter, bounded
+from ..codec import COMPRESSIONS, encode_message
+from ..core.limits import MAX_PERIOD
+from ..errors import InvalidOption
+from .frame_ring import (
     MAX_RATE_HZ,
     MAX_SIDE,
     MIN_WIDTH,
@@ -33,7 +33,7 @@ from .simulation import (
     ring_size,
 )
 from .socket_thread import SocketThread
-from .synthetic import SpectrumModel, image
+from .spectrum import SpectrumModel, image
 
 __all__ = [
     "CameraConfig",

@@ -20,10 +20,10 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from .api_schema import READ_ERRORS, error_responses, media_response
-from .reasons import PROFILE_PROBLEMS, SKIP_REASONS
-from .service import PsenService
-from .statistics import INPUT_STATES, OUTPUT_STATES
+from ..service import PsenService
+from ..stream.reasons import PROFILE_PROBLEMS, SKIP_REASONS
+from ..stream.statistics import INPUT_STATES, OUTPUT_STATES
+from .schema import READ_ERRORS, error_responses, media_response
 
 __all__ = ["ServiceCollector", "install_metrics"]
 

@@ -41,7 +41,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import InvalidOption
+from ..errors import InvalidOption
 
 __all__ = [
     "ANY_ORIGIN",

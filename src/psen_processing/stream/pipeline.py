@@ -11,8 +11,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .channels import ChannelNames
-from .codec import (
+from ..codec import (
     ChannelForwarder,
     Decoder,
     ExtraChannels,
@@ -21,17 +20,18 @@ from .codec import (
     OutputEncoder,
     channel_entry,
 )
-from .codec.compression import Buffer
-from .edge import EdgeResult
-from .errors import ProtocolError
-from .processing import (
+from ..codec.compression import Buffer
+from ..core.channels import ChannelNames
+from ..core.edge_tracking import EdgeTracker, ShotTiming
+from ..core.matched_filter import EdgeResult
+from ..core.profiles import (
     FrameResult,
     ProcessingSettings,
     Profile,
     background_on_signal_scale,
     process_image,
 )
-from .timing import EdgeTracker, ShotTiming
+from ..errors import ProtocolError
 
 __all__ = ["FrameOutcome", "FrameProcessor", "OpenedFrame", "skipped"]
 

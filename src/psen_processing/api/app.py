@@ -14,8 +14,34 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from .api_docs import add_token_scheme, install_docs
-from .api_schema import (
+from ..core.limits import (
+    MAX_CALIBRATION_COEFFICIENTS,
+    MAX_CALIBRATION_MAGNITUDE,
+    MAX_CHANNEL_NAME,
+    MAX_MIN_AMPLITUDE,
+    MAX_PERIOD,
+    MAX_REFERENCE_LENGTH,
+    MAX_ROI_SIZE,
+)
+from ..core.matched_filter import MAX_FILTER_LENGTH, MAX_MIN_Z, MIN_FILTER_LENGTH
+from ..core.roi import roi_to_json
+from ..errors import (
+    CalibrationError,
+    InvalidEdgeSettings,
+    InvalidRequest,
+    InvalidRoi,
+    PsenError,
+    RequestTooLarge,
+    ServiceError,
+    SettingsFileError,
+)
+from ..service import PsenService, RoiName
+from .calibration_routes import install_calibration
+from .docs import add_token_scheme, install_docs
+from .guards import GuardMiddleware, HttpGuards
+from .live_routes import install_live_view
+from .metrics import install_metrics
+from .schema import (
     READ_ERRORS,
     TOKEN_SECURITY,
     WRITE_ERRORS,
@@ -28,32 +54,6 @@ from .api_schema import (
     error_responses,
     ok_answer,
 )
-from .calibration_api import install_calibration
-from .edge import MAX_FILTER_LENGTH, MAX_MIN_Z, MIN_FILTER_LENGTH
-from .errors import (
-    CalibrationError,
-    InvalidEdgeSettings,
-    InvalidRequest,
-    InvalidRoi,
-    PsenError,
-    RequestTooLarge,
-    ServiceError,
-    SettingsFileError,
-)
-from .http_guards import GuardMiddleware, HttpGuards
-from .limits import (
-    MAX_CALIBRATION_COEFFICIENTS,
-    MAX_CALIBRATION_MAGNITUDE,
-    MAX_CHANNEL_NAME,
-    MAX_MIN_AMPLITUDE,
-    MAX_PERIOD,
-    MAX_REFERENCE_LENGTH,
-    MAX_ROI_SIZE,
-)
-from .live_page import install_live_view
-from .metrics import install_metrics
-from .roi import roi_to_json
-from .service import PsenService, RoiName
 
 __all__ = ["MAX_BODY_BYTES", "READ_METHODS", "build_app"]
 

@@ -10,8 +10,8 @@ import time
 import uvicorn
 from fastapi import FastAPI
 
-from .errors import ServiceError
-from .http_connections import ConnectionLimits, guarded_protocol
+from ..errors import ServiceError
+from .connections import ConnectionLimits, guarded_protocol
 
 __all__ = ["ServerThread"]
 

@@ -8,7 +8,11 @@ import numpy as np
 from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
-from .api_schema import (
+from ..core.calibration_fit import CalibrationFit
+from ..service import PsenService
+from ..stream.calibration_run import MAX_POINTS, MIN_POINTS, UNITS
+from ..stream.live_recorder import floats
+from .schema import (
     READ_ERRORS,
     TOKEN_SECURITY,
     WRITE_ERRORS,
@@ -17,10 +21,6 @@ from .api_schema import (
     error_responses,
     ok_answer,
 )
-from .calibration import CalibrationFit
-from .calibration_run import MAX_POINTS, MIN_POINTS, UNITS
-from .live import floats
-from .service import PsenService
 
 __all__ = ["MAX_PANEL_POINTS", "install_calibration", "panel_json"]
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from .edge import EdgeResult, ReferenceAccumulator
+from .matched_filter import EdgeResult, ReferenceAccumulator
 from .noise_model import (
     ModelParams,
     NoiseModel,

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .limits import MAX_ROI_SIZE
+from ..core.limits import MAX_ROI_SIZE
 
 __all__ = [
     "READ_ERRORS",

@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .errors import InvalidRequest
+from ..errors import InvalidRequest
 
 __all__ = ["Health", "RestartPolicy", "SupervisionReport", "Supervisor", "describe"]
 

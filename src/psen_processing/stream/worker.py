@@ -13,15 +13,15 @@ from typing import Any, Literal, cast
 import zmq
 from threadpoolctl import threadpool_limits
 
-from .channels import ChannelNames
-from .codec.compression import Buffer
+from ..codec.compression import Buffer
+from ..core.channels import ChannelNames
+from ..core.edge_tracking import EdgeTracker
+from ..core.profiles import ProcessingSettings
+from ..errors import ServiceError
 from .consumers import ConsumerCount
-from .errors import ServiceError
 from .input_connection import InputWatch
 from .pipeline import FrameOutcome, FrameProcessor
-from .processing import ProcessingSettings
 from .statistics import Statistics, bounded_text
-from .timing import EdgeTracker
 
 __all__ = ["StreamConfig", "Worker"]
 

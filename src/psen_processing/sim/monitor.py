@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import zmq
 
-from .channels import ChannelNames
-from .codec import Decoder
-from .errors import ProtocolError
+from ..codec import Decoder
+from ..core.channels import ChannelNames
+from ..errors import ProtocolError
 from .socket_thread import SocketThread
 
 __all__ = ["EdgeTally", "OutputMonitor", "OutputSummary"]
