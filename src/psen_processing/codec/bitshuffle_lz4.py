@@ -23,7 +23,7 @@ import lz4.block
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import ProtocolError
+from ..errors import CodecUsageError, ProtocolError
 
 __all__ = ["BitshuffleLz4Value"]
 
@@ -195,7 +195,7 @@ class BitshuffleLz4Value:
         """Full blocks ``indices`` (ascending, each below ``full_block_count``) decoded, as an
         array of shape ``(len(indices), block)``: one decoder call per run of neighbours."""
         if indices and indices[-1] >= self._full_blocks:
-            raise ValueError(f"block {indices[-1]} is not a full block")
+            raise CodecUsageError("not_a_full_block", f"block {indices[-1]} is not a full block")
         out = np.empty((len(indices), self.block), dtype=self.dtype)
         begin = 0
         for end in range(1, len(indices) + 1):

@@ -10,7 +10,7 @@ import lz4.block
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import ProtocolError
+from ..errors import CodecUsageError, ProtocolError
 from .bitshuffle_lz4 import BitshuffleLz4Value
 
 Buffer: TypeAlias = bytes | bytearray | memoryview
@@ -116,4 +116,7 @@ def compress(array: npt.NDArray[np.generic], compression: str) -> bytes:
         shuffled = bitshuffle.compress_lz4(data.reshape(-1), block)
         header = struct.pack(">qi", data.nbytes, block * data.dtype.itemsize)
         return header + bytes(shuffled.tobytes())
-    raise ValueError(f"unknown compression {compression!r}; use one of {sorted(COMPRESSIONS)}")
+    raise CodecUsageError(
+        "unknown_compression",
+        f"unknown compression {compression!r}; use one of {sorted(COMPRESSIONS)}",
+    )

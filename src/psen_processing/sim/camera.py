@@ -123,7 +123,7 @@ class SimulatedCamera:
 
     def __init__(self, config: CameraConfig) -> None:
         if config.compression not in COMPRESSIONS:
-            raise ValueError(f"compression must be one of {sorted(COMPRESSIONS)}")
+            raise InvalidOption(f"compression must be one of {sorted(COMPRESSIONS)}")
         self.config = config
         self._rng = np.random.default_rng(config.seed)
         self._model = SpectrumModel(
