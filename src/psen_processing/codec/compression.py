@@ -55,11 +55,14 @@ def decompress(
     compression: str,
     dtype: np.dtype[np.generic],
     big_endian: bool | None = None,
+    opened: BitshuffleLz4Value | None = None,
 ) -> npt.NDArray[np.generic]:
     """Decode one value into a flat array of ``dtype`` (a view on ``raw`` when uncompressed).
 
     ``big_endian`` is the channel's encoding (it sets the byte order of the lz4 size header even
-    for one-byte types); by default it is taken from ``dtype``.
+    for one-byte types); by default it is taken from ``dtype``. ``opened`` is ``raw`` already
+    opened as a bitshuffle_lz4 value (e.g. by a :class:`LazyImage`), whose block chain is then
+    not walked again.
     """
     view = memoryview(raw).cast("B")
     if big_endian is None:
@@ -91,7 +94,8 @@ def decompress(
                 )
             return np.frombuffer(data, dtype=dtype)
         if compression == "bitshuffle_lz4":
-            return BitshuffleLz4Value(view, size, dtype).all()
+            value = BitshuffleLz4Value(view, size, dtype) if opened is None else opened
+            return value.all()
     except ProtocolError:
         raise
     except Exception as exc:  # the C decoders raise assorted types on corrupt input

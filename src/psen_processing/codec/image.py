@@ -52,7 +52,9 @@ class LazyImage:
     def whole(self) -> npt.NDArray[np.generic]:
         if self._whole is None:
             spec = self._spec
-            flat = decompress(self._raw, spec.compression, self.dtype, spec.big_endian)
+            flat = decompress(
+                self._raw, spec.compression, self.dtype, spec.big_endian, self._blocks
+            )
             self._whole = flat.reshape(self.height, self.width)
         return self._whole
 
