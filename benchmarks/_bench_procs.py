@@ -28,7 +28,8 @@ import numpy as np
 import numpy.typing as npt
 import zmq
 
-from psen_processing.codec import Decoder, encode_message
+from psen_processing.codec import Decoder
+from psen_processing.sim.messages import encode_message
 
 PREFIX = "BENCH"
 IMAGE = f"{PREFIX}:FPICTURE"

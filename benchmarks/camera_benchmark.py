@@ -35,7 +35,7 @@ import numpy as np
 import zmq
 from threadpoolctl import threadpool_limits
 
-from psen_processing.codec import encode_message
+from psen_processing.sim.messages import encode_message
 from psen_processing.sim.spectrum import SpectrumModel, image
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")

@@ -73,7 +73,7 @@ from _soak_rest import (
     settings_view,
     status_of,
 )
-from psen_processing.codec import encode_message
+from psen_processing.sim.messages import encode_message
 
 PREFIX = "SOAK"
 IMAGE = f"{PREFIX}:FPICTURE"

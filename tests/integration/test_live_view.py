@@ -11,7 +11,7 @@ import requests
 import zmq
 
 from psen_processing.api.live_routes import MAX_PROFILE_POINTS, web_directory
-from psen_processing.codec import encode_message
+from psen_processing.sim.messages import encode_message
 
 from ..conftest import IMAGE, Running, Source, wait_until
 from ..unit.test_live import decode_png

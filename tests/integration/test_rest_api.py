@@ -12,7 +12,7 @@ import requests
 
 from psen_processing import PsenProcessingClient
 from psen_processing.api.app import MAX_BODY_BYTES
-from psen_processing.codec import encode_message
+from psen_processing.sim.messages import encode_message
 
 from ..conftest import IMAGE, Running, Source, wait_until
 

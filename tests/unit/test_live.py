@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from psen_processing.api.png import encode_png
-from psen_processing.codec import ChannelForwarder, Decoder, encode_message
+from psen_processing.codec import ChannelForwarder, Decoder
 from psen_processing.core.channels import ChannelNames
 from psen_processing.core.edge_tracking import ShotTiming
 from psen_processing.core.limits import MAX_CHANNEL_NAME
@@ -25,6 +25,7 @@ from psen_processing.core.matched_filter import EdgeParams, EdgeResult
 from psen_processing.core.profiles import ProcessingSettings, background_on_signal_scale
 from psen_processing.core.roi import Roi
 from psen_processing.errors import InvalidRequest
+from psen_processing.sim.messages import encode_message
 from psen_processing.stream.live_recorder import (
     MAX_HISTORY_LENGTH,
     EdgeSample,
@@ -316,7 +317,7 @@ _THUMBNAIL_CHILD = """
 import os, threading, time
 import numpy as np
 from psen_processing.core.channels import ChannelNames
-from psen_processing.codec import encode_message
+from psen_processing.sim.messages import encode_message
 from psen_processing.stream.live_recorder import image_of, thumbnail
 from psen_processing.api.live_routes import _Thumbnails
 from psen_processing.stream.pipeline import FrameProcessor

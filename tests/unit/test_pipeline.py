@@ -8,12 +8,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from psen_processing.codec import Decoder, Message, encode_message
+from psen_processing.codec import Decoder, Message
 from psen_processing.core.channels import ChannelNames
 from psen_processing.core.edge_tracking import EdgeDetectionSettings
 from psen_processing.core.profiles import ProcessingSettings, process_image
 from psen_processing.core.roi import parse_roi
 from psen_processing.errors import ProtocolError
+from psen_processing.sim.messages import encode_message
 from psen_processing.stream import pipeline
 from psen_processing.stream.pipeline import FrameProcessor, skipped
 

@@ -33,7 +33,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import InvalidEdgeSettings
+from ..errors import InvalidData, InvalidEdgeSettings
 from .limits import MAX_MIN_AMPLITUDE, MAX_REFERENCE_LENGTH, integral, shown
 
 __all__ = [
@@ -278,7 +278,7 @@ def _as_profile(name: str, values: npt.ArrayLike) -> FloatArray:
         return values  # what np.asarray would give back: the array itself
     array = np.asarray(values, dtype=np.float64)
     if array.ndim != 1:
-        raise InvalidEdgeSettings(f"The {name} profile must be 1-D, not of shape {array.shape}.")
+        raise InvalidData(f"The {name} profile must be 1-D, not of shape {array.shape}.")
     return array
 
 
@@ -425,7 +425,7 @@ def find_edge_in_span(
     if span is None:
         return _NOT_FOUND
     if sig.size != span.size:
-        raise InvalidEdgeSettings(
+        raise InvalidData(
             f"The signal ({sig.size} px) and reference ({span.size} px) profiles differ in length."
         )
     first = span.first
@@ -470,13 +470,13 @@ def find_edge(
 
     With ``params.background_subtraction`` and a ``background`` given, the background (a
     profile of the same length, already on the signal's scale; of another length, its mean)
-    is subtracted from both signal and reference first. Raises :class:`InvalidEdgeSettings`
+    is subtracted from both signal and reference first. Raises :class:`InvalidData`
     if the profiles are not 1-D or differ in length.
     """
     sig = _as_profile("signal", signal)
     ref = _as_profile("reference", reference)
     if sig.size != ref.size:
-        raise InvalidEdgeSettings(
+        raise InvalidData(
             f"The signal ({sig.size} px) and reference ({ref.size} px) profiles differ in length."
         )
     if params.background_subtraction and background is not None:
