@@ -62,6 +62,9 @@ class FrameOutcome:
     message: Message | None = None
     """The received message (decoded lazily: its other channels, e.g. a delay stage's
     readback, are read only if asked for)."""
+    image: LazyImage | None = None
+    """The received image, as the profiles were read from it (rows decoded when read): for
+    viewers, which need not decode the message again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +331,7 @@ class FrameProcessor:
             else forwarder.encode(message, passthrough),
             error=error,
             message=message,
+            image=image,
         )
 
 
