@@ -86,18 +86,30 @@ _SAMPLE: dict[ChannelType, object] = {"float64": 0.0, "bool": np.True_}
 Value = bytes | npt.NDArray[np.generic]
 
 
-def _fields(rows: tuple[OutputChannel, ...]) -> Callable[[Any], tuple[Any, ...]]:
-    """The values of ``rows`` in an object, as a tuple, by one compiled attribute getter."""
-    get = operator.attrgetter(*(row.field for row in rows))
-    return get if len(rows) > 1 else lambda source: (get(source),)
+def _getter(fields: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """The attributes ``fields`` (dotted paths) of an object, as a tuple, by one compiled
+    attribute getter."""
+    if not fields:
+        return lambda source: ()
+    get = operator.attrgetter(*fields)
+    return get if len(fields) > 1 else lambda source: (get(source),)
 
 
-_profiles_of = _fields(PROFILE_CHANNELS)
-_edge_of = _fields(EDGE_CHANNELS)
-_NO_PROFILES: tuple[None, ...] = (None,) * len(PROFILE_CHANNELS)
+_edge_of = _getter([row.field for row in EDGE_CHANNELS])
 
-ProfileKind = tuple[int, np.dtype[Any]] | None
-"""What a profile channel's header entry depends on: its length and type (None: not sent)."""
+
+def _runs(rows: tuple[OutputChannel, ...]) -> tuple[tuple[Callable[[Any], bytes], slice], ...]:
+    """The rows as runs of one type: how each run's values are encoded, and where they are."""
+    runs: list[tuple[Callable[[Any], bytes], slice]] = []
+    start = 0
+    for i in range(1, len(rows) + 1):
+        if i == len(rows) or rows[i].type != rows[start].type:
+            runs.append((_PACK[rows[start].type], slice(start, i)))
+            start = i
+    return tuple(runs)
+
+
+_EDGE_RUNS = _runs(EDGE_CHANNELS)
 
 
 class FrameChannels:
@@ -117,23 +129,34 @@ class FrameChannels:
         self._settings = settings
         self._edge = edge
         entries: list[dict[str, Any]] = []
-        constants: list[Value] = []
-        for row, text in zip(SETTINGS_CHANNELS, _fields(SETTINGS_CHANNELS)(settings), strict=True):
+        self._constants: list[Value] = []
+        for row in SETTINGS_CHANNELS:
+            text = operator.attrgetter(row.field)(settings)
             entries.append(channel_entry(getattr(names, row.suffix), text))
-            constants.append(text.encode("utf-8"))
-        kinds: list[ProfileKind] = []
-        profiles = _NO_PROFILES if result is None else _profiles_of(result)
-        for row, profile in zip(PROFILE_CHANNELS, profiles, strict=True):
-            kinds.append(None if profile is None else (profile.size, profile.dtype))
-            if profile is not None:
-                entries.append(channel_entry(getattr(names, row.suffix), profile))
+            self._constants.append(text.encode("utf-8"))
+        sent: list[str] = []
+        kinds: list[object] = []
+        unsent: list[str] = []
+        for row in PROFILE_CHANNELS:
+            profile = None if result is None else operator.attrgetter(row.field)(result)
+            if profile is None:
+                unsent.append(row.field)
+                continue
+            entries.append(channel_entry(getattr(names, row.suffix), profile))
+            sent.append(row.field)
+            kinds += (profile.size, profile.dtype)
         if edge:
             for row in EDGE_CHANNELS:
                 entries.append(channel_entry(getattr(names, row.suffix), _SAMPLE[row.type]))
         self.extras = ExtraChannels(tuple(entries))
-        self._constants = constants
+        # per frame: the profiles sent, their lengths and types, and those not sent, each read
+        # by one compiled getter (an AttributeError: a profile sent here is missing)
+        self._profiles = _getter(sent)
+        self._kinds_of = _getter([f"{f}.{a}" for f in sent for a in ("size", "dtype")])
         self._kinds = tuple(kinds)
-        self._packers = tuple(_PACK[row.type] for row in EDGE_CHANNELS)
+        self._unsent = _getter(unsent)
+        self._nones = (None,) * len(unsent)
+        self._none_sent = not sent
 
     def values(
         self, settings: ProcessingSettings, result: FrameResult | None, timing: ShotTiming | None
@@ -144,23 +167,21 @@ class FrameChannels:
         edge channels or not)."""
         if settings is not self._settings or (timing is not None) is not self._edge:
             return None
-        values = self._constants.copy()
         if result is None:
-            if self._kinds != _NO_PROFILES:
+            if not self._none_sent:
                 return None
-        else:  # per frame: checked by identity first (numpy's dtypes of a kind are one object)
-            for profile, kind in zip(_profiles_of(result), self._kinds, strict=True):
-                if profile is None:
-                    if kind is not None:
-                        return None
-                elif (
-                    kind is None
-                    or profile.size != kind[0]
-                    or (profile.dtype is not kind[1] and profile.dtype != kind[1])
+            values = self._constants.copy()
+        else:
+            try:
+                if self._kinds_of(result) != self._kinds or (
+                    self._nones and any(map(operator.is_not, self._unsent(result), self._nones))
                 ):
                     return None
-                else:
-                    values.append(profile)
+            except AttributeError:  # a profile sent with these channels is None here
+                return None
+            values = [*self._constants, *self._profiles(result)]
         if timing is not None:
-            values += [pack(v) for pack, v in zip(self._packers, _edge_of(timing), strict=True)]
+            edge = _edge_of(timing)
+            for pack, run in _EDGE_RUNS:
+                values += map(pack, edge[run])
         return values

@@ -36,8 +36,6 @@ class FrameOutcome:
     skip_reason: str | None = None
     problems: tuple[tuple[str, str], ...] = field(default=())
     """``(reason, detail)`` of things not computed for a frame that still goes out."""
-    image_shape: tuple[int, ...] | None = None
-    image_dtype: str | None = None
     result: FrameResult | None = None
     timing: ShotTiming | None = None
     image_parts: list[Any] | None = None
@@ -51,6 +49,14 @@ class FrameOutcome:
     image: LazyImage | None = None
     """The received image, as the profiles were read from it (rows decoded when read): for
     viewers, which need not decode the message again."""
+
+    @property
+    def image_shape(self) -> tuple[int, int] | None:
+        return None if self.image is None else self.image.shape
+
+    @property
+    def image_dtype(self) -> str | None:
+        return None if self.image is None else self.image.type_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,8 +229,6 @@ class FrameProcessor:
             pulse_id=pulse_id,
             parts=parts,
             problems=tuple(problems),
-            image_shape=None if image is None else image.shape,
-            image_dtype=None if image is None else image.type_name,
             result=result,
             timing=timing,
             image_parts=None
