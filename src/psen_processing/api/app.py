@@ -14,17 +14,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from ..core.limits import (
-    MAX_CALIBRATION_COEFFICIENTS,
-    MAX_CALIBRATION_MAGNITUDE,
-    MAX_CHANNEL_NAME,
-    MAX_MIN_AMPLITUDE,
-    MAX_PERIOD,
-    MAX_REFERENCE_LENGTH,
-    MAX_ROI_SIZE,
-)
-from ..core.matched_filter import MAX_FILTER_LENGTH, MAX_MIN_Z, MIN_FILTER_LENGTH
-from ..core.roi import roi_to_json
+from ..core.edge_tracking import EdgeDetectionSettings
+from ..core.roi import roi_request_schema, roi_to_json
 from ..errors import (
     CalibrationError,
     InvalidEdgeSettings,
@@ -83,121 +74,16 @@ def _token_matches(header: str | None, token: bytes) -> bool:
     return hmac.compare_digest(given.strip().encode("utf-8", "surrogateescape"), token)
 
 
-_ROI_BODY = {
-    "required": False,
-    "content": {
-        "application/json": {
-            "schema": {
-                "oneOf": [
-                    {"type": "null"},
-                    {"type": "array", "maxItems": 0},
-                    {
-                        "type": "array",
-                        "items": {"type": "integer", "minimum": 0, "maximum": MAX_ROI_SIZE},
-                        "minItems": 4,
-                        "maxItems": 4,
-                        "description": "[offset_x, size_x, offset_y, size_y]",
-                    },
-                ]
-            }
-        }
-    },
-}
+def _json_body_schema(schema: dict[str, Any], *, required: bool) -> dict[str, Any]:
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
 
 
-_EDGE_BODY = {
-    "required": True,
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "additionalProperties": False,
-                "properties": {
-                    "enabled": {"type": "boolean"},
-                    "reference": {
-                        "oneOf": [
-                            {
-                                "type": "object",
-                                "properties": {
-                                    "mode": {"const": "pulse_id"},
-                                    "period": {
-                                        "type": "integer",
-                                        "minimum": 1,
-                                        "maximum": MAX_PERIOD,
-                                    },
-                                    "signal_offset": {
-                                        "type": "integer",
-                                        "minimum": 0,
-                                        "maximum": MAX_PERIOD - 1,
-                                    },
-                                },
-                                "required": ["mode"],
-                            },
-                            {
-                                "type": "object",
-                                "properties": {
-                                    "mode": {"const": "channel"},
-                                    "channel": {
-                                        "type": "string",
-                                        "minLength": 1,
-                                        "maxLength": MAX_CHANNEL_NAME,
-                                    },
-                                    "threshold": {"type": "number"},
-                                },
-                                "required": ["mode", "channel"],
-                            },
-                        ]
-                    },
-                    "reference_length": {
-                        "type": "integer",
-                        "minimum": 1,
-                        "maximum": MAX_REFERENCE_LENGTH,
-                    },
-                    "calibration": {
-                        "oneOf": [
-                            {"type": "null"},
-                            {
-                                "type": "array",
-                                "maxItems": MAX_CALIBRATION_COEFFICIENTS,
-                                "items": {
-                                    "type": "number",
-                                    "minimum": -MAX_CALIBRATION_MAGNITUDE,
-                                    "maximum": MAX_CALIBRATION_MAGNITUDE,
-                                },
-                            },
-                        ]
-                    },
-                    "direction": {"enum": ["falling", "rising"]},
-                    "filter_length": {
-                        "type": "integer",
-                        "minimum": MIN_FILTER_LENGTH,
-                        "maximum": MAX_FILTER_LENGTH,
-                    },
-                    "filter_width": {
-                        "type": "number",
-                        "minimum": 0,
-                        "description": "at most filter_length",
-                    },
-                    "fit_fraction": {
-                        "type": "number",
-                        "exclusiveMinimum": 0,
-                        "exclusiveMaximum": 1,
-                    },
-                    "min_amplitude": {
-                        "type": "number",
-                        "minimum": 0,
-                        "maximum": MAX_MIN_AMPLITUDE,
-                    },
-                    "background_subtraction": {"type": "boolean"},
-                    "reference_threshold": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
-                    "method": {"enum": ["learned", "matched_filter"]},
-                    "min_z": {"type": "number", "minimum": 0, "maximum": MAX_MIN_Z},
-                    "pedestal": {"enum": ["background", "none"]},
-                },
-            }
-        }
-    },
-}
+_ROI_BODY = _json_body_schema(roi_request_schema(), required=False)
+"""A ROI as :func:`parse_roi` takes it; its bounds are :class:`Roi`'s."""
+
+_EDGE_BODY = _json_body_schema(EdgeDetectionSettings.request_schema(), required=True)
+"""A partial update as :meth:`EdgeDetectionSettings.updated` takes it; its bounds are those of
+the settings models."""
 
 
 def _envelope(service: PsenService, **fields: object) -> dict[str, object]:

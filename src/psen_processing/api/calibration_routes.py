@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..core.calibration_fit import CalibrationFit
 from ..service import PsenService
-from ..stream.calibration_run import MAX_POINTS, MIN_POINTS, UNITS
+from ..stream.calibration_run import RunSettings
 from ..stream.live_recorder import floats
 from .schema import (
     READ_ERRORS,
@@ -30,30 +30,8 @@ _CURVE_POINTS = 120
 
 _START_BODY = {
     "required": True,
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["delay_channel"],
-                "properties": {
-                    "delay_channel": {"type": "string", "minLength": 1, "maxLength": 256},
-                    "unit": {"enum": list(UNITS)},
-                    "order": {"type": "integer", "minimum": 1, "maximum": 3},
-                    "expected_range": {
-                        "oneOf": [
-                            {"type": "null"},
-                            {"type": "array", "items": {"type": "number"}, "minItems": 2,
-                             "maxItems": 2},
-                        ]
-                    },
-                    "max_points": {"type": "integer", "minimum": MIN_POINTS,
-                                   "maximum": MAX_POINTS},
-                },
-            }
-        }
-    },
-}  # fmt: skip
+    "content": {"application/json": {"schema": RunSettings.request_schema()}},
+}
 
 
 def panel_json(service: PsenService) -> dict[str, object]:

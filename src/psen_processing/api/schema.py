@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..core.limits import MAX_ROI_SIZE
+from ..core.roi import roi_schema
 
 __all__ = [
     "READ_ERRORS",
@@ -58,17 +58,7 @@ class OkAnswer(BaseModel):
 RoiJson = list[int]
 _ROI_FIELD = Field(
     description="[offset_x, size_x, offset_y, size_y], or [] when the ROI is off",
-    json_schema_extra={
-        "oneOf": [
-            {"type": "array", "maxItems": 0},
-            {
-                "type": "array",
-                "items": {"type": "integer", "minimum": 0, "maximum": MAX_ROI_SIZE},
-                "minItems": 4,
-                "maxItems": 4,
-            },
-        ]
-    },
+    json_schema_extra=roi_schema(),
 )
 
 

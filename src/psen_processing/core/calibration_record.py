@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Annotated, Any
+
+from pydantic.dataclasses import dataclass as pydantic_dataclass
+from pydantic_core import PydanticCustomError
 
 from ..errors import InvalidEdgeSettings
+from .calibration_fit import MAX_ORDER
 from .limits import MAX_CALIBRATION_COEFFICIENTS, MAX_CALIBRATION_MAGNITUDE, MAX_CHANNEL_NAME, shown
+from .settings import Integer, Number, Numbers, Span, Text, refusing
 
 __all__ = ["AppliedCalibration", "CalibrationRecord", "PreviousCalibration", "calibration_id"]
 
@@ -30,70 +34,36 @@ def _bad(name: str, value: object, what: str) -> InvalidEdgeSettings:
     return InvalidEdgeSettings(f"Invalid calibration record {name}={shown(value)}: {what}.")
 
 
-def _text(data: Mapping[str, Any], name: str, limit: int = _MAX_TEXT) -> str:
-    value = data.get(name)
-    if not isinstance(value, str) or not 0 < len(value) <= limit:
-        raise _bad(name, value, f"must be a text of 1 to {limit} characters")
-    return value
+_TEXT = Text(_MAX_TEXT)
+_FS = Number(magnitude=MAX_CALIBRATION_MAGNITUDE)
+_PAIR = Span(_FS, optional=False, what="a list of two numbers", ordered=False)
+COEFFICIENTS = Numbers(_FS, MAX_CALIBRATION_COEFFICIENTS, "numbers", empty_is_null=False)
 
 
-def _float(
-    data: Mapping[str, Any], name: str, magnitude: float = MAX_CALIBRATION_MAGNITUDE
-) -> float:
-    value = data.get(name)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or abs(value) > magnitude
-    ):
-        raise _bad(name, value, f"must be a finite number of absolute value at most {magnitude:g}")
-    return float(value)
+def _known(data: Mapping[str, Any], kind: type) -> dict[str, Any]:
+    """The keys of ``data`` that are fields of ``kind`` (others, as older versions ignored
+    them, are left out)."""
+    names = {f.name for f in fields(kind)}
+    return {key: value for key, value in data.items() if key in names}
 
 
-def _pair(data: Mapping[str, Any], name: str) -> tuple[float, float]:
-    value = data.get(name)
-    if not isinstance(value, list | tuple) or len(value) != 2:
-        raise _bad(name, value, "must be a list of two numbers")
-    low, high = (_float({name: v}, name) for v in value)
-    return low, high
-
-
-def _count(data: Mapping[str, Any], name: str) -> int:
-    value = data.get(name)
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int)
-        or not 0 <= value <= MAX_POINTS_RECORDED
-    ):
-        raise _bad(name, value, f"must be an integer from 0 to {MAX_POINTS_RECORDED}")
-    return value
-
-
-def _coefficients(value: object, name: str) -> tuple[float, ...] | None:
-    if value is None:
-        return None
-    if not isinstance(value, list | tuple) or not 0 < len(value) <= MAX_CALIBRATION_COEFFICIENTS:
-        raise _bad(name, value, f"must be null or 1 to {MAX_CALIBRATION_COEFFICIENTS} numbers")
-    return tuple(_float({name: v}, name) for v in value)
-
-
-@dataclass(frozen=True, slots=True)
+@refusing(InvalidEdgeSettings, "calibration record")
+@pydantic_dataclass(frozen=True, slots=True)
 class AppliedCalibration:
     """A fit made the edge detection's calibration: what it was made from."""
 
-    id: str
-    made_at: str
+    id: Annotated[str, _TEXT]
+    made_at: Annotated[str, _TEXT]
     """When it was applied (ISO 8601, UTC)."""
-    coefficients: tuple[float, ...]
-    order: int
-    points: int
-    rejected_fraction: float
-    delay_range_fs: tuple[float, float]
-    covered_px: tuple[float, float]
-    residual_rms_fs: float
-    delay_channel: str
-    unit: str
+    coefficients: Annotated[tuple[float, ...], COEFFICIENTS]
+    order: Annotated[int, Integer(1, MAX_ORDER)]
+    points: Annotated[int, Integer(0, MAX_POINTS_RECORDED)]
+    rejected_fraction: Annotated[float, Number(0.0, 1.0)]
+    delay_range_fs: Annotated[tuple[float, float], _PAIR]
+    covered_px: Annotated[tuple[float, float], _PAIR]
+    residual_rms_fs: Annotated[float, _FS]
+    delay_channel: Annotated[str, Text(MAX_CHANNEL_NAME)]
+    unit: Annotated[str, _TEXT]
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -124,35 +94,15 @@ class AppliedCalibration:
     def from_json(cls, data: object) -> AppliedCalibration:
         if not isinstance(data, Mapping):
             raise _bad("applied", data, "must be an object")
-        coefficients = _coefficients(data.get("coefficients"), "coefficients")
-        if coefficients is None:
-            raise _bad("coefficients", None, "must be a list of numbers")
-        order = data.get("order")
-        if isinstance(order, bool) or order not in (1, 2, 3):
-            raise _bad("order", order, "must be 1, 2 or 3")
-        fraction = _float(data, "rejected_fraction", 1.0)
-        if fraction < 0:
-            raise _bad("rejected_fraction", fraction, "must be from 0 to 1")
-        return cls(
-            id=_text(data, "id"),
-            made_at=_text(data, "made_at"),
-            coefficients=coefficients,
-            order=order,
-            points=_count(data, "points"),
-            rejected_fraction=fraction,
-            delay_range_fs=_pair(data, "delay_range_fs"),
-            covered_px=_pair(data, "covered_px"),
-            residual_rms_fs=_float(data, "residual_rms_fs"),
-            delay_channel=_text(data, "delay_channel", MAX_CHANNEL_NAME),
-            unit=_text(data, "unit"),
-        )
+        return cls(**_known(data, cls))
 
 
-@dataclass(frozen=True, slots=True)
+@refusing(InvalidEdgeSettings, "calibration record", "previous.")
+@pydantic_dataclass(frozen=True, slots=True)
 class PreviousCalibration:
     """The calibration an apply (or a restore) replaced, to be restored."""
 
-    coefficients: tuple[float, ...] | None
+    coefficients: Annotated[tuple[float, ...] | None, COEFFICIENTS]
     applied: AppliedCalibration | None
     """Its provenance, if it was an applied fit; None if it was set by hand (or none)."""
 
@@ -167,10 +117,11 @@ class PreviousCalibration:
         if not isinstance(data, Mapping):
             raise _bad("previous", data, "must be an object")
         applied = data.get("applied")
-        return cls(
-            _coefficients(data.get("calibration"), "previous.calibration"),
-            None if applied is None else AppliedCalibration.from_json(applied),
-        )
+        try:
+            coefficients = COEFFICIENTS.check(data.get("calibration"))
+        except PydanticCustomError as exc:
+            raise _bad("previous.calibration", data.get("calibration"), exc.message()) from None
+        return cls(coefficients, None if applied is None else AppliedCalibration.from_json(applied))
 
 
 @dataclass(frozen=True, slots=True)

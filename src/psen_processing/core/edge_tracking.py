@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field, fields, replace
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import ConfigDict
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from ..errors import InvalidEdgeSettings
 from .learned_edge import LearnedEdgeFinder, ModelSubmitter
@@ -21,11 +23,10 @@ from .limits import (
     MAX_CALIBRATION_MAGNITUDE,
     MAX_CHANNEL_NAME,
     MAX_PERIOD,
-    MAX_REFERENCE_LENGTH,
-    integral,
     shown,
 )
 from .matched_filter import (
+    REFERENCE_LENGTH,
     EdgeParams,
     EdgeResult,
     ReferenceAccumulator,
@@ -36,6 +37,7 @@ from .matched_filter import (
     reference_span,
 )
 from .roi import RoiSetting
+from .settings import Flag, Integer, Number, Numbers, Text, refusing, request_schema
 
 __all__ = [
     "ChannelClassifier",
@@ -46,44 +48,16 @@ __all__ = [
 ]
 
 
-def _integer(name: str, value: object, minimum: int, maximum: int) -> int:
-    """An integer (or a float of integral value) in ``[minimum, maximum]``."""
-    number = integral(value)
-    if number is None or not minimum <= number <= maximum:
-        raise InvalidEdgeSettings(
-            f"Invalid edge setting {name}={shown(value)}: must be an integer between "
-            f"{minimum} and {maximum}."
-        )
-    return number
-
-
-def _number(name: str, value: object, magnitude: float = math.inf) -> float:
-    """A finite number of absolute value at most ``magnitude``."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or not abs(value) <= magnitude
-    ):
-        bound = "" if magnitude == math.inf else f" of absolute value at most {magnitude:g}"
-        raise InvalidEdgeSettings(
-            f"Invalid edge setting {name}={shown(value)}: must be a finite number{bound}."
-        )
-    return float(value)
-
-
-@dataclass(frozen=True, slots=True)
+@refusing(InvalidEdgeSettings, "edge setting", "reference.")
+@pydantic_dataclass(frozen=True, slots=True)
 class PulseIdClassifier:
     """X-ray shot when ``pulse_id % period == signal_offset``; otherwise a reference shot."""
 
-    period: int = 2
-    signal_offset: int = 0
+    period: Annotated[int, Integer(1, MAX_PERIOD)] = 2
+    signal_offset: Annotated[int, Integer(0, MAX_PERIOD - 1)] = 0
+    mode: Literal["pulse_id"] = "pulse_id"
 
     def __post_init__(self) -> None:
-        period = _integer("reference.period", self.period, 1, MAX_PERIOD)
-        offset = _integer("reference.signal_offset", self.signal_offset, 0, MAX_PERIOD - 1)
-        object.__setattr__(self, "period", period)
-        object.__setattr__(self, "signal_offset", offset)
         if self.signal_offset >= self.period:
             raise InvalidEdgeSettings(
                 f"Invalid edge setting reference.signal_offset={self.signal_offset}: must be "
@@ -94,27 +68,26 @@ class PulseIdClassifier:
         return {"mode": "pulse_id", "period": self.period, "signal_offset": self.signal_offset}
 
 
-@dataclass(frozen=True, slots=True)
+@refusing(InvalidEdgeSettings, "edge setting", "reference.")
+@pydantic_dataclass(frozen=True, slots=True)
 class ChannelClassifier:
     """X-ray shot when the input channel's value is above ``threshold`` (e.g. an intensity
     monitor); otherwise a reference shot."""
 
-    channel: str
-    threshold: float = 0.0
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.channel, str) or not 0 < len(self.channel) <= MAX_CHANNEL_NAME:
-            raise InvalidEdgeSettings(
-                f"Invalid edge setting reference.channel={shown(self.channel)}: must be a "
-                f"channel name of 1 to {MAX_CHANNEL_NAME} characters."
-            )
-        object.__setattr__(self, "threshold", _number("reference.threshold", self.threshold))
+    channel: Annotated[str, Text(MAX_CHANNEL_NAME, "channel name")]
+    threshold: Annotated[float, Number()] = 0.0
+    mode: Literal["channel"] = "channel"
 
     def to_json(self) -> dict[str, Any]:
         return {"mode": "channel", "channel": self.channel, "threshold": self.threshold}
 
 
 ShotClassifier = PulseIdClassifier | ChannelClassifier
+
+_CLASSIFIERS: dict[str, type[ShotClassifier]] = {
+    "pulse_id": PulseIdClassifier,
+    "channel": ChannelClassifier,
+}
 
 
 def _classifier(data: object) -> ShotClassifier:
@@ -126,59 +99,43 @@ def _classifier(data: object) -> ShotClassifier:
         )
     values = dict(data)
     mode = values.pop("mode", None)
-    allowed = {"pulse_id": {"period", "signal_offset"}, "channel": {"channel", "threshold"}}
-    if not isinstance(mode, str) or mode not in allowed:
+    if not isinstance(mode, str) or mode not in _CLASSIFIERS:
         raise InvalidEdgeSettings(
             f"Invalid edge setting reference.mode={shown(mode)}: must be 'pulse_id' or 'channel'."
         )
-    unknown = sorted(set(values) - allowed[mode])
+    kind = _CLASSIFIERS[mode]
+    allowed = sorted(f.name for f in fields(kind) if f.name != "mode")
+    unknown = sorted(set(values) - set(allowed))
     if unknown:
         raise InvalidEdgeSettings(
-            f"Unknown key(s) {shown(unknown)} in reference of mode {mode!r}; "
-            f"known: {sorted(allowed[mode])}."
+            f"Unknown key(s) {shown(unknown)} in reference of mode {mode!r}; known: {allowed}."
         )
-    if mode == "pulse_id":
-        return PulseIdClassifier(**values)
-    if "channel" not in values:
+    if kind is ChannelClassifier and "channel" not in values:
         raise InvalidEdgeSettings("Edge setting reference of mode 'channel' needs 'channel'.")
-    return ChannelClassifier(**values)
+    return kind(**values)
 
 
-def _calibration(value: object) -> tuple[float, ...] | None:
-    if value is None or (isinstance(value, list | tuple) and not value):
-        return None
-    if not isinstance(value, list | tuple) or len(value) > MAX_CALIBRATION_COEFFICIENTS:
-        raise InvalidEdgeSettings(
-            f"Invalid edge setting calibration={shown(value)}: must be a list of at most "
-            f"{MAX_CALIBRATION_COEFFICIENTS} polynomial coefficients (fs, lowest order first) "
-            "or null."
-        )
-    return tuple(
-        _number(f"calibration[{i}]", c, MAX_CALIBRATION_MAGNITUDE) for i, c in enumerate(value)
-    )
+CALIBRATION = Numbers(
+    Number(magnitude=MAX_CALIBRATION_MAGNITUDE),
+    MAX_CALIBRATION_COEFFICIENTS,
+    "polynomial coefficients (fs, lowest order first)",
+)
+"""Edge detection's calibration: polynomial px -> fs, lowest order first; null or [] for none."""
 
 
 _TOP_LEVEL = ("enabled", "reference", "reference_length", "calibration")
 
 
-@dataclass(frozen=True, slots=True)
+@refusing(InvalidEdgeSettings, "edge setting")
+@pydantic_dataclass(frozen=True, slots=True, config=ConfigDict(arbitrary_types_allowed=True))
 class EdgeDetectionSettings:
-    enabled: bool = False
+    enabled: Annotated[bool, Flag()] = False
     reference: ShotClassifier = field(default_factory=PulseIdClassifier)
-    reference_length: int = 16
+    reference_length: Annotated[int, REFERENCE_LENGTH] = 16
     """How many of the latest reference shots are averaged into the reference."""
-    calibration: tuple[float, ...] | None = None
+    calibration: Annotated[tuple[float, ...] | None, CALIBRATION] = None
     """Polynomial px -> fs, lowest order first; None: arrival time is NaN."""
     params: EdgeParams = field(default_factory=EdgeParams)
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.enabled, bool):
-            raise InvalidEdgeSettings(
-                f"Invalid edge setting enabled={shown(self.enabled)}: must be true or false."
-            )
-        length = _integer("reference_length", self.reference_length, 1, MAX_REFERENCE_LENGTH)
-        object.__setattr__(self, "reference_length", length)
-        object.__setattr__(self, "calibration", _calibration(self.calibration))
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -203,28 +160,29 @@ class EdgeDetectionSettings:
                 f"Unknown edge setting(s): {', '.join(shown(k) for k in unknown)}. "
                 f"Valid settings: {', '.join(known)}."
             )
-        changes: dict[str, Any] = {}
-        if "enabled" in values:
-            enabled = values.pop("enabled")
-            if not isinstance(enabled, bool):
-                raise InvalidEdgeSettings(
-                    f"Invalid edge setting enabled={shown(enabled)}: must be true or false."
-                )
-            changes["enabled"] = enabled
+        changes: dict[str, Any] = {
+            name: values.pop(name) for name in ("enabled", "reference_length", "calibration")
+            if name in values
+        }  # fmt: skip
         if "reference" in values:
             changes["reference"] = _classifier(values.pop("reference"))
-        if "reference_length" in values:
-            changes["reference_length"] = _integer(
-                "reference_length", values.pop("reference_length"), 1, MAX_REFERENCE_LENGTH
-            )
-        if "calibration" in values:
-            changes["calibration"] = _calibration(values.pop("calibration"))
         if values:
-            try:
-                changes["params"] = EdgeParams.from_mapping({**self.params.to_mapping(), **values})
-            except TypeError as exc:  # pragma: no cover - from_mapping names unknown keys
-                raise InvalidEdgeSettings(str(exc)) from exc
+            changes["params"] = EdgeParams.from_mapping({**self.params.to_mapping(), **values})
         return replace(self, **changes)
+
+    @staticmethod
+    def request_schema() -> dict[str, Any]:
+        """The JSON Schema of a (partial) update, as :meth:`updated` takes it: every setting of
+        these settings and of :class:`EdgeParams` in one object, none required."""
+        own = request_schema(EdgeDetectionSettings)["properties"]
+        reference = [request_schema(kind) for kind in (PulseIdClassifier, ChannelClassifier)]
+        for schema in reference:
+            schema["properties"]["mode"].pop("default")
+            schema["required"] = ["mode", *schema.get("required", [])]
+        own["reference"] = {"oneOf": reference}
+        own.pop("params")
+        properties = {**own, **request_schema(EdgeParams)["properties"]}
+        return {"type": "object", "additionalProperties": False, "properties": properties}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,14 +1,11 @@
-"""The bounds of every setting, and how values are read and shown in messages (pure).
+"""The bounds of the settings, and how values are shown in messages (pure).
 
-One place for the numbers the README documents: settings outside them are refused when set over
-REST and when the settings file is loaded.
+One place for the numbers the README documents; the settings models' fields use them (see
+:mod:`.settings`): settings outside them are refused when set over REST and when the settings
+file is loaded.
 """
 
 from __future__ import annotations
-
-import math
-
-import numpy as np
 
 __all__ = [
     "MAX_CALIBRATION_COEFFICIENTS",
@@ -19,7 +16,6 @@ __all__ = [
     "MAX_REFERENCE_LENGTH",
     "MAX_ROI_OFFSET",
     "MAX_ROI_SIZE",
-    "integral",
     "shown",
 ]
 
@@ -41,18 +37,6 @@ MAX_ROI_SIZE = 65536
 """A ROI lies in an image of at most 65536 x 65536 pixels."""
 
 _SHOWN = 60
-
-
-def integral(value: object) -> int | None:
-    """``value`` as an int if it is an integer or a float with an integral value (as JSON may
-    give ``150.0``); None otherwise (bools included)."""
-    if isinstance(value, bool | np.bool_):
-        return None
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating) and math.isfinite(value) and value.is_integer():
-        return int(value)
-    return None
 
 
 def shown(value: object) -> str:

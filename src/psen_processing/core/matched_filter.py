@@ -28,13 +28,17 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import ConfigDict
+from pydantic.dataclasses import dataclass as pydantic_dataclass
+from pydantic_core import PydanticCustomError
 
 from ..errors import InvalidData, InvalidEdgeSettings
-from .limits import MAX_MIN_AMPLITUDE, MAX_REFERENCE_LENGTH, integral, shown
+from .limits import MAX_MIN_AMPLITUDE, MAX_REFERENCE_LENGTH, shown
+from .settings import Flag, Integer, Number, refusing
 
 __all__ = [
     "DEFAULT_MIN_Z",
@@ -69,6 +73,12 @@ MIN_FILTER_LENGTH = 4
 MAX_FILTER_LENGTH = 2000
 """The filter's design solves a system of this size: about 0.3 s at 2000 px (done when the
 settings are set or loaded, never per frame and never on the REST API's event loop)."""
+FILTER_LENGTH = Integer(MIN_FILTER_LENGTH, MAX_FILTER_LENGTH)
+FILTER_WIDTH = Number(
+    0.0, problem="between 0 and the filter_length", description="at most filter_length"
+)
+REFERENCE_LENGTH = Integer(1, MAX_REFERENCE_LENGTH)
+"""How many of the latest reference shots are averaged (edge detection's reference_length)."""
 
 _WHITE_TO_SMOOTH = 1.0
 """Variance of pixel noise relative to smooth variation assumed when designing the filter."""
@@ -100,9 +110,11 @@ def _kernel(length: int, width: float, direction: str) -> FloatArray:
     return kernel
 
 
-@dataclass(frozen=True, slots=True)
+@refusing(InvalidEdgeSettings, "edge setting")
+@pydantic_dataclass(frozen=True, slots=True, config=ConfigDict(arbitrary_types_allowed=True))
 class EdgeParams:
-    """Settings of :func:`find_edge`; invalid values raise :class:`InvalidEdgeSettings`.
+    """Settings of :func:`find_edge`; invalid values raise :class:`InvalidEdgeSettings`
+    naming the setting and its bound (the bounds are in the fields' annotations).
 
     ``direction``: ``"falling"`` (the signal drops after the edge, on the high-pixel side) or
     ``"rising"``. ``filter_length``: length of the matched step filter in px. ``filter_width``:
@@ -127,67 +139,23 @@ class EdgeParams:
     """
 
     direction: Literal["falling", "rising"] = "falling"
-    filter_length: int = 150
-    filter_width: float = 20.0
-    fit_fraction: float = 0.8
-    min_amplitude: float = 0.02
-    background_subtraction: bool = False
-    reference_threshold: float = 0.1
+    filter_length: Annotated[int, FILTER_LENGTH] = 150
+    filter_width: Annotated[float, FILTER_WIDTH] = 20.0
+    fit_fraction: Annotated[float, Number(0.0, 1.0, open_low=True, open_high=True)] = 0.8
+    min_amplitude: Annotated[float, Number(0.0, MAX_MIN_AMPLITUDE)] = 0.02
+    background_subtraction: Annotated[bool, Flag()] = False
+    reference_threshold: Annotated[float, Number(0.0, 1.0, open_high=True)] = 0.1
     method: Literal["learned", "matched_filter"] = "matched_filter"
-    min_z: float = DEFAULT_MIN_Z
+    min_z: Annotated[float, Number(0.0, MAX_MIN_Z)] = DEFAULT_MIN_Z
     pedestal: Literal["background", "none"] = "background"
     kernel: FloatArray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.direction not in ("falling", "rising"):
-            raise _invalid("direction", self.direction, "must be 'falling' or 'rising'")
-        length = _integer("filter_length", self.filter_length)
-        if not MIN_FILTER_LENGTH <= length <= MAX_FILTER_LENGTH:
+        length, width = self.filter_length, self.filter_width
+        if not width <= length:
             raise _invalid(
-                "filter_length",
-                self.filter_length,
-                f"must be between {MIN_FILTER_LENGTH} and {MAX_FILTER_LENGTH}",
+                "filter_width", width, f"must be between 0 and the filter_length ({length})"
             )
-        width = _real("filter_width", self.filter_width)
-        if not 0 <= width <= length:
-            raise _invalid(
-                "filter_width",
-                self.filter_width,
-                f"must be between 0 and the filter_length ({length})",
-            )
-        fraction = _real("fit_fraction", self.fit_fraction)
-        if not 0 < fraction < 1:
-            raise _invalid("fit_fraction", self.fit_fraction, "must be between 0 and 1 (exclusive)")
-        amplitude = _real("min_amplitude", self.min_amplitude)
-        if not 0 <= amplitude <= MAX_MIN_AMPLITUDE:
-            raise _invalid(
-                "min_amplitude", self.min_amplitude, f"must be between 0 and {MAX_MIN_AMPLITUDE:g}"
-            )
-        if not isinstance(self.background_subtraction, bool | np.bool_):
-            raise _invalid(
-                "background_subtraction", self.background_subtraction, "must be true or false"
-            )
-        threshold = _real("reference_threshold", self.reference_threshold)
-        if not 0 <= threshold < 1:
-            raise _invalid("reference_threshold", self.reference_threshold, "must be in [0, 1)")
-        if self.method not in ("learned", "matched_filter"):
-            raise _invalid("method", self.method, "must be 'learned' or 'matched_filter'")
-        if self.pedestal not in ("background", "none"):
-            raise _invalid("pedestal", self.pedestal, "must be 'background' or 'none'")
-        min_z = _real("min_z", self.min_z)
-        if not 0 <= min_z <= MAX_MIN_Z:
-            raise _invalid("min_z", self.min_z, f"must be between 0 and {MAX_MIN_Z:g}")
-        normalised = {
-            "min_z": min_z,
-            "filter_length": length,
-            "filter_width": width,
-            "fit_fraction": fraction,
-            "min_amplitude": amplitude,
-            "background_subtraction": bool(self.background_subtraction),
-            "reference_threshold": threshold,
-        }
-        for name, value in normalised.items():
-            object.__setattr__(self, name, value)
         try:
             with np.errstate(all="ignore"):
                 kernel = _kernel(length, width, self.direction)
@@ -196,7 +164,7 @@ class EdgeParams:
         if not np.isfinite(kernel).all():  # e.g. a step far wider than the filter: no response
             raise _invalid(
                 "filter_width",
-                self.filter_width,
+                width,
                 f"gives no usable step filter with filter_length {length}; use a width well "
                 "below the filter length",
             )
@@ -223,25 +191,6 @@ class EdgeParams:
 
 def _invalid(name: str, value: object, problem: str) -> InvalidEdgeSettings:
     return InvalidEdgeSettings(f"Invalid edge setting {name}={shown(value)}: {problem}.")
-
-
-def _integer(name: str, value: object) -> int:
-    """``value`` as an int; integral floats (as JSON may give) are accepted, bools are not."""
-    number = integral(value)
-    if number is None:
-        raise _invalid(name, value, "must be an integer")
-    return number
-
-
-def _real(name: str, value: object) -> float:
-    """``value`` as a finite float; bools and strings are not numbers."""
-    if isinstance(value, bool | np.bool_) or not isinstance(
-        value, int | float | np.integer | np.floating
-    ):
-        raise _invalid(name, value, "must be a number")
-    if not math.isfinite(float(value)):
-        raise _invalid(name, value, "must be finite")
-    return float(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -633,13 +582,10 @@ class ReferenceAccumulator:
 
 
 def _reference_length(length: object) -> int:
-    number = integral(length)
-    if number is None or not 1 <= number <= MAX_REFERENCE_LENGTH:
-        raise InvalidEdgeSettings(
-            f"Invalid edge setting reference_length={shown(length)}: must be an integer "
-            f"between 1 and {MAX_REFERENCE_LENGTH}."
-        )
-    return number
+    try:
+        return REFERENCE_LENGTH.check(length)
+    except PydanticCustomError as exc:
+        raise _invalid("reference_length", length, exc.message()) from None
 
 
 def arrival_time(position: float, calibration: Sequence[float] | None) -> float:

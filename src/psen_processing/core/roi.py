@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Annotated, Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from ..errors import InvalidRoi
-from .limits import MAX_ROI_OFFSET, MAX_ROI_SIZE, integral, shown
+from .limits import MAX_ROI_OFFSET, MAX_ROI_SIZE, shown
+from .settings import Integer, refusing
 
 __all__ = [
     "EMPTY_ROI",
@@ -20,19 +21,27 @@ __all__ = [
     "exact_column_sums",
     "parse_roi",
     "profile_dtype",
+    "roi_request_schema",
+    "roi_schema",
     "roi_to_json",
     "roi_x_profile",
 ]
 
 
-@dataclass(frozen=True, slots=True)
+ROI_OFFSET = Integer(0, MAX_ROI_OFFSET)
+ROI_SIZE = Integer(1, MAX_ROI_SIZE)
+"""A ROI lies in an image of at most ``MAX_ROI_SIZE x MAX_ROI_SIZE`` pixels."""
+
+
+@refusing(InvalidRoi, "ROI")
+@pydantic_dataclass(frozen=True, slots=True)
 class Roi:
     """A rectangle ``[offset_x, size_x, offset_y, size_y]`` counted from the image's top left."""
 
-    offset_x: int
-    size_x: int
-    offset_y: int
-    size_y: int
+    offset_x: Annotated[int, ROI_OFFSET]
+    size_x: Annotated[int, ROI_SIZE]
+    offset_y: Annotated[int, ROI_OFFSET]
+    size_y: Annotated[int, ROI_SIZE]
 
     def as_list(self) -> list[int]:
         return [self.offset_x, self.size_x, self.offset_y, self.size_y]
@@ -49,13 +58,33 @@ RoiSetting: TypeAlias = Roi | tuple[()] | None
 taken as off too wherever a ROI is read."""
 
 _FIELDS = ("offset_x", "size_x", "offset_y", "size_y")
+_KINDS = (ROI_OFFSET, ROI_SIZE, ROI_OFFSET, ROI_SIZE)
+
+
+def roi_schema() -> dict[str, Any]:
+    """The JSON Schema of a ROI as the API shows it: the 4 numbers, or ``[]`` when it is off."""
+    items = [{**kind.json_schema(), "title": f} for f, kind in zip(_FIELDS, _KINDS, strict=True)]
+    rectangle = {
+        "type": "array",
+        "prefixItems": items,
+        "items": False,
+        "minItems": 4,
+        "maxItems": 4,
+        "description": "[offset_x, size_x, offset_y, size_y]",
+    }
+    return {"oneOf": [{"type": "array", "maxItems": 0}, rectangle]}
+
+
+def roi_request_schema() -> dict[str, Any]:
+    """The JSON Schema of a ROI as a request sets it (:func:`parse_roi`): also null (off)."""
+    return {"oneOf": [{"type": "null"}, *roi_schema()["oneOf"]]}
 
 
 def _as_int(name: str, value: object, roi_name: str, raw: object) -> int:
-    number = integral(value) if isinstance(value, int | float) else None
+    number = Integer.whole(value)
     if number is None:
         raise InvalidRoi(
-            f"Invalid {roi_name} {shown(raw)}: {name} must be an integer, not {shown(value)}."
+            f"Invalid {roi_name} {shown(raw)}: {name}={shown(value)} must be an integer."
         )
     return number
 
@@ -100,16 +129,11 @@ def parse_roi(value: object, roi_name: str = "ROI") -> RoiSetting:
             f"Invalid {roi_name} {shown(list(value))}: ROI sizes must be at least 1 "
             f"(size_x={sx}, size_y={sy})."
         )
-    for field_name, number, high in (
-        ("offset_x", ox, MAX_ROI_OFFSET),
-        ("size_x", sx, MAX_ROI_SIZE),
-        ("offset_y", oy, MAX_ROI_OFFSET),
-        ("size_y", sy, MAX_ROI_SIZE),
-    ):
-        if number > high:
+    for field_name, number, kind in zip(_FIELDS, (ox, sx, oy, sy), _KINDS, strict=True):
+        if number > kind.high:
             raise InvalidRoi(
                 f"Invalid {roi_name} {shown(list(value))}: {field_name}={shown(number)} must "
-                f"be at most {high} (a ROI lies in an image of at most {MAX_ROI_SIZE} x "
+                f"be at most {kind.high} (a ROI lies in an image of at most {MAX_ROI_SIZE} x "
                 f"{MAX_ROI_SIZE} pixels)."
             )
     return Roi(ox, sx, oy, sy)

@@ -14,14 +14,16 @@ import math
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, fields
+from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from ..core.calibration_fit import MAX_ORDER, CalibrationFit, fit_calibration
-from ..core.limits import MAX_CHANNEL_NAME, integral, shown
+from ..core.limits import MAX_CHANNEL_NAME, shown
+from ..core.settings import Integer, Number, Span, Text, refusing, request_schema
 from ..errors import CalibrationError, CalibrationFitError, InvalidRequest
 from .pipeline import FrameOutcome
 
@@ -46,22 +48,32 @@ MAX_DELAY_FS = 1e12
 State = Literal["idle", "running", "stopped"]
 
 
-def _number(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidRequest(f"calibration {name}={shown(value)}: must be a finite number")
-    return float(value)
+Unit = Literal["fs", "ps", "ns", "us", "s"]
+assert set(get_args(Unit)) == set(UNITS)
 
 
-@dataclass(frozen=True, slots=True)
+@refusing(InvalidRequest, "calibration setting")
+@pydantic_dataclass(frozen=True, slots=True)
 class RunSettings:
-    """What ``POST /calibration/start`` asks for."""
+    """What ``POST /calibration/start`` asks for (its request schema comes from here)."""
 
-    delay_channel: str
-    unit: str = "fs"
-    order: int = 2
-    expected_range: tuple[float, float] | None = None
+    delay_channel: Annotated[str, Text(MAX_CHANNEL_NAME, "name of the input channel")]
+    """The input channel that carries the delay (e.g. a delay stage's readback)."""
+    unit: Unit = "fs"
+    order: Annotated[int, Integer(1, MAX_ORDER)] = 2
+    expected_range: Annotated[
+        tuple[float, float] | None, Span(Number(), what="[low, high] in the unit")
+    ] = None
     """Delays outside (in ``unit``) are counted and not used."""
-    max_points: int = DEFAULT_MAX_POINTS
+    max_points: Annotated[int, Integer(MIN_POINTS, MAX_POINTS)] = DEFAULT_MAX_POINTS
+
+    def __post_init__(self) -> None:
+        span = self.expected_range
+        if span is not None and max(abs(span[0]), abs(span[1])) * UNITS[self.unit] > MAX_DELAY_FS:
+            raise InvalidRequest(
+                f"Invalid calibration setting expected_range={shown(list(span))}: both ends "
+                f"must be within +-{MAX_DELAY_FS:g} fs"
+            )
 
     @property
     def factor(self) -> float:
@@ -75,50 +87,25 @@ class RunSettings:
                 f"calibration start needs a JSON object such as "
                 f'{{"delay_channel": "NAME", "unit": "ps"}}, not {shown(data)}'
             )
-        known = {"delay_channel", "unit", "order", "expected_range", "max_points"}
-        unknown = sorted(set(data) - known)
+        known = [f.name for f in fields(cls)]
+        unknown = sorted(set(data) - set(known))
         if unknown:
             raise InvalidRequest(
                 f"unknown calibration start key(s) {shown(unknown)}; known: {sorted(known)}"
             )
-        channel = data.get("delay_channel")
-        if not isinstance(channel, str) or not 0 < len(channel) <= MAX_CHANNEL_NAME:
+        if "delay_channel" not in data:
             raise InvalidRequest(
-                f"calibration delay_channel={shown(channel)}: must be the name (1 to "
-                f"{MAX_CHANNEL_NAME} characters) of the input channel that carries the delay"
+                "Invalid calibration setting delay_channel=None: must be the name of the input "
+                "channel that carries the delay"
             )
-        unit = data.get("unit", "fs")
-        if not isinstance(unit, str) or unit not in UNITS:
-            raise InvalidRequest(
-                f"calibration unit={shown(unit)}: must be one of {', '.join(UNITS)}"
-            )
-        given_order = data.get("order", 2)
-        order = integral(given_order)
-        if order is None or not 1 <= order <= MAX_ORDER:
-            raise InvalidRequest(f"calibration order={shown(given_order)}: must be 1, 2 or 3")
-        expected = data.get("expected_range")
-        span: tuple[float, float] | None = None
-        if expected is not None:
-            if not isinstance(expected, list | tuple) or len(expected) != 2:
-                raise InvalidRequest(
-                    f"calibration expected_range={shown(expected)}: must be [low, high] in "
-                    f"the unit {unit!r}, or null"
-                )
-            low, high = (_number("expected_range", v) for v in expected)
-            if not low < high or max(abs(low), abs(high)) * UNITS[str(unit)] > MAX_DELAY_FS:
-                raise InvalidRequest(
-                    f"calibration expected_range={shown(expected)}: low must be below high, "
-                    f"both within +-{MAX_DELAY_FS:g} fs"
-                )
-            span = (low, high)
-        given_limit = data.get("max_points", DEFAULT_MAX_POINTS)
-        limit = integral(given_limit)
-        if limit is None or not MIN_POINTS <= limit <= MAX_POINTS:
-            raise InvalidRequest(
-                f"calibration max_points={shown(given_limit)}: must be an integer from "
-                f"{MIN_POINTS} to {MAX_POINTS}"
-            )
-        return cls(channel, str(unit), order, span, limit)
+        return cls(**data)
+
+    @staticmethod
+    def request_schema() -> dict[str, Any]:
+        """The JSON Schema of :meth:`from_json`'s body."""
+        schema = request_schema(RunSettings)
+        schema.pop("description", None)
+        return schema
 
     def to_json(self) -> dict[str, object]:
         return {
