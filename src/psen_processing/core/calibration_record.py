@@ -38,6 +38,9 @@ _TEXT = Text(_MAX_TEXT)
 _FS = Number(magnitude=MAX_CALIBRATION_MAGNITUDE)
 _PAIR = Span(_FS, optional=False, what="a list of two numbers", ordered=False)
 COEFFICIENTS = Numbers(_FS, MAX_CALIBRATION_COEFFICIENTS, "numbers", empty_is_null=False)
+APPLIED_COEFFICIENTS = Numbers(
+    _FS, MAX_CALIBRATION_COEFFICIENTS, "numbers", empty_is_null=False, optional=False
+)
 
 
 def _known(data: Mapping[str, Any], kind: type) -> dict[str, Any]:
@@ -55,7 +58,7 @@ class AppliedCalibration:
     id: Annotated[str, _TEXT]
     made_at: Annotated[str, _TEXT]
     """When it was applied (ISO 8601, UTC)."""
-    coefficients: Annotated[tuple[float, ...], COEFFICIENTS]
+    coefficients: Annotated[tuple[float, ...], APPLIED_COEFFICIENTS]
     order: Annotated[int, Integer(1, MAX_ORDER)]
     points: Annotated[int, Integer(0, MAX_POINTS_RECORDED)]
     rejected_fraction: Annotated[float, Number(0.0, 1.0)]

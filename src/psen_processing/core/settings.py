@@ -21,9 +21,10 @@ setting.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
 import numpy as np
@@ -210,20 +211,24 @@ class Text(_Kind):
 
 @dataclass(frozen=True, slots=True)
 class Numbers(_Kind):
-    """Null, or a list of at most ``longest`` numbers of the ``number`` kind (as a tuple); an
-    empty list is null if ``empty_is_null``, else refused. ``what`` says what the list is."""
+    """A list of at most ``longest`` numbers of the ``number`` kind (as a tuple), or null if
+    ``optional``; an empty list is null if ``empty_is_null``, else refused. ``what`` says what
+    the list is."""
 
     number: Number
     longest: int
     what: str
     empty_is_null: bool = True
+    optional: bool = True
 
     def _problem(self) -> str:
         count = f"at most {self.longest}" if self.empty_is_null else f"1 to {self.longest}"
-        return f"must be a list of {count} {self.what}, or null"
+        return f"must be a list of {count} {self.what}{', or null' if self.optional else ''}"
 
     def check(self, value: Any) -> tuple[float, ...] | None:
-        if value is None or (self.empty_is_null and isinstance(value, list | tuple) and not value):
+        if self.optional and (
+            value is None or (self.empty_is_null and isinstance(value, list | tuple) and not value)
+        ):
             return None
         if not isinstance(value, list | tuple) or not 0 < len(value) <= self.longest:
             raise _refuse(self._problem())
@@ -242,6 +247,8 @@ class Numbers(_Kind):
             "maxItems": self.longest,
             "items": self.number.json_schema(),
         }
+        if not self.optional:
+            return {**numbers, "description": self.what}
         return {"oneOf": [{"type": "null"}, numbers], "description": self.what}
 
 
@@ -297,13 +304,18 @@ def _name(location: tuple[int | str, ...], prefix: str) -> str:
     return name
 
 
-def first_problem(error: ValidationError, prefix: str = "") -> tuple[str, object, str]:
+def first_problem(
+    error: ValidationError, prefix: str = "", positional: Sequence[str] = ()
+) -> tuple[str, object, str]:
     """The setting (dotted, ``prefix`` first), the value and what is wrong with it, of the first
-    of the problems pydantic found."""
+    of the problems pydantic found; ``positional``: the names of the arguments given by
+    position (pydantic locates them by their index)."""
     detail = error.errors(include_url=False)[0]
     kind = detail["type"]
     context = detail.get("ctx") or {}
     location = tuple(detail["loc"])
+    if location and isinstance(location[0], int) and location[0] < len(positional):
+        location = (positional[location[0]], *location[1:])
     value = detail.get("input")
     if kind == _REFUSED:
         problem = str(context["problem"])
@@ -327,7 +339,9 @@ def refusing(error: type[PsenError], what: str, prefix: str = "") -> Callable[[t
 
     def wrap(cls: type[T]) -> type[T]:
         validated_init = cls.__init__
+        names = [f.name for f in fields(cls) if f.init]  # type: ignore[arg-type]
 
+        @functools.wraps(validated_init)
         def init(self: T, *args: Any, **kwargs: Any) -> None:
             try:
                 validated_init(self, *args, **kwargs)
@@ -335,11 +349,9 @@ def refusing(error: type[PsenError], what: str, prefix: str = "") -> Callable[[t
                 raised = _raised_inside(exc)
                 if raised is not None:
                     raise raised from None
-                name, value, problem = first_problem(exc, prefix)
+                name, value, problem = first_problem(exc, prefix, names)
                 raise error(f"Invalid {what} {name}={shown(value)}: {problem}.") from None
 
-        init.__doc__ = validated_init.__doc__
-        init.__name__ = init.__qualname__ = "__init__"
         cls.__init__ = init  # type: ignore[method-assign,assignment]
         return cls
 
