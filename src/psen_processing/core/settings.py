@@ -1,15 +1,21 @@
 """The kinds of setting value, each with its bounds stated once (pure, pydantic).
 
-A settings model (edge detection's :class:`~.matched_filter.EdgeParams`, the classifiers and
-:class:`~.edge_tracking.EdgeDetectionSettings`, the calibration run's settings, the calibration
-record) is a frozen pydantic dataclass whose fields are annotated with one of the kinds below.
+A settings model (the ROI, :class:`~.roi.Roi`; edge detection's
+:class:`~.matched_filter.EdgeParams`, the classifiers and
+:class:`~.edge_tracking.EdgeDetectionSettings`; the calibration run's ``RunSettings``; the
+calibration record) is a frozen pydantic dataclass whose fields are annotated with one of the
+kinds below (a kind holds its bounds: ``Integer(1, MAX_REFERENCE_LENGTH)``).
 From that one annotation come
 
 * the validation, when the model is made (from a request, the settings file or code);
 * the message of a refused value: ``Invalid edge setting NAME=VALUE: must be ...`` naming the
   setting and its bound (:func:`refusing` turns pydantic's error into the concern's
   :class:`~psen_processing.errors.PsenError`);
-* the OpenAPI request schemas of the REST endpoints (``TypeAdapter(Model).json_schema()``).
+* the OpenAPI request schemas of the REST endpoints (:func:`request_schema`);
+* the settings file, which each model reads and writes in its own part.
+
+Rules between settings (``signal_offset`` below ``period``, ``filter_width`` at most
+``filter_length``) are checked by the model's ``__post_init__``.
 
 The models stay dataclasses with slots: the per-frame path reads their attributes plainly, and
 nothing is validated or copied after they are made.
@@ -254,8 +260,8 @@ class Numbers(_Kind):
 
 @dataclass(frozen=True, slots=True)
 class Span(_Kind):
-    """``[low, high]``: two finite numbers, ``low`` below ``high``, each of the ``number`` kind;
-    or null (``None``) when ``optional``."""
+    """``[low, high]``: two numbers of the ``number`` kind, ``low`` below ``high`` if
+    ``ordered``; or null (``None``) if ``optional``."""
 
     number: Number
     optional: bool = True
