@@ -23,6 +23,8 @@ ALLOWED = {
     ("psen_processing.codec.headers", "ValueError"): "json's hooks; _json makes ProtocolError",
     ("psen_processing.client", "TypeError"): "json's default hook; json raises TypeError too",
     ("psen_processing.sim.socket_thread", "NotImplementedError"): "an abstract method",
+    ("psen_processing.core.settings", "PydanticCustomError"): "pydantic's protocol: a setting's "
+    "refusal, made the model's PsenError by refusing() (or caught where a kind is used alone)",
 }
 """Raises of exceptions outside the tree, each caught inside the package or a protocol's own."""
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
@@ -65,15 +66,18 @@ def _refuse(problem: str, **where: object) -> PydanticCustomError:
     return PydanticCustomError(_REFUSED, "{problem}", {"problem": problem, **where})
 
 
-class _Kind:
+class _Kind(ABC):
     """A kind of setting value: validates it (plain, no coercion by pydantic) and says what
-    JSON Schema it has."""
+    JSON Schema it has. A refusal is pydantic's protocol (:class:`PydanticCustomError`): the
+    model's validation collects it, and :func:`refusing` makes it the concern's PsenError."""
 
-    def check(self, value: Any) -> Any:  # pragma: no cover - every kind has its own
-        raise NotImplementedError
+    @abstractmethod
+    def check(self, value: Any) -> Any:
+        """``value`` as the setting holds it, or a refusal saying the bounds."""
 
-    def json_schema(self) -> dict[str, Any]:  # pragma: no cover - every kind has its own
-        raise NotImplementedError
+    @abstractmethod
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema of the values :meth:`check` takes."""
 
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
