@@ -152,17 +152,6 @@ def test_settings_survive_a_restart(make_service: Callable[..., Running], source
     assert second.client.get_roi_background() == []
 
 
-def test_restart_of_processing_reuses_the_output_port(
-    running: Running, source: Source, zmq_context: zmq.Context[Any]
-) -> None:
-    sink = running.sink(zmq_context)
-    for pulse_id in range(3):
-        assert running.client.start() == "processing"
-        source.send(encode_message(pulse_id, [(IMAGE, np.ones((4, 4), dtype=np.int32))]))
-        assert sink.receive().pulse_id == pulse_id
-        assert running.client.stop() == "stopped"
-
-
 def test_sub_input_mode(
     make_service: Callable[..., Running], zmq_context: zmq.Context[Any]
 ) -> None:
