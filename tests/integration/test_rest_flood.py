@@ -168,6 +168,7 @@ def _answers(rest: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_a_flood_of_bad_requests_is_logged_a_few_times_then_counted(
     source: Source, tmp_path: Path
 ) -> None:

@@ -44,6 +44,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_a_save_killed_at_any_moment_leaves_the_old_or_the_new_settings(tmp_path: Path) -> None:
     path = tmp_path / "settings" / "cam.json"
     rng = random.Random(11)
