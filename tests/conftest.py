@@ -137,10 +137,10 @@ class ServiceProcess:
         """The exit code (the process is killed if it has not ended within ``timeout``)."""
         try:
             self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(30)
         finally:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait(30)
             self._reader.join(10)
             if self.process.stdout is not None:
                 self.process.stdout.close()
