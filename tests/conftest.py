@@ -121,6 +121,10 @@ class ServiceProcess:
         wait_until(printed, timeout, f"a line matching {pattern!r}")
         return found[0]
 
+    def rest_port(self, timeout: float = 30.0) -> int:
+        """The REST API's port, as the command prints it at start (the system's for ``-r 0``)."""
+        return int(self.line(r"REST API and live view on http://[^ ]*:(\d+)/", timeout)[1])
+
     def ports(self, timeout: float = 30.0) -> tuple[int, int]:
         """The REST API's and the output stream's ports, as the command prints them at start
         (those the system chose for ``-r 0`` and, if started, ``-o 0``)."""
