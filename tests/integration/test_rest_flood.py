@@ -173,7 +173,7 @@ def test_a_flood_of_bad_requests_is_logged_a_few_times_then_counted(
     source: Source, tmp_path: Path
 ) -> None:
     rest = free_port()
-    with _service(source, rest, free_port(), tmp_path) as process:
+    with _service(source, rest, 0, tmp_path) as process:
         wait_until(lambda: _answers(rest), 30, "the service to answer")
         for _ in range(60):  # each is a warning of uvicorn's own: "Invalid HTTP request"
             with socket.create_connection(("127.0.0.1", rest), timeout=5) as connection:
