@@ -134,7 +134,6 @@ def test_dockerfile_installs_from_the_source_tree() -> None:
     assert "*" in ignored and "!src/" in ignored  # nothing but what the build needs
 
 
-@pytest.mark.slow
 def test_non_editable_install_carries_the_live_page(tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     for name in ("pyproject.toml", "README.md"):

@@ -81,7 +81,6 @@ def _rss_mb(pid: int) -> float:
     raise AssertionError("no VmRSS")
 
 
-@pytest.mark.slow
 def test_memory_per_message_is_bounded_by_bytes(
     tmp_path: Path, zmq_context: zmq.Context[Any]
 ) -> None:

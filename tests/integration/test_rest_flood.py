@@ -118,7 +118,6 @@ def _frames_flow(source: Source, sink: zmq.Socket[Any], pulse_ids: range) -> Non
         assert decoder.decode(sink.recv_multipart()).pulse_id == pulse_id
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs POSIX resource limits")
 def test_idle_connections_from_the_start_cannot_take_rest_the_log_or_the_stream_down(
     tmp_path: Path, source: Source, zmq_context: zmq.Context[Any]
@@ -168,7 +167,6 @@ def _answers(rest: int) -> bool:
         return False
 
 
-@pytest.mark.slow
 def test_a_flood_of_bad_requests_is_logged_a_few_times_then_counted(
     source: Source, tmp_path: Path
 ) -> None:

@@ -353,7 +353,6 @@ def test_corrupt_bitshuffle_header(offset: int, data: bytes) -> None:
     assert info.value.reason in {"corrupt_compressed_data", "value_size_mismatch"}
 
 
-@pytest.mark.slow
 def test_random_corruptions_never_escape_as_other_errors() -> None:
     image, parts = _image_parts()
     payload = parts[2]
