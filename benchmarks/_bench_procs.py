@@ -26,7 +26,8 @@ import numpy.typing as npt
 import zmq
 
 from _harness import cpu_ticks, die_with_parent
-from psen_processing.codec import Decoder, encode_message
+from psen_processing.codec import Decoder
+from psen_processing.sim.messages import encode_message
 
 PREFIX = "BENCH"
 IMAGE = f"{PREFIX}:FPICTURE"

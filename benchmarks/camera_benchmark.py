@@ -34,7 +34,7 @@ import zmq
 from threadpoolctl import threadpool_limits
 
 from _harness import CLK_TCK, cpu_ticks, free_port
-from psen_processing.codec import encode_message
+from psen_processing.sim.messages import encode_message
 from psen_processing.sim.spectrum import SpectrumModel, image
 
 SIZE = 1024

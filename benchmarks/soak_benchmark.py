@@ -67,7 +67,7 @@ from _soak_rest import (
     idle_connection_flood,
     settings_view,
 )
-from psen_processing.codec import encode_message
+from psen_processing.sim.messages import encode_message
 
 PREFIX = "SOAK"
 IMAGE = f"{PREFIX}:FPICTURE"

@@ -5,6 +5,11 @@ The public surface: :class:`PsenProcessingClient` for the REST API, and the exce
 
 from .client import PsenProcessingClient
 from .errors import (
+    ApiError,
+    CalibrationError,
+    CalibrationFitError,
+    CodecUsageError,
+    InvalidData,
     InvalidEdgeSettings,
     InvalidOption,
     InvalidRequest,
@@ -20,6 +25,11 @@ from .errors import (
 __version__ = "2.1.0"
 
 __all__ = [
+    "ApiError",
+    "CalibrationError",
+    "CalibrationFitError",
+    "CodecUsageError",
+    "InvalidData",
     "InvalidEdgeSettings",
     "InvalidOption",
     "InvalidRequest",

@@ -8,6 +8,8 @@ from typing import Any
 
 import requests
 
+from .errors import ApiError
+
 __all__ = ["TOKEN_ENVIRONMENT_VARIABLE", "PsenProcessingClient"]
 
 TOKEN_ENVIRONMENT_VARIABLE = "PSEN_PROCESSING_API_TOKEN"
@@ -16,8 +18,9 @@ TOKEN_ENVIRONMENT_VARIABLE = "PSEN_PROCESSING_API_TOKEN"
 class PsenProcessingClient:
     """Talks to a running psen_processing service.
 
-    Every method raises ``ValueError`` with the server's message when the server answers with an
-    error, and ``requests`` exceptions when it cannot be reached within ``timeout`` seconds.
+    Every method raises :class:`~psen_processing.errors.ApiError` (a ``ValueError``) with the
+    HTTP status and the server's message when the server answers with an error, and
+    ``requests`` exceptions when it cannot be reached within ``timeout`` seconds.
     """
 
     def __init__(
@@ -55,13 +58,14 @@ class PsenProcessingClient:
         try:
             data = response.json()
         except ValueError as exc:
-            raise ValueError(
+            raise ApiError(
+                response.status_code,
                 f"{method} {self.address + endpoint} answered {response.status_code} without JSON: "
-                f"{response.text[:200]!r}"
+                f"{response.text[:200]!r}",
             ) from exc
         if not isinstance(data, dict) or data.get("state") != "ok":
             message = data.get("status") if isinstance(data, dict) else data
-            raise ValueError(str(message))
+            raise ApiError(response.status_code, str(message))
         return data
 
     def get_status(self) -> str:

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .errors import InvalidOption
+
 __all__ = ["RepeatLimit", "flush_repeat_limit", "install_repeat_limit"]
 
 _SUMMARY = "_psen_repeat_summary"
@@ -43,7 +45,7 @@ class RepeatLimit(logging.Filter):
     ) -> None:
         super().__init__()
         if burst < 1 or interval_s <= 0 or max_messages < 1:
-            raise ValueError("burst and max_messages must be >= 1 and interval_s > 0")
+            raise InvalidOption("burst and max_messages must be >= 1 and interval_s > 0")
         self._handler = handler
         self._burst, self._interval, self._max = burst, interval_s, max_messages
         self._clock = clock

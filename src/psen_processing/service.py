@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import zmq
 
@@ -25,13 +25,12 @@ from .errors import CalibrationError, InvalidRequest, ServiceError
 from .settings_file import SettingsStore
 from .stream.calibration_run import CalibrationRun, RunSettings, RunSnapshot
 from .stream.input_connection import input_hint
-from .stream.live_recorder import LiveRecorder
 from .stream.pipeline import FrameOutcome
 from .stream.statistics import Statistics
 from .stream.supervision import Health, RestartPolicy, Supervisor, describe
 from .stream.worker import StreamConfig, Worker
 
-__all__ = ["PsenService", "Status"]
+__all__ = ["FrameObserver", "PsenService", "Status"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +43,21 @@ RoiName = Literal["roi_signal", "roi_background"]
 HEALTH_TIMEOUT_S = 10.0
 """Default bound of /health: no input frame for this long (after a start: the grace period)."""
 HEALTH_TIMEOUT_RANGE_S = (0.5, 3600.0)
+
+_OBSERVER_LOG_INTERVAL_S = 60.0
+"""A failing observer's traceback is logged at most this often (the others are counted)."""
+
+
+class FrameObserver(Protocol):
+    """Something that watches the processing (e.g. the live view): added to a service with
+    :meth:`PsenService.add_observer`. An exception it raises is counted and logged, never
+    passed on to the processing loop."""
+
+    def observe(self, outcome: FrameOutcome) -> None:
+        """Every frame sent, from the processing loop: keep it short (references, no copies)."""
+
+    def signal_roi_changed(self) -> None:
+        """The signal ROI changed: edge positions count from its new left edge."""
 
 
 class PsenService:
@@ -90,8 +104,11 @@ class PsenService:
         """Learns the edge search's noise models off the processing loop."""
         self.tracker = EdgeTracker(self._model_builder.submit)
         """The edge reference of this service: kept across stop and start."""
-        self.live = LiveRecorder()
-        """The latest frames and the edge history, for the live view."""
+        self._observers: tuple[FrameObserver, ...] = ()
+        self._latest: FrameOutcome | None = None
+        self.observer_failures = 0
+        """Exceptions raised by observers (each logged, at most once a minute per observer)."""
+        self._observer_logged: dict[int, float] = {}
         self.calibration = CalibrationRun()
         """The delay-scan calibration run: fed by the processing loop only while it runs."""
         settings = ProcessingSettings()
@@ -156,7 +173,11 @@ class PsenService:
         if changed and name == "roi_signal":
             # edge positions count from the signal ROI's left edge: a new ROI starts a new
             # history (as the edge reference restarts)
-            self.live.clear_history()
+            for observer in self._observers:
+                try:
+                    observer.signal_roi_changed()
+                except Exception as exc:  # an observer never fails the caller
+                    self._observer_failed(observer, exc)
             if self.calibration.state != "idle":
                 self.calibration.discard(
                     "the signal ROI changed during the run: the points before were discarded "
@@ -197,7 +218,7 @@ class PsenService:
             raise CalibrationError(
                 'edge detection is off: POST /edge_detection {"enabled": true} first'
             )
-        latest = self.live.latest
+        latest = self._latest
         message = None if latest is None else latest.message
         if message is None:
             raise CalibrationError(
@@ -370,11 +391,35 @@ class PsenService:
         port = self.config.image_output_port
         return None if port == 0 else port
 
+    def add_observer(self, observer: FrameObserver) -> None:
+        """Let ``observer`` see every frame sent from now on (see :class:`FrameObserver`)."""
+        with self._lock:
+            self._observers = (*self._observers, observer)  # replaced whole: read lock-free
+
     def _observe(self, outcome: FrameOutcome) -> None:
         """From the processing loop, for every frame sent."""
-        self.live.observe(outcome)
+        self._latest = outcome
+        for observer in self._observers:
+            try:
+                observer.observe(outcome)
+            except Exception as exc:  # an observer never stops processing
+                self._observer_failed(observer, exc)
         if self.calibration.active:  # the only cost while no calibration run is active
             self.calibration.observe(outcome)
+
+    def _observer_failed(self, observer: FrameObserver, exc: Exception) -> None:
+        """Count an observer's exception; log it with its traceback, once a minute at most."""
+        self.observer_failures += 1
+        now = time.monotonic()
+        last = self._observer_logged.get(id(observer))
+        if last is None or now - last >= _OBSERVER_LOG_INTERVAL_S:
+            self._observer_logged[id(observer)] = now
+            log.error(
+                "observer %s failed (%d observer failures in all); processing goes on",
+                type(observer).__name__,
+                self.observer_failures,
+                exc_info=exc,
+            )
 
     def _worker_ended(self, worker: Worker) -> None:
         """From the worker's thread as it ends: unless asked to stop, that is a failure."""
@@ -405,7 +450,7 @@ class PsenService:
     @property
     def latest(self) -> FrameOutcome | None:
         """The most recent processed frame (for reports and live views)."""
-        return self.live.latest
+        return self._latest
 
     def _wait_for_finishing(self) -> None:
         """A new worker binds the ports the last one holds until its frame in hand is done."""

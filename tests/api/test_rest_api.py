@@ -13,7 +13,7 @@ import zmq
 
 from psen_processing import PsenProcessingClient
 from psen_processing.api.app import MAX_BODY_BYTES
-from psen_processing.codec import encode_message
+from psen_processing.sim.messages import encode_message
 
 from ..conftest import IMAGE, Source, wait_until
 from .conftest import BASE_URL, InProcess

@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 
 from psen_processing.api.app import MAX_BODY_BYTES, build_app
 from psen_processing.api.guards import HttpGuards
-from psen_processing.codec import encode_message
+from psen_processing.sim.messages import encode_message
 
 from ..conftest import IMAGE, Running, Source, wait_until
 from .conftest import check_documented

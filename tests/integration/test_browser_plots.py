@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import requests
 import zmq
 
 from psen_processing.sim.camera import CameraConfig, SimulatedCamera
@@ -50,6 +51,12 @@ AXES = {
 }
 
 
+def _chosen(running: Running) -> object:
+    """The correlation channel the service keeps (asked over its REST API)."""
+    answer = requests.get(f"{running.url}/live/correlation_channel", timeout=5)
+    return answer.json()["correlation_channel"]
+
+
 def _colours(page: Any, canvas: str, box: tuple[float, ...] | None = None) -> dict[str, int]:
     """Pixels of each plot colour in ``canvas`` (in ``box``: fractions x0, y0, x1, y1)."""
     counts: dict[str, int] = page.evaluate(_COUNT_COLOURS, [canvas, box])
@@ -80,7 +87,7 @@ def test_plots_have_labelled_axes_a_histogram_and_a_correlation(
     assert options == ["", f"{PREFIX}:XRAY_INTENSITY", TRUTH]  # not the image
     assert _colours(page, "correlation")["purple"] == 0
     select.select_option(TRUTH)
-    wait_until(lambda: running.service.live.correlation_channel == TRUTH, what="the choice")
+    wait_until(lambda: _chosen(running) == TRUTH, what="the choice")
     page.wait_for_function("document.getElementById('correlation').dataset.drawn === '1'")
     page.wait_for_function(
         "Number(document.getElementById('correlation-stats').textContent.split(' ')[0]"
@@ -111,7 +118,7 @@ def test_plots_have_labelled_axes_a_histogram_and_a_correlation(
     page.wait_for_function(
         "document.getElementById('correlation-error').textContent.includes('not a numeric')"
     )
-    assert running.service.live.correlation_channel == TRUTH
+    assert _chosen(running) == TRUTH
     sink.receive()
 
 

@@ -47,7 +47,7 @@ def scan_service(make_service: Callable[..., Running]) -> Iterator[Running]:
         running.client.set_roi_background([0, WIDTH, 0, 8])
         running.client.set_edge_detection({"enabled": True, "calibration": FIRST_CALIBRATION})
         running.client.start()
-        wait_until(lambda: running.service.live.latest is not None, 20, "a processed frame")
+        wait_until(lambda: running.service.latest is not None, 20, "a processed frame")
         yield running
     finally:
         sender.stop()

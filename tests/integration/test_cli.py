@@ -18,8 +18,9 @@ import zmq
 
 from psen_processing import PsenProcessingClient
 from psen_processing.cli import build_parser, live_page_address, parse_args
-from psen_processing.codec import Decoder, encode_message
+from psen_processing.codec import Decoder
 from psen_processing.sim.camera import build_parser as camera_parser
+from psen_processing.sim.messages import encode_message
 
 from ..conftest import (
     IMAGE,

@@ -22,8 +22,9 @@ import pytest
 import requests
 import zmq
 
-from psen_processing.codec import Decoder, encode_message
+from psen_processing.codec import Decoder
 from psen_processing.errors import ProtocolError
+from psen_processing.sim.messages import encode_message
 
 from ..conftest import IMAGE, Running, Source, free_port, wait_until
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 import zmq
 
-from psen_processing.codec import encode_message
+from psen_processing.sim.messages import encode_message
 from psen_processing.sim.spectrum import SpectrumModel, image
 
 from ..conftest import IMAGE, Running, Source, wait_until

@@ -20,7 +20,7 @@ import pytest
 import requests
 import zmq
 
-from psen_processing.codec import encode_message
+from psen_processing.sim.messages import encode_message
 
 from ..conftest import IMAGE, Running, Source, bind_push, wait_until
 

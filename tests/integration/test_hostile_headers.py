@@ -16,9 +16,9 @@ import pytest
 import requests
 import zmq
 
-from psen_processing.codec import encode_message
 from psen_processing.codec.compression import compress
 from psen_processing.core.profiles import ProcessingSettings
+from psen_processing.sim.messages import encode_message
 from psen_processing.stream.statistics import Statistics
 from psen_processing.stream.worker import StreamConfig, Worker
 

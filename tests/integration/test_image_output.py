@@ -10,7 +10,8 @@ import zmq
 from bsread import SUB
 from bsread import Source as BsreadSource
 
-from psen_processing.codec import Decoder, encode_message
+from psen_processing.codec import Decoder
+from psen_processing.sim.messages import encode_message
 
 from ..conftest import IMAGE, Running, Sink, Source, wait_until
 

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import zmq
 
-from psen_processing.codec import encode_message
 from psen_processing.core.edge_tracking import EdgeDetectionSettings, EdgeTracker
 from psen_processing.core.roi import Roi
+from psen_processing.sim.messages import encode_message
 
 from ..conftest import IMAGE, Running, Source
 

@@ -11,7 +11,8 @@ import requests
 import zmq
 
 from psen_processing.api.live_routes import MAX_PROFILE_POINTS, web_directory
-from psen_processing.codec import encode_message
+from psen_processing.sim.messages import encode_message
+from psen_processing.stream.pipeline import FrameOutcome
 
 from ..conftest import IMAGE, Running, Source, wait_until
 from ..unit.test_live import decode_png
@@ -243,3 +244,60 @@ def test_history_keeps_the_chosen_channel_and_refuses_bad_names(
     cleared = requests.post(url, json=None, timeout=5).json()
     assert cleared["correlation_channel"] is None
     assert "channel" not in requests.get(f"{running.url}/live", timeout=5).json()["history"]
+
+
+class _Failing:
+    """An observer with a bug: it raises on everything it is shown."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+
+    def observe(self, outcome: FrameOutcome) -> None:
+        self.frames += 1
+        raise RuntimeError("an observer's bug")
+
+    def signal_roi_changed(self) -> None:
+        raise RuntimeError("an observer's bug")
+
+
+class _Kept:
+    """An observer that keeps the pulse ids it is shown."""
+
+    def __init__(self) -> None:
+        self.pulse_ids: list[int | None] = []
+
+    def observe(self, outcome: FrameOutcome) -> None:
+        self.pulse_ids.append(outcome.pulse_id)
+
+    def signal_roi_changed(self) -> None:
+        self.pulse_ids.append(None)
+
+
+def test_an_observer_that_raises_costs_no_frame(
+    running: Running,
+    source: Source,
+    zmq_context: zmq.Context[Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Observers (the live view among them) are shown every frame sent; one that raises is
+    counted and logged (its traceback once a minute at most), and neither the processing
+    loop, nor the observers after it, nor a ROI change notice it."""
+    failing, kept = _Failing(), _Kept()
+    running.service.add_observer(failing)
+    running.service.add_observer(kept)
+    client = running.client
+    client.set_roi_signal([0, 20, 0, 4])  # told to every observer: the failing one raises
+    client.start()
+    sink = running.sink(zmq_context)
+    for pulse_id in (1, 2, 3):
+        _send(running, source, np.full((4, 20), pulse_id, dtype=np.uint16), pulse_id)
+        assert sink.receive().pulse_id == pulse_id
+    assert running.service.status == "processing"
+    assert running.service.supervisor.report().failures == 0
+    assert failing.frames == 3 and kept.pulse_ids == [None, 1, 2, 3]
+    assert running.service.observer_failures == 4
+    assert running.service.latest is not None and running.service.latest.pulse_id == 3
+    live = requests.get(f"{running.url}/live", timeout=5).json()
+    assert live["profiles"]["pulse_id"] == 3  # the app's live view, added before, saw them too
+    logged = [r for r in caplog.records if "observer _Failing failed" in r.getMessage()]
+    assert len(logged) == 1 and logged[0].exc_info is not None

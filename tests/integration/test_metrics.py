@@ -11,7 +11,7 @@ import requests
 import zmq
 from prometheus_client.parser import text_string_to_metric_families
 
-from psen_processing.codec import encode_message
+from psen_processing.sim.messages import encode_message
 from psen_processing.stream.reasons import PROFILE_PROBLEMS, SKIP_REASONS
 from psen_processing.stream.statistics import LATENCY_BUCKETS_MS
 

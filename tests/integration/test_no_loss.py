@@ -16,7 +16,8 @@ import pytest
 import requests
 import zmq
 
-from psen_processing.codec import Decoder, encode_message
+from psen_processing.codec import Decoder
+from psen_processing.sim.messages import encode_message
 
 from ..conftest import IMAGE, Running, Source
 

@@ -25,7 +25,8 @@ import pytest
 import requests
 import zmq
 
-from psen_processing.codec import Decoder, encode_message
+from psen_processing.codec import Decoder
+from psen_processing.sim.messages import encode_message
 
 from ..conftest import IMAGE, Source, bind_push, command_line, free_port, wait_until
 

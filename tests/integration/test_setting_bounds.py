@@ -16,9 +16,9 @@ import pytest
 import requests
 import zmq
 
-from psen_processing.codec import encode_message
 from psen_processing.core import edge_tracking, learned_edge
 from psen_processing.core.matched_filter import MAX_FILTER_LENGTH
+from psen_processing.sim.messages import encode_message
 
 from ..conftest import IMAGE, Running, Source, wait_until
 

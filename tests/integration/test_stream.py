@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import zmq
 
-from psen_processing.codec import encode_message
+from psen_processing.sim.messages import encode_message
 
 from ..conftest import IMAGE, Running, Source, wait_until
 

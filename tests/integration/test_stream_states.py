@@ -13,7 +13,7 @@ import requests
 import zmq
 from prometheus_client.parser import text_string_to_metric_families
 
-from psen_processing.codec import encode_message
+from psen_processing.sim.messages import encode_message
 from psen_processing.stream.reasons import PROFILE_PROBLEMS, SKIP_REASONS
 
 from ..conftest import IMAGE, Running, Source, free_port, wait_until

@@ -21,7 +21,7 @@ import pytest
 import requests
 import zmq
 
-from psen_processing.codec import encode_message
+from psen_processing.sim.messages import encode_message
 from psen_processing.stream.supervision import RestartPolicy
 from psen_processing.stream.worker import Worker
 from psen_processing.systemd_notify import SystemdNotifier

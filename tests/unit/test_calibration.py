@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from psen_processing.codec import Decoder, encode_message
+from psen_processing.codec import Decoder
 from psen_processing.core.calibration_fit import (
     MAX_STEPS,
     CalibrationFit,
@@ -35,6 +35,7 @@ from psen_processing.errors import (
     InvalidRequest,
 )
 from psen_processing.settings_file import SettingsStore, settings_from_json
+from psen_processing.sim.messages import encode_message
 from psen_processing.stream.calibration_run import CalibrationRun, RunSettings
 from psen_processing.stream.pipeline import FrameOutcome
 

@@ -6,6 +6,8 @@ import hashlib
 import json
 import struct
 import tracemalloc
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import lz4.block
@@ -16,17 +18,18 @@ from bsread.handlers.compact import Handler
 
 from psen_processing.codec import (
     Decoder,
-    ExtraChannel,
+    ExtraChannels,
+    Message,
     OutputEncoder,
     channel_entry,
     compress,
     decompress,
-    encode_message,
     timestamp_bytes,
 )
 from psen_processing.codec import message as message_module
-from psen_processing.codec.headers import parse_main_header
+from psen_processing.codec.headers import DTYPES, parse_channel, parse_main_header
 from psen_processing.errors import ProtocolError, PsenError
+from psen_processing.sim.messages import encode_message
 
 COMPRESSIONS = ["none", "lz4", "bitshuffle_lz4"]
 DH_COMPRESSIONS = [None, "lz4", "bitshuffle_lz4"]
@@ -397,6 +400,26 @@ def test_huge_declared_size_is_rejected_cheaply(validate_sizes: bool) -> None:
 # --- OutputEncoder ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ExtraChannel:
+    """An added channel as these tests give it: its header entry and its value together."""
+
+    entry: dict[str, Any]
+    value: bytes | np.ndarray
+
+
+def encode_with(
+    encoder: OutputEncoder,
+    message: Message,
+    extras: Sequence[ExtraChannel],
+    passthrough: Sequence[Any] | None = None,
+) -> list[Any]:
+    """The output parts of ``message`` with ``extras`` added."""
+    channels = ExtraChannels(tuple(extra.entry for extra in extras))
+    values = [extra.value for extra in extras]
+    return encoder.encode_values(message, channels, values, passthrough)
+
+
 def _extras(profile_len: int = 5, params: str = '{"roi_signal": null}') -> list[ExtraChannel]:
     profile = np.arange(profile_len, dtype=np.float64) * 1.5
     return [
@@ -419,13 +442,13 @@ def received() -> list[bytes]:
 
 def test_passthrough_parts_are_the_same_objects(received: list[bytes]) -> None:
     message = Decoder().decode(received)
-    out = OutputEncoder().encode(message, _extras())
+    out = encode_with(OutputEncoder(), message, _extras())
     n_in = len(received) - 2
     assert len(out) == len(received) + 4
     for i in range(2, 2 + n_in):
         assert out[i] is received[i]
     frames = [object() for _ in received]  # e.g. zmq.Frame objects held by the I/O layer
-    out = OutputEncoder().encode(message, _extras(), passthrough=frames)
+    out = encode_with(OutputEncoder(), message, _extras(), passthrough=frames)
     for i in range(2, 2 + n_in):
         assert out[i] is frames[i]
 
@@ -433,7 +456,7 @@ def test_passthrough_parts_are_the_same_objects(received: list[bytes]) -> None:
 def test_output_headers_and_extras(received: list[bytes]) -> None:
     message = Decoder().decode(received)
     extras = _extras()
-    out = OutputEncoder().encode(message, extras)
+    out = encode_with(OutputEncoder(), message, extras)
     main = json.loads(out[0])
     assert main["pulse_id"] == 77
     assert main["global_timestamp"] == {"sec": 1_600_000_000, "ns": 123}
@@ -460,7 +483,7 @@ def test_output_headers_and_extras(received: list[bytes]) -> None:
 
 def test_epoch_timestamp_forwarded_unchanged() -> None:
     parts = encode_message(5, [("a", 1.0)], sec=10, ns=20, timestamp_key="epoch")
-    out = OutputEncoder().encode(Decoder().decode(parts), _extras())
+    out = encode_with(OutputEncoder(), Decoder().decode(parts), _extras())
     assert json.loads(out[0])["global_timestamp"] == {"epoch": 10, "ns": 20}
     assert out[-1] == timestamp_bytes(10, 20)
 
@@ -473,21 +496,21 @@ def test_header_rebuilt_only_on_change() -> None:
     hashes = []
     steps = [(a1, 5, 1), (a2, 5, 1), (a2, 6, 2), (a1, 6, 2), (b, 6, 3), (a1, 5, 3)]
     for message, profile_len, built in steps:
-        out = encoder.encode(message, _extras(profile_len))
+        out = encode_with(encoder, message, _extras(profile_len))
         assert encoder.headers_built == built
         hashes.append(json.loads(out[0])["hash"])
     assert hashes[0] == hashes[1] == hashes[5]
     assert len({hashes[1], hashes[2], hashes[4]}) == 3
-    encoder.encode(a1, _extras(5, params='{"roi_signal": []}'))  # a new parameters string
+    encode_with(encoder, a1, _extras(5, params='{"roi_signal": []}'))  # a new parameters string
     assert encoder.headers_built == 3  # the value changed, its header entry did not
-    encoder.encode(a1, _extras(5)[:1])  # profile channel gone
+    encode_with(encoder, a1, _extras(5)[:1])  # profile channel gone
     assert encoder.headers_built == 4
 
 
 def test_input_channel_with_an_extra_name_is_replaced() -> None:
     name = "CAM:FPICTURE.processing_parameters"
     parts = encode_message(1, [("a", 1.0), (name, "stale"), ("b", 2.0)])
-    out = OutputEncoder().encode(Decoder().decode(parts), _extras())
+    out = encode_with(OutputEncoder(), Decoder().decode(parts), _extras())
     names = [c["name"] for c in json.loads(out[1])["channels"]]
     assert names.count(name) == 1
     assert names == ["a", "b", name, "CAM:FPICTURE.roi_signal_x_profile"]
@@ -509,7 +532,7 @@ def test_large_values_go_out_last(compression: str) -> None:
     received = encode_message(9, values, compression=compression)
     message = Decoder().decode(received)
     extras = _extras()
-    out = OutputEncoder().encode(message, extras)
+    out = encode_with(OutputEncoder(), message, extras)
     names = [c["name"] for c in json.loads(out[1])["channels"]]
     assert names == ["a", "small", "b", *(e.entry["name"] for e in extras), "CAM:FPICTURE", "wave"]
     assert out[-4] is received[2] and out[-3] is received[3]  # the image's value and timestamp
@@ -530,8 +553,8 @@ def test_header_part_is_made_once_per_data_header() -> None:
         return ("frame", header)
 
     decoder, encoder = Decoder(), OutputEncoder(header_part=header_part)
-    first = encoder.encode(decoder.decode(encode_message(1, [("a", 1.0)])), _extras())
-    second = encoder.encode(decoder.decode(encode_message(2, [("a", 2.0)])), _extras())
+    first = encode_with(encoder, decoder.decode(encode_message(1, [("a", 1.0)])), _extras())
+    second = encode_with(encoder, decoder.decode(encode_message(2, [("a", 2.0)])), _extras())
     assert len(made) == 1
     assert first[1] is second[1] == ("frame", made[0])
     assert json.loads(first[0])["hash"] == hashlib.md5(made[0]).hexdigest()
@@ -560,7 +583,7 @@ def test_psi_bsread_handler_parses_encoder_output(compression: str) -> None:
     extras = _extras()
     handler = Handler()
     for _ in range(2):  # the second message reuses psi-bsread's cached channel definitions
-        receiver = FakeReceiver(OutputEncoder().encode(Decoder().decode(parts), extras))
+        receiver = FakeReceiver(encode_with(OutputEncoder(), Decoder().decode(parts), extras))
         message = handler.receive(receiver)
         assert not receiver.has_more()
         assert message.pulse_id == 88
@@ -636,7 +659,7 @@ def test_output_main_header_is_what_json_dumps_writes(stamp: dict[str, Any] | No
     if stamp is not None:
         received["global_timestamp"] = stamp
     parts[0] = json.dumps(received).encode()
-    out = OutputEncoder().encode(Decoder().decode(parts), [])
+    out = encode_with(OutputEncoder(), Decoder().decode(parts), [])
     main = {"htype": "bsr_m-1.1", "pulse_id": 2**40 + 3, "hash": json.loads(out[0])["hash"]}
     if stamp is not None:
         main["global_timestamp"] = stamp
@@ -688,3 +711,21 @@ def test_oversize_main_header_is_refused() -> None:
     with pytest.raises(ProtocolError) as caught:
         Decoder(max_main_header_bytes=20).decode(parts)
     assert caught.value.reason == "header_too_large"
+
+
+@pytest.mark.parametrize("big_endian", [False, True])
+def test_every_bsread_type_goes_out_and_comes_back_by_the_one_type_table(big_endian: bool) -> None:
+    """``channel_entry`` names a dtype by reading :data:`DTYPES` backwards; the decoder reads it
+    forwards: every numeric type and bool survives the round trip."""
+    for name, code in DTYPES.items():
+        if name == "string":
+            continue
+        dtype = np.dtype(code).newbyteorder(">" if big_endian else "<")
+        array = np.arange(6).astype(dtype).reshape(2, 3)
+        entry = channel_entry("x", array)
+        assert entry["type"] == name
+        spec = parse_channel(entry)
+        assert spec.dtype == dtype and spec.shape == (3, 2)
+        decoded = Decoder().decode(encode_message(1, [("x", array)])).array("x")
+        assert decoded is not None and decoded.dtype == dtype
+        np.testing.assert_array_equal(decoded, array)

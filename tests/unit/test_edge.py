@@ -19,7 +19,7 @@ from psen_processing.core.matched_filter import (
     arrival_time,
     find_edge,
 )
-from psen_processing.errors import InvalidEdgeSettings, PsenError
+from psen_processing.errors import InvalidData, InvalidEdgeSettings, PsenError
 from psen_processing.sim.spectrum import SpectrumModel, expected_spectrum, spectrum, useful_range
 
 from .spectra import QUIET
@@ -196,9 +196,10 @@ def test_background_of_another_length_is_subtracted_as_its_mean() -> None:
 
 
 def test_profiles_of_different_length_or_shape_are_rejected() -> None:
-    with pytest.raises(InvalidEdgeSettings, match="differ in length"):
+    """A data problem, not a settings one (still a ValueError)."""
+    with pytest.raises(InvalidData, match="differ in length"):
         find_edge(np.ones(100), np.ones(99), EdgeParams())
-    with pytest.raises(InvalidEdgeSettings, match="1-D"):
+    with pytest.raises(InvalidData, match="1-D"):
         find_edge(np.ones((2, 100)), np.ones((2, 100)), EdgeParams())
 
 

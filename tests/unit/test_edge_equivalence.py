@@ -25,7 +25,7 @@ from psen_processing.core.matched_filter import (
     find_edge_in_span,
     reference_span,
 )
-from psen_processing.errors import InvalidEdgeSettings
+from psen_processing.errors import InvalidData
 from psen_processing.sim.spectrum import SpectrumModel, spectrum
 
 from .edge_oracle import PlainReferences, plain_find_edge, plain_fit_peak
@@ -171,7 +171,7 @@ def test_find_edge_in_span_serves_many_shots_and_checks_their_size() -> None:
             signal = spectrum(model, rng, float(rng.uniform(0, 1024)))
             expected = plain_find_edge(signal, reference, params)
             assert_same(find_edge_in_span(signal, span, params), expected)
-        with pytest.raises(InvalidEdgeSettings, match="differ in length"):
+        with pytest.raises(InvalidData, match="differ in length"):
             find_edge_in_span(np.ones(1000), span, params)
     assert reference_span(np.zeros(1024), EdgeParams()) is None
     assert not find_edge_in_span(np.ones(1024), None, EdgeParams()).found

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import struct
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from psen_processing.codec import Decoder, encode_message
+from psen_processing.codec import Decoder, bitshuffle_lz4
 from psen_processing.codec.bitshuffle_lz4 import BitshuffleLz4Value
 from psen_processing.errors import ProtocolError
+from psen_processing.sim.messages import encode_message
 
 COMPRESSIONS = ("none", "lz4", "bitshuffle_lz4")
 
@@ -170,3 +174,59 @@ def test_payload_damage_outside_the_rois_with_an_intact_chain_is_not_seen() -> N
     np.testing.assert_array_equal(value.elements(0, 4096), image[:4].ravel())
     with pytest.raises(ProtocolError):
         value.elements(255 * 1024, 256 * 1024)
+
+
+class _CountingReads:
+    """Stands in for the block walk's size-prefix reader and counts its reads."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+        self._real = struct.Struct(">I")
+
+    def unpack_from(self, buffer: Any, offset: int = 0) -> tuple[Any, ...]:
+        self.reads += 1
+        return self._real.unpack_from(buffer, offset)
+
+
+def test_the_block_chain_is_walked_once_for_the_whole_image(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The lazy image walks the chain when it is made; its rows and its whole image decode from
+    the offsets found then (formerly ``whole()`` walked the chain a second time)."""
+    image = _image(256, 1023, "<u2")
+    parts = encode_message(1, [("img", image)], compression="bitshuffle_lz4")
+    counting = _CountingReads()
+    monkeypatch.setattr(bitshuffle_lz4, "_UINT32_BE", counting)
+    lazy = Decoder().decode(parts).image("img")
+    assert lazy is not None
+    n_blocks = BitshuffleLz4Value(memoryview(parts[2]), image.nbytes, image.dtype).n_blocks
+    assert counting.reads == n_blocks
+    np.testing.assert_array_equal(lazy.rows(100, 140), image[100:140])
+    np.testing.assert_array_equal(lazy.whole(), image)
+    np.testing.assert_array_equal(lazy.picked_rows([0, 9, 255]), image[[0, 9, 255]])
+    assert counting.reads == n_blocks
+
+
+@pytest.mark.parametrize("damage", ["runs_past", "cut_prefix"])
+def test_a_partial_walk_refuses_a_chain_that_leaves_the_value(damage: str) -> None:
+    """Decoding some rows walks the chain only up to them, with the same bounds: a block that
+    runs past the end, or a size prefix cut off by the end, is found before anything is
+    decoded; the blocks before it still decode."""
+    image = _image(256, 1024, "<u2")  # 4096-element blocks: 64 of them
+    raw = encode_message(1, [("img", image)], compression="bitshuffle_lz4")[2]
+    prefixes = _block_prefixes(raw, 64)
+    damaged = bytearray(raw)
+    if damage == "runs_past":
+        damaged[prefixes[40] : prefixes[40] + 4] = (len(raw)).to_bytes(4, "big")
+    else:
+        del damaged[prefixes[40] + 2 :]
+    value = BitshuffleLz4Value(memoryview(bytes(damaged)), image.nbytes, np.dtype("<u2"))
+    np.testing.assert_array_equal(value.elements(0, 4 * 1024), image[:4].ravel())
+    with pytest.raises(ProtocolError, match="block 40") as caught:
+        value.elements(200 * 1024, 201 * 1024)
+    assert caught.value.reason == "corrupt_compressed_data"
+    np.testing.assert_array_equal(
+        value.elements(39 * 4096, 40 * 4096), image.ravel()[39 * 4096 : 40 * 4096]
+    )
+    with pytest.raises(ProtocolError, match="block 40"):
+        value.check_structure()

@@ -16,23 +16,29 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from psen_processing.api.live_routes import _Thumbnails
 from psen_processing.api.png import encode_png
-from psen_processing.codec import ChannelForwarder, Decoder, encode_message
+from psen_processing.codec import ChannelForwarder, Decoder
 from psen_processing.core.channels import ChannelNames
 from psen_processing.core.edge_tracking import ShotTiming
 from psen_processing.core.limits import MAX_CHANNEL_NAME
-from psen_processing.core.matched_filter import EdgeParams, EdgeResult
+from psen_processing.core.matched_filter import (
+    EdgeParams,
+    EdgeResult,
+    normalised_signal,
+    ratio_in_span,
+    reference_span,
+)
 from psen_processing.core.profiles import ProcessingSettings, background_on_signal_scale
 from psen_processing.core.roi import Roi
 from psen_processing.errors import InvalidRequest
+from psen_processing.sim.messages import encode_message
 from psen_processing.stream.live_recorder import (
     MAX_HISTORY_LENGTH,
     EdgeSample,
     LiveRecorder,
     downsample,
     floats,
-    image_of,
-    normalised_signal,
     scalar_channels,
     scalar_value,
     shot_kind,
@@ -103,6 +109,33 @@ def test_normalised_signal_shows_the_step_and_ignores_the_dark_wings() -> None:
     assert ratio[220] / ratio[240] == pytest.approx(1 / 0.8)
     assert normalised_signal(signal[:10], reference, EdgeParams()) is None
     assert normalised_signal(signal, np.zeros(400), EdgeParams()) is None
+
+
+def test_normalised_signal_is_what_the_edge_finder_correlates() -> None:
+    """One normalisation for the edge finder and the live view: with dead columns inside the
+    usable span, the page shows the ratio the filter sees (dead columns interpolated, the mean
+    over the span weighted by the reference 1), not NaN holes and another scale."""
+    x = np.arange(400, dtype=np.float64)
+    reference = 1000.0 * np.exp(-(((x - 200) / 90) ** 2))
+    reference[[180, 181, 250]] = 5.0  # dead columns inside the span
+    signal = 2.0 * reference * np.where(x < 230, 1.0, 0.8)
+    params = EdgeParams(reference_threshold=0.1)
+    ratio = normalised_signal(signal, reference, params)
+    span = reference_span(reference, params)
+    assert ratio is not None and span is not None
+    seen = ratio_in_span(signal, span)
+    assert seen is not None
+    np.testing.assert_array_equal(ratio[span.first : span.last], seen)
+    assert np.isnan(ratio[: span.first]).all() and np.isnan(ratio[span.last :]).all()
+    assert np.isfinite(ratio[span.first : span.last]).all()
+    assert ratio[180] == pytest.approx(ratio[179]) and ratio[250] == pytest.approx(ratio[251])
+    assert ratio[220] / ratio[240] == pytest.approx(1 / 0.8)
+    # the scale: the light over the whole span (dead columns too), as the filter has it
+    assert ratio[200] == pytest.approx(
+        np.maximum(reference, 100.0)[span.first : span.last].sum()
+        / signal[span.first : span.last].sum()
+        * 2.0
+    )
 
 
 def test_normalised_signal_subtracts_the_background_when_configured() -> None:
@@ -297,38 +330,48 @@ def test_forwarder_passes_the_image_parts_on_untouched() -> None:
     assert ChannelForwarder("CAM:NOPE").encode(message) is None
 
 
-def test_image_of_an_outcome_and_the_processor_forwarding_it() -> None:
+def test_the_outcome_holds_the_image_and_the_processor_forwards_it() -> None:
     image = (np.arange(12 * 20) % 97).astype(np.uint16).reshape(12, 20)
     processor = FrameProcessor(NAMES, forward_image=True)
     outcome = processor.process(_message(image), ProcessingSettings(roi_signal=Roi(0, 5, 0, 2)))
     assert outcome.image_parts is not None
     np.testing.assert_array_equal(Decoder().decode(outcome.image_parts).array(NAMES.image), image)
-    decoded = image_of(outcome, NAMES.image)
+    decoded = outcome.image  # the one the profiles were read from: nothing decoded again
     assert decoded is not None
     np.testing.assert_array_equal(decoded.whole(), image)
     np.testing.assert_array_equal(thumbnail(decoded, (12, 20)), thumbnail(image, (12, 20)))
     plain = FrameProcessor(NAMES).process(_message(image), ProcessingSettings())
-    assert plain.image_parts is None
-    assert image_of(FrameOutcome(), NAMES.image) is None
+    assert plain.image_parts is None and plain.image is not None
+    assert FrameOutcome().image is None
+
+
+def test_the_thumbnail_is_drawn_from_the_outcome_image_not_from_the_parts_sent() -> None:
+    """The live view reads the image the pipeline read the profiles from: an outcome that holds
+    no output parts (as the live view need not look at them) still gets its thumbnail."""
+    image = (np.arange(30 * 40) % 251).astype(np.uint16).reshape(30, 40)
+    processed = FrameProcessor(NAMES).process(_message(image), ProcessingSettings())
+    live = LiveRecorder()
+    live.observe(FrameOutcome(pulse_id=7, image=processed.image))
+    outcome, png = _Thumbnails(live).latest()
+    assert outcome is not None and outcome.pulse_id == 7 and png is not None
+    np.testing.assert_array_equal(decode_png(png), thumbnail(image))
 
 
 _THUMBNAIL_CHILD = """
 import os, threading, time
 import numpy as np
 from psen_processing.core.channels import ChannelNames
-from psen_processing.codec import encode_message
-from psen_processing.stream.live_recorder import image_of, thumbnail
+from psen_processing.sim.messages import encode_message
+from psen_processing.stream.live_recorder import LiveRecorder, thumbnail
 from psen_processing.api.live_routes import _Thumbnails
 from psen_processing.stream.pipeline import FrameProcessor
 from psen_processing.core.profiles import ProcessingSettings
-from psen_processing.service import PsenService
-from psen_processing.stream.worker import StreamConfig
 
 names = ChannelNames("CAM")
 image = np.random.default_rng(1).integers(0, 4000, (512, 1024)).astype(np.uint16)
 parts = encode_message(3, [(names.image, image)], compression="bitshuffle_lz4")
-service = PsenService(StreamConfig("tcp://127.0.0.1:1", "CAM"))
-service.live.observe(FrameProcessor(names, forward_image=True).process(parts, ProcessingSettings()))
+live = LiveRecorder()
+live.observe(FrameProcessor(names, forward_image=True).process(parts, ProcessingSettings()))
 
 def threads_started_by(work):
     # threads that `work` leaves behind in a new thread, as the web server's pool has
@@ -349,9 +392,9 @@ def threads_started_by(work):
     return counts[1] - counts[0]
 
 results = []
-served = threads_started_by(lambda: results.append(_Thumbnails(service).latest()))
+served = threads_started_by(lambda: results.append(_Thumbnails(live).latest()))
 assert results[0][0].pulse_id == 3 and results[0][1].startswith(b"\\x89PNG"), results
-unlimited = threads_started_by(lambda: thumbnail(image_of(service.live.latest, names.image)))
+unlimited = threads_started_by(lambda: thumbnail(live.latest.image))
 print(served, unlimited)
 """
 

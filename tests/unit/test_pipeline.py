@@ -8,12 +8,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from psen_processing.codec import Decoder, Message, encode_message
+from psen_processing.codec import Decoder, Message
 from psen_processing.core.channels import ChannelNames
-from psen_processing.core.edge_tracking import EdgeDetectionSettings
+from psen_processing.core.edge_tracking import EdgeDetectionSettings, EdgeTracker, ShotTiming
+from psen_processing.core.matched_filter import EdgeResult
 from psen_processing.core.profiles import ProcessingSettings, process_image
 from psen_processing.core.roi import parse_roi
 from psen_processing.errors import ProtocolError
+from psen_processing.sim.messages import encode_message
 from psen_processing.stream import pipeline
 from psen_processing.stream.pipeline import FrameProcessor, skipped
 
@@ -332,3 +334,58 @@ def test_profile_channels_follow_the_image_type_from_frame_to_frame(
             assert profile is not None
             assert profile.dtype == image.sum(axis=0).dtype, (dtype, name, profile.dtype)
             assert profile.tolist() == [3 * rows] * 4
+
+
+class _KnownEdge(EdgeTracker):
+    """An edge tracker whose every result field has a value of its own (a reference shot on
+    odd pulse ids)."""
+
+    def update(self, settings: EdgeDetectionSettings, **frame: Any) -> ShotTiming:
+        edge = EdgeResult(1.5, 2.5, 3.5, True, width=4.5, z=5.5, runner_up_ratio=6.5)
+        return ShotTiming(frame["pulse_id"] % 2 == 1, edge, 7.5)
+
+
+@pytest.mark.parametrize("pulse_id", [2, 3])
+def test_every_added_channel_carries_its_own_value(image: np.ndarray, pulse_id: int) -> None:
+    """Each added channel's header entry and value belong together: the value under a name is
+    the one that name says, of the type and shape its entry says (entries and values built
+    apart, e.g. two entries swapped, would fail here)."""
+    processor = FrameProcessor(NAMES, _KnownEdge())
+    signal, background = [3, 10, 0, 20], [0, 7, 30, 10]  # profiles of different lengths
+    edge = EdgeDetectionSettings(enabled=True)
+    chosen = ProcessingSettings(parse_roi(signal), parse_roi(background), edge)
+    outcome = processor.process(frame(image, pulse_id), chosen)
+    out = decoded(outcome.parts)
+    expected: dict[str, object] = {
+        NAMES.edge_position: 1.5,
+        NAMES.edge_amplitude: 2.5,
+        NAMES.edge_fwhm: 3.5,
+        NAMES.edge_width: 4.5,
+        NAMES.edge_z: 5.5,
+        NAMES.edge_runner_up_ratio: 6.5,
+        NAMES.arrival_time: 7.5,
+    }
+    for name, value in expected.items():
+        assert out.value(name) == value, name
+        assert out.channel(name) is not None and out.channel(name).type == "float64", name
+    assert out.value(NAMES.is_reference) is (pulse_id % 2 == 1)
+    assert out.channel(NAMES.is_reference).type == "bool"
+    np.testing.assert_array_equal(out.array(SIGNAL), numpy_profile(image, signal))
+    np.testing.assert_array_equal(out.array(BACKGROUND), numpy_profile(image, background))
+    assert out.value(PARAMS) == chosen.parameters_json
+    added = [c.name for c in out.data_header.channels if c.name.startswith(f"{IMAGE}.")]
+    assert added == [PARAMS, SIGNAL, BACKGROUND, *(f"{IMAGE}.{s}" for s in _EDGE_SUFFIXES)]
+
+
+_EDGE_SUFFIXES = (
+    "edge_position",
+    "edge_amplitude",
+    "edge_z",
+    "edge_runner_up_ratio",
+    "edge_width",
+    "edge_fwhm",
+    "arrival_time",
+    "is_reference",
+)
+"""The edge channels in the order they have always been sent (consumers may read them by
+position)."""

@@ -10,7 +10,6 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from psen_processing.codec import encode_message
 from psen_processing.core.channels import ChannelNames
 from psen_processing.core.edge_tracking import (
     ChannelClassifier,
@@ -23,6 +22,7 @@ from psen_processing.core.matched_filter import EdgeParams, arrival_time
 from psen_processing.core.profiles import ProcessingSettings
 from psen_processing.core.roi import Roi
 from psen_processing.errors import InvalidEdgeSettings
+from psen_processing.sim.messages import encode_message
 from psen_processing.sim.spectrum import SpectrumModel, image, spectrum
 from psen_processing.stream.pipeline import FrameProcessor
 

@@ -36,6 +36,7 @@ from ..errors import (
     SettingsFileError,
 )
 from ..service import PsenService, RoiName
+from ..stream.live_recorder import LiveRecorder
 from .calibration_routes import install_calibration
 from .docs import add_token_scheme, install_docs
 from .guards import GuardMiddleware, HttpGuards
@@ -476,7 +477,10 @@ def build_app(
         return _envelope(service, edge_detection=edge.to_json())
 
     install_calibration(app, service, _json_body)
-    install_live_view(app, service, _json_body)
+    live = LiveRecorder()  # the live view records what the processing loop shows it
+    service.add_observer(live)
+    app.state.live = live
+    install_live_view(app, service, live, _json_body)
     install_metrics(app, service)
     install_docs(app)
     add_token_scheme(app)

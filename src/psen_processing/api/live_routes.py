@@ -1,7 +1,8 @@
 """The live web page and the JSON and image it polls, added to the REST app.
 
-Everything is computed when a viewer asks, from what :class:`~.live.LiveRecorder` keeps: the
-processing loop never renders, copies or encodes anything for the page.
+Everything is computed when a viewer asks, from what the app's
+:class:`~psen_processing.stream.live_recorder.LiveRecorder` (an observer of the service's frames)
+keeps: the processing loop never renders, copies or encodes anything for the page.
 """
 
 from __future__ import annotations
@@ -17,20 +18,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from threadpoolctl import ThreadpoolController
 
-from ..core.channels import ChannelNames
 from ..core.limits import MAX_CHANNEL_NAME
+from ..core.matched_filter import normalised_signal
 from ..core.profiles import background_on_signal_scale
 from ..core.roi import roi_to_json
 from ..errors import ProtocolError
 from ..service import PsenService
-from ..stream.live_recorder import (
-    downsample,
-    floats,
-    image_of,
-    normalised_signal,
-    shot_kind,
-    thumbnail,
-)
+from ..stream.live_recorder import LiveRecorder, downsample, floats, shot_kind, thumbnail
 from ..stream.pipeline import FrameOutcome
 from .png import encode_png
 from .schema import (
@@ -120,12 +114,12 @@ def _edge_view(service: PsenService, outcome: FrameOutcome | None) -> dict[str, 
     }
 
 
-def _history(service: PsenService, channel: str | None) -> dict[str, object]:
+def _history(live: LiveRecorder, channel: str | None) -> dict[str, object]:
     """The X-ray shots kept; ``channel``: the values of the correlation channel, where a shot
     was recorded while it was chosen (NaN, sent as null, elsewhere)."""
-    samples = tuple(service.live.history)  # one C-level copy: atomic under the GIL
+    samples = tuple(live.history)  # one C-level copy: atomic under the GIL
     history: dict[str, object] = {
-        "length": service.live.history_length,
+        "length": live.history_length,
         "pulse_id": [sample.pulse_id for sample in samples],
         "position": floats([s.timing.edge.position for s in samples]),
         "amplitude": floats([s.timing.edge.amplitude for s in samples]),
@@ -137,11 +131,10 @@ def _history(service: PsenService, channel: str | None) -> dict[str, object]:
     return history
 
 
-def live_snapshot(service: PsenService) -> dict[str, object]:
+def live_snapshot(service: PsenService, live: LiveRecorder) -> dict[str, object]:
     """Everything the page shows, in one JSON object."""
     statistics = service.statistics_json()
     settings = service.settings
-    live = service.live
     latest = live.latest
     result = None if latest is None else latest.result
     profiles: dict[str, object] = {
@@ -167,7 +160,7 @@ def live_snapshot(service: PsenService) -> dict[str, object]:
         "edge_detection": {"enabled": edge.enabled, "calibrated": edge.calibration is not None},
         "profiles": profiles,
         "edge": _edge_view(service, live.latest_xray) if edge.enabled else None,
-        "history": _history(service, channel),
+        "history": _history(live, channel),
         "correlation_channel": channel,
     }
 
@@ -175,9 +168,8 @@ def live_snapshot(service: PsenService) -> dict[str, object]:
 class _Thumbnails:
     """The PNG of the latest frame's image, made when asked and kept until the next frame."""
 
-    def __init__(self, service: PsenService) -> None:
-        self._service = service
-        self._names = ChannelNames(service.config.prefix)
+    def __init__(self, live: LiveRecorder) -> None:
+        self._live = live
         self._lock = threading.Lock()
         self._made_from: FrameOutcome | None = None
         self._png: bytes | None = None
@@ -188,14 +180,14 @@ class _Thumbnails:
 
     def latest(self) -> tuple[FrameOutcome | None, bytes | None]:
         """The latest frame and the PNG of its image (None if it has none)."""
-        outcome = self._service.live.latest
+        outcome = self._live.latest
         if outcome is None:
             return None, None
         with self._lock:
             if outcome is not self._made_from:
                 self._png = None
                 try:
-                    image = image_of(outcome, self._names.image)
+                    image = outcome.image  # the pipeline's: rows decoded only where drawn
                     if image is not None:
                         with self._pools.limit(limits=1):
                             self._png = encode_png(thumbnail(image))
@@ -227,14 +219,18 @@ _CHANNEL_BODY = {
 
 
 def install_live_view(
-    app: FastAPI, service: PsenService, read_json: Callable[[Request], Awaitable[Any]]
+    app: FastAPI,
+    service: PsenService,
+    live_view: LiveRecorder,
+    read_json: Callable[[Request], Awaitable[Any]],
 ) -> None:
     """Serve the page at ``/``, its files under ``/static/``, ``/live`` and
     ``/live/image.png`` that it polls, and the input channels and the correlation channel of
-    its correlation plot (``read_json`` reads a request's JSON body, bounded)."""
+    its correlation plot, from what ``live_view`` (an observer of ``service``) records
+    (``read_json`` reads a request's JSON body, bounded)."""
     directory = web_directory()
     page = (directory / "index.html").read_text(encoding="utf-8")
-    thumbnails = _Thumbnails(service)
+    thumbnails = _Thumbnails(live_view)
 
     @app.get("/", include_in_schema=False)
     def index() -> HTMLResponse:
@@ -251,7 +247,7 @@ def install_live_view(
     def live() -> Response:
         # orjson writes the ~70 kB of numbers about 15 times faster than the json module, and
         # the processing loop waits for the interpreter while either holds it
-        body = orjson.dumps(live_snapshot(service))
+        body = orjson.dumps(live_snapshot(service, live_view))
         return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
     @app.get(
@@ -277,8 +273,6 @@ def install_live_view(
         if shot is not None:
             headers["X-Shot"] = shot
         return Response(png, media_type="image/png", headers=headers)
-
-    live_view = service.live
 
     def channel_answer(**fields: object) -> dict[str, object]:
         return ok_answer(

@@ -8,6 +8,8 @@ import zlib
 import numpy as np
 import numpy.typing as npt
 
+from ..errors import InvalidData
+
 __all__ = ["encode_png"]
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -21,10 +23,10 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 def encode_png(image: npt.NDArray[np.uint8], level: int = 1) -> bytes:
     """PNG bytes of a 2-D uint8 array (grayscale, 8 bits, no filtering, zlib ``level``)."""
     if image.ndim != 2 or image.dtype != np.uint8:
-        raise ValueError(f"need a 2-D uint8 image, not {image.ndim}-D {image.dtype}")
+        raise InvalidData(f"need a 2-D uint8 image, not {image.ndim}-D {image.dtype}")
     height, width = image.shape
     if height == 0 or width == 0:
-        raise ValueError("an image needs at least one pixel")
+        raise InvalidData("an image needs at least one pixel")
     rows = np.zeros((height, width + 1), dtype=np.uint8)  # each row starts with filter type 0
     rows[:, 1:] = image
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)

@@ -1,14 +1,7 @@
 """A sans-I/O bsread codec: bytes in, message views and bytes out; no sockets."""
 
 from .compression import COMPRESSIONS, compress, decompress
-from .encoder import (
-    ExtraChannel,
-    ExtraChannels,
-    OutputEncoder,
-    channel_entry,
-    encode_message,
-    timestamp_bytes,
-)
+from .encoder import ExtraChannels, OutputEncoder, channel_entry, timestamp_bytes
 from .forward import ChannelForwarder
 from .headers import ChannelSpec, DataHeader, MainHeader
 from .image import LazyImage
@@ -20,7 +13,6 @@ __all__ = [
     "ChannelSpec",
     "DataHeader",
     "Decoder",
-    "ExtraChannel",
     "ExtraChannels",
     "LazyImage",
     "MainHeader",
@@ -29,6 +21,5 @@ __all__ = [
     "channel_entry",
     "compress",
     "decompress",
-    "encode_message",
     "timestamp_bytes",
 ]

@@ -23,7 +23,7 @@ import lz4.block
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import ProtocolError
+from ..errors import CodecUsageError, ProtocolError
 
 __all__ = ["BitshuffleLz4Value"]
 
@@ -68,43 +68,51 @@ class BitshuffleLz4Value:
         read per block; damage inside an LZ4 block's payload needs that block decoded (bsread
         carries no checksum). Afterwards every block's offset is known.
         """
-        offsets, view = self._offsets, self._view
-        position = offsets[-1]
-        unpack = _UINT32_BE.unpack_from
-        append = offsets.append
-        try:
-            for _ in range(self.n_blocks + 1 - len(offsets)):
-                position += 4 + unpack(view, position)[0]
-                append(position)
-        except struct.error:
-            del offsets[1:]
-            raise _corrupt("the block chain ends early") from None
-        tail = (self.count - self._tail_start) * self.dtype.itemsize
-        if position + tail != view.nbytes:
-            del offsets[1:]
-            raise _corrupt(
-                f"the block chain ends at byte {position} + {tail} raw, "
-                f"the value has {view.nbytes} bytes"
-            )
+        self._tail_bytes()
 
     def _block_length(self, index: int) -> int:
         return self.block if index < self._full_blocks else self._short
 
     def _offset(self, index: int) -> int:
-        """Where block ``index`` starts (``n_blocks``: where the raw tail starts).
+        """Where block ``index`` starts (``n_blocks``: where the raw tail starts), walking the
+        chain on from the last block found; the one walk of the chain, which
+        :meth:`check_structure` and decoding share.
 
-        Every block before it is then known to lie inside the value."""
-        offsets, view = self._offsets, self._view
-        end = view.nbytes
-        while len(offsets) <= index:
+        Every block before it is then known to lie inside the value: positions only grow, so
+        the size prefixes read lie inside (or the read fails) and the last end found bounds
+        all the ends before it.
+        """
+        offsets = self._offsets
+        if index < len(offsets):
+            return offsets[index]
+        view, known = self._view, len(offsets)
+        position = offsets[-1]
+        unpack = _UINT32_BE.unpack_from
+        append = offsets.append
+        try:
+            for _ in range(index + 1 - known):
+                position += 4 + unpack(view, position)[0]
+                append(position)
+        except struct.error:
             position = offsets[-1]
+        if position <= view.nbytes and len(offsets) > index:
+            return position
+        del offsets[known:]  # only blocks found inside the value stay known
+        raise _corrupt(self._walk_problem(known, view.nbytes))
+
+    def _walk_problem(self, known: int, end: int) -> str:
+        """What ends the chain early, walking again from block ``known - 1`` (a broken value
+        only: the usual walk pays for no bookkeeping)."""
+        position = self._offsets[-1]
+        block = known - 1
+        while True:
             if position + 4 > end:
-                raise _corrupt("it ends early")
-            length = _UINT32_BE.unpack_from(view, position)[0]
+                return f"the block chain ends early (block {block}'s size at byte {position})"
+            length = _UINT32_BE.unpack_from(self._view, position)[0]
             if position + 4 + length > end:
-                raise _corrupt(f"block {len(offsets) - 1} runs past the end")
-            offsets.append(position + 4 + length)
-        return offsets[index]
+                return f"block {block} runs past the end of the value ({end} bytes)"
+            position += 4 + length
+            block += 1
 
     def _raw_block(self, index: int) -> bytes:
         """Block ``index`` LZ4-decoded alone (still bit-shuffled), or the error naming it."""
@@ -126,7 +134,9 @@ class BitshuffleLz4Value:
         start, end = self._offset(self.n_blocks), self._view.nbytes
         expected = (self.count - self._tail_start) * self.dtype.itemsize
         if end - start != expected:
-            raise _corrupt(f"{end - start} trailing bytes, expected {expected}")
+            raise _corrupt(
+                f"the block chain ends at byte {start} + {expected} raw, the value has {end} bytes"
+            )
         return expected
 
     def _run_length(self, first: int, last: int) -> int:
@@ -195,7 +205,7 @@ class BitshuffleLz4Value:
         """Full blocks ``indices`` (ascending, each below ``full_block_count``) decoded, as an
         array of shape ``(len(indices), block)``: one decoder call per run of neighbours."""
         if indices and indices[-1] >= self._full_blocks:
-            raise ValueError(f"block {indices[-1]} is not a full block")
+            raise CodecUsageError("not_a_full_block", f"block {indices[-1]} is not a full block")
         out = np.empty((len(indices), self.block), dtype=self.dtype)
         begin = 0
         for end in range(1, len(indices) + 1):

@@ -10,7 +10,7 @@ import lz4.block
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import ProtocolError
+from ..errors import CodecUsageError, ProtocolError
 from .bitshuffle_lz4 import BitshuffleLz4Value
 
 Buffer: TypeAlias = bytes | bytearray | memoryview
@@ -55,11 +55,14 @@ def decompress(
     compression: str,
     dtype: np.dtype[np.generic],
     big_endian: bool | None = None,
+    opened: BitshuffleLz4Value | None = None,
 ) -> npt.NDArray[np.generic]:
     """Decode one value into a flat array of ``dtype`` (a view on ``raw`` when uncompressed).
 
     ``big_endian`` is the channel's encoding (it sets the byte order of the lz4 size header even
-    for one-byte types); by default it is taken from ``dtype``.
+    for one-byte types); by default it is taken from ``dtype``. ``opened`` is ``raw`` already
+    opened as a bitshuffle_lz4 value (e.g. by a :class:`LazyImage`), whose block chain is then
+    not walked again.
     """
     view = memoryview(raw).cast("B")
     if big_endian is None:
@@ -91,7 +94,8 @@ def decompress(
                 )
             return np.frombuffer(data, dtype=dtype)
         if compression == "bitshuffle_lz4":
-            return BitshuffleLz4Value(view, size, dtype).all()
+            value = BitshuffleLz4Value(view, size, dtype) if opened is None else opened
+            return value.all()
     except ProtocolError:
         raise
     except Exception as exc:  # the C decoders raise assorted types on corrupt input
@@ -116,4 +120,7 @@ def compress(array: npt.NDArray[np.generic], compression: str) -> bytes:
         shuffled = bitshuffle.compress_lz4(data.reshape(-1), block)
         header = struct.pack(">qi", data.nbytes, block * data.dtype.itemsize)
         return header + bytes(shuffled.tobytes())
-    raise ValueError(f"unknown compression {compression!r}; use one of {sorted(COMPRESSIONS)}")
+    raise CodecUsageError(
+        "unknown_compression",
+        f"unknown compression {compression!r}; use one of {sorted(COMPRESSIONS)}",
+    )

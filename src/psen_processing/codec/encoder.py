@@ -4,7 +4,8 @@
 received channels with large values, which go last): the received value and timestamp parts
 are passed through as the very objects that came in, and the output data header is rebuilt
 only when the input header or the set of extra channels changes.
-:func:`encode_message` builds a complete message from values, for senders and tests.
+:func:`channel_entry` describes a value as a data-header entry; complete messages built from
+values, for the simulated camera and the tests, are built by :mod:`psen_processing.sim.messages`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -20,16 +20,14 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from .compression import compress
-from .headers import ChannelSpec
+from .headers import DTYPES, ChannelSpec
+from .lru import LruCache
 from .message import Message
 
 __all__ = [
-    "ExtraChannel",
     "ExtraChannels",
     "OutputEncoder",
     "channel_entry",
-    "encode_message",
     "main_header",
     "output_data_header",
     "timestamp_bytes",
@@ -38,18 +36,12 @@ __all__ = [
 P = TypeVar("P")
 
 _TYPE_NAMES = {
-    "i1": "int8",
-    "u1": "uint8",
-    "i2": "int16",
-    "u2": "uint16",
-    "i4": "int32",
-    "u4": "uint32",
-    "i8": "int64",
-    "u8": "uint64",
-    "f4": "float32",
-    "f8": "float64",
-    "b1": "bool",
+    f"{np.dtype(code).kind}{np.dtype(code).itemsize}": name
+    for name, code in DTYPES.items()
+    if name != "string"
 }
+"""The bsread type of a numpy dtype's kind and size (``u2``: ``uint16``): :data:`DTYPES` read
+backwards, strings apart (they travel as bytes)."""
 
 
 def channel_entry(name: str, value: object, compression: str = "none") -> dict[str, Any]:
@@ -68,12 +60,6 @@ def channel_entry(name: str, value: object, compression: str = "none") -> dict[s
     if compression != "none":
         entry["compression"] = compression
     return entry
-
-
-def value_bytes(value: object, compression: str = "none") -> bytes:
-    if isinstance(value, str):
-        return compress(np.frombuffer(value.encode("utf-8"), dtype=np.uint8), compression)
-    return compress(np.asarray(value), compression)
 
 
 def main_header(pulse_id: int, quoted_hash: str, stamp: dict[str, Any] | None) -> bytes:
@@ -106,27 +92,6 @@ def timestamp_bytes(sec: int, ns: int, big_endian: bool = False) -> bytes:
 
 
 @dataclass(frozen=True, slots=True)
-class ExtraChannel:
-    """A channel the service adds: its header entry and its encoded value.
-
-    ``key`` identifies the entry for the output-header cache; pass it when the same entry is
-    reused for many frames so that it is not recomputed each time.
-    """
-
-    entry: dict[str, Any] = field(hash=False)
-    value: bytes | npt.NDArray[np.generic] = field(hash=False)
-    key: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.key:
-            object.__setattr__(self, "key", self.key_of(self.entry))
-
-    @staticmethod
-    def key_of(entry: dict[str, Any]) -> str:
-        return json.dumps(entry, sort_keys=True)
-
-
-@dataclass(frozen=True, slots=True)
 class ExtraChannels:
     """The channels a service appends to each message, in order: their header entries.
 
@@ -140,12 +105,8 @@ class ExtraChannels:
 
     def __post_init__(self) -> None:
         if not self.key:
-            key = "\n".join(ExtraChannel.key_of(entry) for entry in self.entries)
+            key = "\n".join(json.dumps(entry, sort_keys=True) for entry in self.entries)
             object.__setattr__(self, "key", key)
-
-    @classmethod
-    def of(cls, extras: Sequence[ExtraChannel]) -> ExtraChannels:
-        return cls(tuple(e.entry for e in extras), "\n".join(e.key for e in extras))
 
 
 LARGE_VALUE_BYTES = 64 * 1024
@@ -204,17 +165,11 @@ class OutputEncoder:
     def __init__(
         self, cache_size: int = 8, header_part: Callable[[bytes], Any] | None = None
     ) -> None:
-        self._layouts: OrderedDict[tuple[str, str], _OutputLayout] = OrderedDict()
-        self._cache_size = cache_size
+        self._layouts: LruCache[tuple[str, str], _OutputLayout] = LruCache(cache_size)
         self._header_part = header_part
         self.headers_built = 0
 
-    def _layout(self, message: Message, extras: ExtraChannels) -> _OutputLayout:
-        key = (message.main.hash, extras.key)
-        layout = self._layouts.get(key)
-        if layout is not None:
-            self._layouts.move_to_end(key)
-            return layout
+    def _new_layout(self, message: Message, extras: ExtraChannels) -> _OutputLayout:
         replaced = {entry["name"] for entry in extras.entries}
         channels = message.data_header.channels
         keep = [i for i, spec in enumerate(channels) if spec.name not in replaced]
@@ -228,27 +183,9 @@ class OutputEncoder:
         )
         header = header_bytes if self._header_part is None else self._header_part(header_bytes)
         layout = _OutputLayout(header, header_hash, _runs(small), _runs(large))
-        self._layouts[key] = layout
+        self._layouts.put((message.main.hash, extras.key), layout)
         self.headers_built += 1
-        while len(self._layouts) > self._cache_size:
-            self._layouts.popitem(last=False)
         return layout
-
-    def encode(
-        self,
-        message: Message,
-        extras: Sequence[ExtraChannel],
-        passthrough: Sequence[P] | None = None,
-    ) -> list[P | bytes | npt.NDArray[np.generic]]:
-        """The output parts: new headers, the received channel parts, the extras, and last the
-        received channels with large values (:data:`LARGE_VALUE_BYTES`).
-
-        ``passthrough`` are the received parts as the I/O layer holds them (e.g. zmq frames), in
-        the same order as ``message.parts``; by default ``message.parts`` themselves.
-        """
-        return self.encode_values(
-            message, ExtraChannels.of(extras), [extra.value for extra in extras], passthrough
-        )
 
     def encode_values(
         self,
@@ -257,11 +194,19 @@ class OutputEncoder:
         values: Sequence[bytes | npt.NDArray[np.generic]],
         passthrough: Sequence[P] | None = None,
     ) -> list[P | bytes | npt.NDArray[np.generic]]:
-        """As :meth:`encode`, with the extra channels' entries and their values (encoded bytes,
-        or arrays in the entries' type) given apart: the entries are reused from frame to frame.
+        """The output parts: new headers, the received channel parts, the extra channels (their
+        entries in ``extras``, their values, encoded bytes or arrays in the entries' type, in
+        ``values``), and last the received channels with large values
+        (:data:`LARGE_VALUE_BYTES`). The entries are reused from frame to frame.
+
+        ``passthrough`` are the received parts as the I/O layer holds them (e.g. zmq frames), in
+        the same order as ``message.parts``; by default ``message.parts`` themselves.
         """
         source: Sequence[Any] = message.parts if passthrough is None else passthrough
-        layout = self._layout(message, extras)
+        try:
+            layout = self._layouts[message.main.hash, extras.key]
+        except KeyError:
+            layout = self._new_layout(message, extras)
         head = message.main
         out: list[Any] = [
             main_header(head.pulse_id, layout.quoted_hash, head.global_timestamp),
@@ -277,38 +222,3 @@ class OutputEncoder:
         for run in layout.after:
             out += source[run]
         return out
-
-
-def encode_message(
-    pulse_id: int,
-    values: Sequence[tuple[str, object]],
-    *,
-    sec: int = 0,
-    ns: int = 0,
-    compression: str = "none",
-    dh_compression: str | None = None,
-    timestamp_key: str = "sec",
-) -> list[bytes]:
-    """A complete bsread message from ``(name, value)`` pairs; ``None`` values are sent empty."""
-    entries = [
-        channel_entry(name, 0.0 if value is None else value, compression) for name, value in values
-    ]
-    header_bytes = json.dumps({"htype": "bsr_d-1.1", "channels": entries}).encode("utf-8")
-    if dh_compression is not None:
-        header_bytes = compress(np.frombuffer(header_bytes, dtype=np.uint8), dh_compression)
-    main: dict[str, Any] = {
-        "htype": "bsr_m-1.1",
-        "pulse_id": pulse_id,
-        "global_timestamp": {timestamp_key: sec, "ns": ns},
-        "hash": hashlib.md5(header_bytes).hexdigest(),
-    }
-    if dh_compression is not None:
-        main["dh_compression"] = dh_compression
-    parts = [json.dumps(main).encode("utf-8"), header_bytes]
-    for (_, value), entry in zip(values, entries, strict=True):
-        if value is None:
-            parts += [b"", b""]
-            continue
-        parts.append(value_bytes(value, compression))
-        parts.append(timestamp_bytes(sec, ns, entry["encoding"] == "big"))
-    return parts

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from .encoder import main_header, output_data_header
+from .lru import LruCache
 from .message import Message
 
 __all__ = ["ChannelForwarder"]
@@ -24,14 +24,9 @@ class ChannelForwarder:
 
     def __init__(self, name: str, cache_size: int = 8) -> None:
         self.name = name
-        self._layouts: OrderedDict[str, tuple[int, bytes, str] | None] = OrderedDict()
-        self._cache_size = cache_size
+        self._layouts: LruCache[str, tuple[int, bytes, str] | None] = LruCache(cache_size)
 
-    def _layout(self, message: Message) -> tuple[int, bytes, str] | None:
-        key = message.main.hash
-        if key in self._layouts:
-            self._layouts.move_to_end(key)
-            return self._layouts[key]
+    def _new_layout(self, message: Message) -> tuple[int, bytes, str] | None:
         index = message.data_header.index(self.name)
         layout = None
         if index is not None:
@@ -39,9 +34,7 @@ class ChannelForwarder:
                 message, [message.data_header.channels[index].raw]
             )
             layout = (index, header_bytes, json.dumps(header_hash))
-        self._layouts[key] = layout
-        while len(self._layouts) > self._cache_size:
-            self._layouts.popitem(last=False)
+        self._layouts.put(message.main.hash, layout)
         return layout
 
     def encode(self, message: Message, passthrough: Sequence[P] | None = None) -> list[Any] | None:
@@ -50,7 +43,10 @@ class ChannelForwarder:
         ``passthrough`` are the received parts as the I/O layer holds them (e.g. zmq frames),
         in the order of ``message.parts``; by default ``message.parts`` themselves.
         """
-        layout = self._layout(message)
+        try:
+            layout = self._layouts[message.main.hash]
+        except KeyError:
+            layout = self._new_layout(message)
         if layout is None:
             return None
         index, header_bytes, quoted_hash = layout

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import ProtocolError
+from ..errors import CodecUsageError, ProtocolError
 from .bitshuffle_lz4 import BitshuffleLz4Value
 from .compression import Buffer, compressed_size, decompress
 from .headers import ChannelSpec
@@ -24,7 +24,7 @@ class LazyImage:
 
     def __init__(self, spec: ChannelSpec, raw: Buffer) -> None:
         if len(spec.shape) != 2:
-            raise ValueError(f"channel {spec.name!r} is not 2-D")
+            raise CodecUsageError("image_not_2d", f"channel {spec.name!r} is not 2-D")
         self.width, self.height = spec.shape
         self.dtype = spec.dtype
         self.type_name = spec.type
@@ -52,7 +52,9 @@ class LazyImage:
     def whole(self) -> npt.NDArray[np.generic]:
         if self._whole is None:
             spec = self._spec
-            flat = decompress(self._raw, spec.compression, self.dtype, spec.big_endian)
+            flat = decompress(
+                self._raw, spec.compression, self.dtype, spec.big_endian, self._blocks
+            )
             self._whole = flat.reshape(self.height, self.width)
         return self._whole
 

@@ -8,7 +8,6 @@ for it, so pass-through channels are never touched.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,6 +26,7 @@ from .headers import (
     parse_main_header,
 )
 from .image import LazyImage
+from .lru import LruCache
 
 __all__ = ["Decoder", "Message"]
 
@@ -140,10 +140,7 @@ class Decoder:
         max_data_header_bytes: int = 4 * 1024 * 1024,
         max_decompressed_header_bytes: int = MAX_DATA_HEADER_BYTES,
     ) -> None:
-        self._headers: OrderedDict[str, tuple[DataHeader, int]] = OrderedDict()
-        self._cached_bytes = 0
-        self._cache_size = cache_size
-        self._cache_bytes = cache_bytes
+        self._headers: LruCache[str, DataHeader] = LruCache(cache_size, cache_bytes)
         self._validate_sizes = validate_sizes
         self._max_main = max_main_header_bytes
         self._max_data = max_data_header_bytes
@@ -158,15 +155,6 @@ class Decoder:
             )
         return parse_data_header(raw, main.dh_compression, self._max_decompressed, part_count)
 
-    def _cache(self, key: str, header: DataHeader, size: int) -> None:
-        headers = self._headers
-        if size > self._cache_bytes or key in headers:
-            return
-        headers[key] = (header, size)
-        self._cached_bytes += size
-        while len(headers) > self._cache_size or self._cached_bytes > self._cache_bytes:
-            self._cached_bytes -= headers.popitem(last=False)[1][1]
-
     def decode(self, parts: Sequence[Buffer]) -> Message:
         if len(parts) < 2:
             raise ProtocolError(
@@ -178,11 +166,12 @@ class Decoder:
                 f"main header has {len(parts[0])} bytes, over the limit of {self._max_main}",
             )
         main = parse_main_header(parts[0])
-        cached = self._headers.get(main.hash)
-        if cached is not None:
-            self._headers.move_to_end(main.hash)
-            header = cached[0]
-        else:
+        try:
+            header: DataHeader | None = self._headers[main.hash]
+        except KeyError:
+            header = None
+        cached = header is not None
+        if header is None:
             header = self._parse_data_header(main, parts[1], len(parts))
         expected = 2 + 2 * len(header.channels)
         if len(parts) != expected:
@@ -191,9 +180,9 @@ class Decoder:
                 f"message has {len(parts)} parts, its data header with "
                 f"{len(header.channels)} channels needs {expected}",
             )
-        if cached is None:  # cached only once the message's part count matches it
+        if not cached:  # cached only once the message's part count matches it
             # what it holds once read: a compressed header costs its decompressed size
-            self._cache(main.hash, header, max(len(parts[1]), header.text_bytes))
+            self._headers.put(main.hash, header, max(len(parts[1]), header.text_bytes))
         if self._validate_sizes:
             # The usual message, every value and timestamp present at its full size, passes one
             # comparison of all lengths; anything else is checked part by part.

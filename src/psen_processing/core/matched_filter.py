@@ -33,7 +33,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import InvalidEdgeSettings
+from ..errors import InvalidData, InvalidEdgeSettings
 from .limits import MAX_MIN_AMPLITUDE, MAX_REFERENCE_LENGTH, integral, shown
 
 __all__ = [
@@ -48,6 +48,8 @@ __all__ = [
     "arrival_time",
     "find_edge",
     "find_edge_in_span",
+    "normalised_signal",
+    "ratio_in_span",
     "reference_span",
 ]
 
@@ -278,7 +280,7 @@ def _as_profile(name: str, values: npt.ArrayLike) -> FloatArray:
         return values  # what np.asarray would give back: the array itself
     array = np.asarray(values, dtype=np.float64)
     if array.ndim != 1:
-        raise InvalidEdgeSettings(f"The {name} profile must be 1-D, not of shape {array.shape}.")
+        raise InvalidData(f"The {name} profile must be 1-D, not of shape {array.shape}.")
     return array
 
 
@@ -416,6 +418,26 @@ def reference_span(reference: npt.ArrayLike, params: EdgeParams) -> ReferenceSpa
     return ReferenceSpan(size, first, last, ref, float(ref.sum()), weight, dim, bright)
 
 
+def ratio_in_span(signal: FloatArray, span: ReferenceSpan) -> FloatArray | None:
+    """What the matched filter is correlated with: ``signal`` (a whole profile, the background
+    already subtracted if it is to be) over the reference, from ``span.first`` to ``span.last``,
+    its mean weighted by the reference made 1 and the dim pixels inside the span interpolated
+    from their bright neighbours. None if the signal holds no light there."""
+    sig = signal[span.first : span.last]
+    light = float(sig.sum())
+    if not light > 0:
+        return None
+    # Normalise the intensity: the ratio's mean weighted by the reference is 1. (The "minus 1"
+    # of the method is left out: the filter does not respond to a constant.)
+    ratio = sig * (span.reference_sum / light)
+    np.divide(ratio, span.reference, out=ratio)
+    dim = span.dim
+    if dim is not None and span.bright is not None:
+        bright = span.bright
+        ratio[dim] = np.interp(dim, bright, ratio[bright])
+    return ratio
+
+
 def find_edge_in_span(
     signal: npt.ArrayLike, span: ReferenceSpan | None, params: EdgeParams
 ) -> EdgeResult:
@@ -425,22 +447,12 @@ def find_edge_in_span(
     if span is None:
         return _NOT_FOUND
     if sig.size != span.size:
-        raise InvalidEdgeSettings(
+        raise InvalidData(
             f"The signal ({sig.size} px) and reference ({span.size} px) profiles differ in length."
         )
-    first = span.first
-    sig = sig[first : span.last]
-    light = float(sig.sum())
-    if not light > 0:
+    ratio = ratio_in_span(sig, span)
+    if ratio is None:
         return _NOT_FOUND
-    # Normalise the intensity: the ratio's mean weighted by the reference is 1. (The "minus 1"
-    # of the method is left out: the filter does not respond to a constant.)
-    ratio = sig * (span.reference_sum / light)
-    np.divide(ratio, span.reference, out=ratio)
-    dim = span.dim
-    if dim is not None and span.bright is not None:
-        bright = span.bright
-        ratio[dim] = np.interp(dim, bright, ratio[bright])
     response = np.correlate(ratio, params.kernel, mode="valid")
     # A finite sum means finite values; an infinite one may be an overflow: look closer.
     if not math.isfinite(response.sum()) and not np.isfinite(response).all():
@@ -456,7 +468,7 @@ def find_edge_in_span(
     vertex, amplitude, fwhm = _fit_peak(response, peak, params.fit_fraction)
     if not amplitude >= params.min_amplitude:
         return EdgeResult(math.nan, amplitude, math.nan, False)
-    position = first + peak + vertex + 0.5 * (length - 1)
+    position = span.first + peak + vertex + 0.5 * (length - 1)
     return EdgeResult(position, amplitude, fwhm, True)
 
 
@@ -470,13 +482,25 @@ def find_edge(
 
     With ``params.background_subtraction`` and a ``background`` given, the background (a
     profile of the same length, already on the signal's scale; of another length, its mean)
-    is subtracted from both signal and reference first. Raises :class:`InvalidEdgeSettings`
+    is subtracted from both signal and reference first. Raises :class:`InvalidData`
     if the profiles are not 1-D or differ in length.
     """
+    sig, ref = _without_background(signal, reference, params, background)
+    return find_edge_in_span(sig, reference_span(ref, params), params)
+
+
+def _without_background(
+    signal: npt.ArrayLike,
+    reference: npt.ArrayLike,
+    params: EdgeParams,
+    background: npt.ArrayLike | None,
+) -> tuple[FloatArray, FloatArray]:
+    """Signal and reference as :func:`find_edge` uses them: checked, the background taken off
+    both if ``params`` say so."""
     sig = _as_profile("signal", signal)
     ref = _as_profile("reference", reference)
     if sig.size != ref.size:
-        raise InvalidEdgeSettings(
+        raise InvalidData(
             f"The signal ({sig.size} px) and reference ({ref.size} px) profiles differ in length."
         )
     if params.background_subtraction and background is not None:
@@ -486,7 +510,29 @@ def find_edge(
         )
         sig = sig - offset
         ref = ref - offset
-    return find_edge_in_span(sig, reference_span(ref, params), params)
+    return sig, ref
+
+
+def normalised_signal(
+    signal: npt.ArrayLike,
+    reference: npt.ArrayLike,
+    params: EdgeParams,
+    background: npt.ArrayLike | None = None,
+) -> FloatArray | None:
+    """The normalised ratio :func:`find_edge` correlates with its filter (:func:`ratio_in_span`)
+    over the whole profile, NaN outside the reference's usable span: the signal as the edge
+    detection sees it, for a viewer. None if the profiles are not 1-D or differ in length, the
+    reference gives no span (see :func:`reference_span`) or the signal holds no light in it."""
+    if np.ndim(signal) != 1 or np.shape(signal) != np.shape(reference):
+        return None
+    sig, ref = _without_background(signal, reference, params, background)
+    span = reference_span(ref, params)
+    ratio = None if span is None else ratio_in_span(sig, span)
+    if span is None or ratio is None:
+        return None
+    whole = np.full(sig.size, np.nan)
+    whole[span.first : span.last] = ratio
+    return whole
 
 
 class ReferenceAccumulator:

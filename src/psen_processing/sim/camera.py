@@ -18,7 +18,7 @@ import zmq
 from threadpoolctl import threadpool_limits
 
 from ..cli_options import DefaultsHelpFormatter, bounded
-from ..codec import COMPRESSIONS, encode_message
+from ..codec import COMPRESSIONS
 from ..core.limits import MAX_PERIOD
 from ..errors import InvalidOption
 from .frame_ring import (
@@ -32,6 +32,7 @@ from .frame_ring import (
     drift_edge,
     ring_size,
 )
+from .messages import encode_message
 from .socket_thread import SocketThread
 from .spectrum import SpectrumModel, image
 
@@ -123,7 +124,7 @@ class SimulatedCamera:
 
     def __init__(self, config: CameraConfig) -> None:
         if config.compression not in COMPRESSIONS:
-            raise ValueError(f"compression must be one of {sorted(COMPRESSIONS)}")
+            raise InvalidOption(f"compression must be one of {sorted(COMPRESSIONS)}")
         self.config = config
         self._rng = np.random.default_rng(config.seed)
         self._model = SpectrumModel(

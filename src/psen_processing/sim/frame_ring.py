@@ -27,6 +27,7 @@ import numpy as np
 
 from ..codec import channel_entry, compress, timestamp_bytes
 from ..codec.encoder import main_header
+from ..errors import InvalidOption
 from .spectrum import SpectrumModel, image
 
 __all__ = [
@@ -184,7 +185,7 @@ class RateWatch:
         back_at: float = 0.97,
     ) -> None:
         if not (rate_hz > 0 and window_s > 0 and 0 < behind_below < back_at <= 1):
-            raise ValueError("rate and window must be positive, 0 < behind_below < back_at <= 1")
+            raise InvalidOption("rate and window must be positive, 0 < behind_below < back_at <= 1")
         self.rate_hz, self.window_s = rate_hz, window_s
         self.behind_below, self.back_at = behind_below, back_at
         self.behind = False

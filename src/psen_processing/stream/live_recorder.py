@@ -1,9 +1,13 @@
 """What the live view shows: a per-frame record that costs next to nothing, and the on-demand
-work (downsampled profiles, normalised signal, image thumbnail) done when a viewer asks.
+work (downsampled profiles, image thumbnail) done when a viewer asks.
 
-The processing loop only calls :meth:`LiveRecorder.observe` (a reference kept and, on X-ray
-shots, one deque append; with a correlation channel chosen, that channel's one value read from
-the message). Nothing else here is computed per frame.
+A :class:`LiveRecorder` is an observer of the processing: the app factory makes one and adds it
+to the service's observers. The processing loop then only calls :meth:`LiveRecorder.observe`
+with each frame's outcome (a reference kept and, on X-ray shots, one deque append; with a
+correlation channel chosen, that channel's one value read from the message). Nothing else here
+is computed per frame: the thumbnail is drawn from the image the pipeline read the profiles
+from (:attr:`FrameOutcome.image`), the normalised signal is the edge finder's own
+(:func:`~psen_processing.core.matched_filter.normalised_signal`).
 """
 
 from __future__ import annotations
@@ -11,15 +15,14 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-from ..codec import DataHeader, Decoder, LazyImage, Message
+from ..codec import DataHeader, Message
 from ..core.edge_tracking import ShotTiming
 from ..core.limits import MAX_CHANNEL_NAME, shown
-from ..core.matched_filter import EdgeParams
 from ..core.profiles import ArrayRows, ImageRows
 from ..errors import InvalidRequest, ProtocolError
 from .pipeline import FrameOutcome
@@ -30,8 +33,6 @@ __all__ = [
     "LiveRecorder",
     "downsample",
     "floats",
-    "image_of",
-    "normalised_signal",
     "scalar_channels",
     "scalar_value",
     "shot_kind",
@@ -191,6 +192,11 @@ class LiveRecorder:
         self.latest_xray = None
         self.history.clear()
 
+    def signal_roi_changed(self) -> None:
+        """Edge positions count from the signal ROI's left edge: a new ROI starts a new
+        history (as the edge reference restarts)."""
+        self.clear_history()
+
 
 def floats(values: npt.ArrayLike) -> list[float | None]:
     """A JSON-ready list: non-finite values become None (JSON has no NaN)."""
@@ -215,44 +221,6 @@ def downsample(profile: npt.ArrayLike, max_points: int) -> tuple[FloatArray, int
     if whole < array.size:
         blocks = np.append(blocks, array[whole:].mean())
     return blocks, step
-
-
-def normalised_signal(
-    signal: FloatArray,
-    reference: FloatArray,
-    params: EdgeParams,
-    background: FloatArray | None = None,
-) -> FloatArray | None:
-    """The signal divided by the reference, normalised to a mean of 1 where the reference is
-    usable (above ``reference_threshold`` of its maximum), NaN elsewhere; as the edge detection
-    sees it. None if the profiles do not match or hold no light."""
-    if signal.shape != reference.shape or signal.ndim != 1 or signal.size == 0:
-        return None
-    sig, ref = signal, reference
-    if params.background_subtraction and background is not None:
-        offset: FloatArray | float = (
-            background if background.size == sig.size else float(background.mean())
-        )
-        sig, ref = sig - offset, ref - offset
-    top = float(ref.max())
-    if not math.isfinite(top) or top <= 0:
-        return None
-    usable = ref > params.reference_threshold * top
-    light = float(sig[usable].sum())
-    if not light > 0:
-        return None
-    ratio = np.full(sig.size, np.nan)
-    ratio[usable] = sig[usable] * (float(ref[usable].sum()) / light) / ref[usable]
-    return ratio
-
-
-def image_of(outcome: FrameOutcome, name: str) -> LazyImage | None:
-    """The image of a processed frame, from the parts it was sent with (decoded when read)."""
-    if outcome.parts is None:
-        return None
-    buffers: list[Any] = [getattr(part, "buffer", part) for part in outcome.parts]
-    message = Decoder(validate_sizes=False).decode(buffers)
-    return message.image(name)
 
 
 _GREY_SCALE_SAMPLE = 50_000

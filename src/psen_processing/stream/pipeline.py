@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import math
-import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
-from ..codec import (
-    ChannelForwarder,
-    Decoder,
-    ExtraChannels,
-    LazyImage,
-    Message,
-    OutputEncoder,
-    channel_entry,
-)
+from ..codec import ChannelForwarder, Decoder, LazyImage, Message, OutputEncoder
 from ..codec.compression import Buffer
 from ..core.channels import ChannelNames
 from ..core.edge_tracking import EdgeTracker, ShotTiming
@@ -27,15 +15,13 @@ from ..core.matched_filter import EdgeResult
 from ..core.profiles import (
     FrameResult,
     ProcessingSettings,
-    Profile,
     background_on_signal_scale,
     process_image,
 )
 from ..errors import ProtocolError
+from .output_channels import FrameChannels
 
 __all__ = ["FrameOutcome", "FrameProcessor", "OpenedFrame", "skipped"]
-
-_FLOAT64 = struct.Struct("<d")
 
 _NO_EDGE = EdgeResult(math.nan, math.nan, math.nan, False)
 
@@ -50,8 +36,6 @@ class FrameOutcome:
     skip_reason: str | None = None
     problems: tuple[tuple[str, str], ...] = field(default=())
     """``(reason, detail)`` of things not computed for a frame that still goes out."""
-    image_shape: tuple[int, ...] | None = None
-    image_dtype: str | None = None
     result: FrameResult | None = None
     timing: ShotTiming | None = None
     image_parts: list[Any] | None = None
@@ -62,23 +46,17 @@ class FrameOutcome:
     message: Message | None = None
     """The received message (decoded lazily: its other channels, e.g. a delay stage's
     readback, are read only if asked for)."""
+    image: LazyImage | None = None
+    """The received image, as the profiles were read from it (rows decoded when read): for
+    viewers, which need not decode the message again."""
 
+    @property
+    def image_shape(self) -> tuple[int, int] | None:
+        return None if self.image is None else self.image.shape
 
-@dataclass(frozen=True, slots=True)
-class _ChannelSet:
-    """The extra channels of the frames processed with ``settings`` (compared by identity) and
-    profiles of these lengths and types."""
-
-    settings: ProcessingSettings
-    signal_kind: tuple[int, np.dtype[Any]] | None
-    background_kind: tuple[int, np.dtype[Any]] | None
-    timing: bool
-    channels: ExtraChannels
-
-
-def _kind(profile: Profile | None) -> tuple[int, np.dtype[Any]] | None:
-    """What a profile's channel entry depends on: its length and type."""
-    return None if profile is None else (profile.size, profile.dtype)
+    @property
+    def image_dtype(self) -> str | None:
+        return None if self.image is None else self.image.type_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,68 +108,9 @@ class FrameProcessor:
         self.decoder = Decoder()
         self.encoder = OutputEncoder(header_part=header_part)
         self.tracker = tracker if tracker is not None else EdgeTracker()
-        self._parameters: tuple[ProcessingSettings, dict[str, Any], bytes] | None = None
-        self._channels: _ChannelSet | None = None
-        self._timing_entries: tuple[dict[str, Any], ...] | None = None
-
-    def _parameters_channel(self, settings: ProcessingSettings) -> tuple[dict[str, Any], bytes]:
-        """The ``.processing_parameters`` header entry and value, made once per settings."""
-        cached = self._parameters
-        if cached is not None and cached[0] is settings:
-            return cached[1], cached[2]
-        text = settings.parameters_json
-        entry = channel_entry(self.names.processing_parameters, text)
-        self._parameters = (settings, entry, text.encode("utf-8"))
-        return entry, self._parameters[2]
-
-    def _extra_channels(
-        self,
-        settings: ProcessingSettings,
-        signal: Profile | None,
-        background: Profile | None,
-        timing: bool,
-    ) -> ExtraChannels:
-        """The channels added to a frame, in order; made again only when the settings or the
-        profiles' lengths or types (the image's type) change."""
-        signal_kind, background_kind = _kind(signal), _kind(background)
-        cached = self._channels
-        if (
-            cached is not None
-            and cached.settings is settings
-            and cached.signal_kind == signal_kind
-            and cached.background_kind == background_kind
-            and cached.timing == timing
-        ):
-            return cached.channels
-        names = self.names
-        entries = [self._parameters_channel(settings)[0]]
-        for name, profile in (
-            (names.roi_signal_x_profile, signal),
-            (names.roi_background_x_profile, background),
-        ):
-            if profile is not None:
-                entries.append(channel_entry(name, profile))
-        if timing:
-            entries += self._timing_channel_entries()
-        channels = ExtraChannels(tuple(entries))
-        self._channels = _ChannelSet(settings, signal_kind, background_kind, timing, channels)
-        return channels
-
-    def _timing_channel_entries(self) -> tuple[dict[str, Any], ...]:
-        if self._timing_entries is None:
-            names = self.names
-            floats = (
-                names.edge_position,
-                names.edge_amplitude,
-                names.edge_z,
-                names.edge_runner_up_ratio,
-                names.edge_width,
-                names.edge_fwhm,
-            )
-            entries = [channel_entry(name, 0.0) for name in (*floats, names.arrival_time)]
-            entries.append(channel_entry(names.is_reference, np.True_))
-            self._timing_entries = tuple(entries)
-        return self._timing_entries
+        self._channels: FrameChannels | None = None
+        """The channels added to the last frame (made again when the settings or the
+        profiles' lengths or types change)."""
 
     def _image(self, message: Message) -> tuple[LazyImage | None, tuple[str, str] | None]:
         name = self.names.image
@@ -260,17 +179,12 @@ class FrameProcessor:
         if failure is not None:
             error = ("profile_processing_error", failure)
             problems.append((error[0], _failed("profiles", pulse_id, failure)))
-        values: list[bytes | npt.NDArray[np.generic]] = [self._parameters_channel(settings)[1]]
-        signal = background = None
+        background = None
         if result is not None:
             assert image is not None
             for reason in result.problems:
                 problems.append((reason, f"{reason} in pulse {pulse_id} ({image.shape})"))
-            signal, background = result.roi_signal_x_profile, result.roi_background_x_profile
-            if signal is not None:
-                values.append(signal)
-            if background is not None:
-                values.append(background)
+            background = result.roi_background_x_profile
         timing: ShotTiming | None = None
         edge_settings = settings.edge_detection
         if edge_settings.enabled:
@@ -301,26 +215,20 @@ class FrameProcessor:
             else:
                 if timing.problem is not None:
                     problems.append((timing.problem, f"{timing.problem} in pulse {pulse_id}"))
-            edge = timing.edge
-            values += (
-                _FLOAT64.pack(edge.position),
-                _FLOAT64.pack(edge.amplitude),
-                _FLOAT64.pack(edge.z),
-                _FLOAT64.pack(edge.runner_up_ratio),
-                _FLOAT64.pack(edge.width),
-                _FLOAT64.pack(edge.fwhm),
-                _FLOAT64.pack(timing.arrival_time),
-                b"\x01" if timing.is_reference else b"\x00",
-            )
-        channels = self._extra_channels(settings, signal, background, timing is not None)
-        parts = self.encoder.encode_values(message, channels, values, passthrough)
+        # the added channels' header entries and values come from the same table rows
+        channels = self._channels
+        values = None if channels is None else channels.values(settings, result, timing)
+        if channels is None or values is None:
+            channels = FrameChannels(self.names, settings, result, timing is not None)
+            self._channels = channels
+            values = channels.values(settings, result, timing)
+            assert values is not None
+        parts = self.encoder.encode_values(message, channels.extras, values, passthrough)
         forwarder = self.image_forwarder
         return FrameOutcome(
             pulse_id=pulse_id,
             parts=parts,
             problems=tuple(problems),
-            image_shape=None if image is None else image.shape,
-            image_dtype=None if image is None else image.type_name,
             result=result,
             timing=timing,
             image_parts=None
@@ -328,6 +236,7 @@ class FrameProcessor:
             else forwarder.encode(message, passthrough),
             error=error,
             message=message,
+            image=image,
         )
 
 
