@@ -9,14 +9,11 @@ from a pickle file, so that the sender only re-dumps the main header (pulse_id) 
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import hashlib
 import json
 import math
 import os
 import pickle
-import signal
 import struct
 import time
 from dataclasses import dataclass, field
@@ -28,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import zmq
 
+from _harness import cpu_ticks, die_with_parent
 from psen_processing.codec import Decoder
 from psen_processing.sim.messages import encode_message
 
@@ -151,22 +149,12 @@ def load_frame_set(path: str) -> FrameSet:
     return frame_set
 
 
-def cpu_ticks(pids: tuple[int, ...]) -> int:
-    """utime + stime of processes, in clock ticks (``os.sysconf('SC_CLK_TCK')`` per second)."""
-    ticks = 0
-    for pid in pids:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            fields = handle.read().rsplit(b")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks
-
-
 def thread_runtimes_ms(pids: tuple[int, ...]) -> dict[str, float] | None:
     """Each thread's ``se.sum_exec_runtime`` (ms, ns resolution) from ``/proc/<pid>/task/*/sched``,
     keyed ``"NAME (TID)"``.
 
-    A finer cross-check of :func:`cpu_ticks` (whose 10 ms ticks are coarse over a few hundred
-    frames); None where the kernel does not provide it.
+    A finer cross-check of :func:`_harness.cpu_ticks` (whose 10 ms ticks are coarse over a few
+    hundred frames); None where the kernel does not provide it.
     """
     out: dict[str, float] = {}
     try:
@@ -189,20 +177,6 @@ def runtime_delta_ms(start: dict[str, float] | None, end: dict[str, float] | Non
     if start is None or end is None or not set(start) <= set(end):
         return None
     return sum(end[tid] - start.get(tid, 0.0) for tid in end)
-
-
-def rss_kb(pid: int) -> int:
-    with open(f"/proc/{pid}/status", encoding="ascii") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
-
-
-def die_with_parent() -> None:
-    """Have the kernel SIGTERM this process when its parent dies (Linux; else nothing)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _orphaned(parent: int) -> bool:
@@ -481,7 +455,7 @@ def _receive(
             result.first_time = now
         result.last_time = now
         if result.received == phase.warmup:
-            result.cpu_start = cpu_ticks(dut_pids)
+            result.cpu_start = cpu_ticks(*dut_pids)
             result.runtimes_start = thread_runtimes_ms(dut_pids)
             conn.send(("warm", now))
         elif result.received > phase.warmup:
@@ -489,7 +463,7 @@ def _receive(
             if phase.check and pulse_id % 20 in (0, 11):
                 _check(result, checker, pulse_id, parts, send_time)
     if result.received > phase.warmup:
-        result.cpu_end = cpu_ticks(dut_pids)
+        result.cpu_end = cpu_ticks(*dut_pids)
         result.runtimes_end = thread_runtimes_ms(dut_pids)
     result.lost += end - next_id
     return result

@@ -34,7 +34,8 @@ import numpy as np
 import zmq
 from threadpoolctl import threadpool_limits
 
-from _bench_procs import HWM, POLL_MS, PREFIX, _orphaned, die_with_parent
+from _bench_procs import HWM, POLL_MS, PREFIX, _orphaned
+from _harness import die_with_parent
 from psen_processing.codec import LazyImage
 from psen_processing.codec.headers import parse_channel
 from psen_processing.core.channels import ChannelNames

@@ -13,63 +13,16 @@ import select
 import socket
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from _harness import Rest, status_of
 
 STATUS_TIMEOUT_S = 2.0
 """A ``GET /status`` that takes longer counts as a failure."""
 EVIL_ORIGIN = "http://evil.example"
 REFUSED_CROSS_ORIGIN = (403, 415)
-
-
-class Rest:
-    """Plain HTTP calls; a transport failure or timeout is answered as status 0, never raised."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.base = f"http://127.0.0.1:{port}"
-
-    def call(
-        self,
-        method: str,
-        endpoint: str,
-        body: bytes | None = None,
-        *,
-        content_type: str = "application/json",
-        headers: dict[str, str] | None = None,
-        timeout: float = 5.0,
-    ) -> tuple[int, Any]:
-        request = urllib.request.Request(self.base + endpoint, data=body, method=method)
-        request.add_header("Content-Type", content_type)
-        for name, value in (headers or {}).items():
-            request.add_header(name, value)
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as answer:
-                return answer.status, _json(answer.read())
-        except urllib.error.HTTPError as error:
-            return error.code, _json(error.read())
-        except (OSError, ValueError):  # refused, reset, timed out
-            return 0, None
-
-    def timed(self, endpoint: str, timeout: float = STATUS_TIMEOUT_S) -> tuple[float, int, Any]:
-        """(ms, status, answer) of a GET."""
-        asked = time.monotonic()
-        code, answer = self.call("GET", endpoint, timeout=timeout)
-        return (time.monotonic() - asked) * 1000.0, code, answer
-
-
-def _json(raw: bytes) -> Any:
-    try:
-        return json.loads(raw or b"null")
-    except ValueError:
-        return raw[:200].decode("utf-8", "replace")
-
-
-def status_of(answer: Any) -> str | None:
-    return answer.get("status") if isinstance(answer, dict) else None
 
 
 def settings_view(rest: Rest) -> tuple[Any, ...]:
@@ -130,7 +83,7 @@ class StatusPoller:
 
     def _run(self) -> None:
         while not self._stop.wait(self._period):
-            ms, code, answer = self._rest.timed("/status")
+            ms, code, answer = self._rest.timed("/status", STATUS_TIMEOUT_S)
             with self._lock:
                 self.polls += 1
                 self.slowest_ms = max(self.slowest_ms, ms)
@@ -170,7 +123,7 @@ def idle_connection_flood(
         slowest, failures, asked = 0.0, 0, 0
         details: list[str] = []
         while time.monotonic() < deadline:
-            ms, code, answer = rest.timed("/status")
+            ms, code, answer = rest.timed("/status", STATUS_TIMEOUT_S)
             asked += 1
             slowest = max(slowest, ms)
             if code != 200 or status_of(answer) != "processing":
@@ -184,7 +137,7 @@ def idle_connection_flood(
         for sock in socks:
             with contextlib.suppress(OSError):
                 sock.close()
-    ms_after, code_after, answer_after = rest.timed("/status")
+    ms_after, code_after, answer_after = rest.timed("/status", STATUS_TIMEOUT_S)
     outcome.observed = {
         "connections": connected,
         "status_slowest_ms": slowest,

@@ -23,8 +23,6 @@ one core below 50 %.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -35,10 +33,10 @@ import numpy as np
 import zmq
 from threadpoolctl import threadpool_limits
 
+from _harness import CLK_TCK, cpu_ticks, free_port
 from psen_processing.sim.messages import encode_message
 from psen_processing.sim.spectrum import SpectrumModel, image
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 SIZE = 1024
 RATE_HZ = 100.0
 RATE_TOLERANCE = 0.02
@@ -69,12 +67,6 @@ class Result:
             abs(self.rate_hz - RATE_HZ) <= RATE_TOLERANCE * RATE_HZ
             and self.cpu_share < CPU_SHARE_MAX
         )
-
-
-def cpu_ticks(pid: int) -> int:
-    with open(f"/proc/{pid}/stat", "rb") as handle:
-        fields = handle.read().rsplit(b")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime, stime
 
 
 def generate_ms(compression: str, count: int) -> float:
@@ -138,13 +130,6 @@ def measure_camera(compression: str, warmup: int, frames: int) -> tuple[float, f
     rate = frames / (end_time - start_time)
     cpu_ms = (end_ticks - start_ticks) * 1000.0 / CLK_TCK / frames
     return rate, cpu_ms
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,11 +19,7 @@ import contextlib
 import hashlib
 import json
 import multiprocessing
-import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,18 +32,12 @@ from typing import Any
 
 import zmq
 
+from _harness import Rest, ServiceRun, cpu_seconds, free_port
 from psen_processing.sim.camera import CameraConfig, SimulatedCamera
 
 PREFIX = "BENCH"
 WIDTH = HEIGHT = 2048
 N_IMAGES = 8
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def sender_main(port: int, rate: float, conn: Connection) -> None:
@@ -98,11 +88,6 @@ def receiver_main(port: int, conn: Connection) -> None:
     context.term()
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @dataclass
 class Phase:
     name: str
@@ -144,31 +129,20 @@ class Viewer(threading.Thread):
             tick += 1
 
 
-def rest(url: str, path: str, body: object = None) -> dict[str, Any]:
-    data = None if body is None else json.dumps(body).encode()
-    headers = {} if data is None else {"Content-Type": "application/json"}
-    request = urllib.request.Request(
-        f"{url}/{path}", data=data, headers=headers, method="POST" if data else "GET"
-    )
-    with urllib.request.urlopen(request, timeout=5) as answer:
-        result: dict[str, Any] = json.loads(answer.read())
-        return result
-
-
-def run_phase(name: str, url: str, pid: int, seconds: float, viewer: bool) -> Phase:
-    before = rest(url, "statistics")["statistics"]
+def run_phase(name: str, api: Rest, pid: int, seconds: float, viewer: bool) -> Phase:
+    before = api.get("/statistics")["statistics"]
     cpu = cpu_seconds(pid)
     started = time.monotonic()
-    page = Viewer(url) if viewer else None
+    page = Viewer(api.base) if viewer else None
     if page is not None:
         # as a user of the page would: the history keeps this channel's value per X-ray shot
-        rest(url, "live/correlation_channel", f"{PREFIX}:XRAY_INTENSITY")
+        api.post("/live/correlation_channel", f"{PREFIX}:XRAY_INTENSITY")
         page.start()
     time.sleep(seconds)
     if page is not None:
         page.stop.set()
         page.join(10)
-    after = rest(url, "statistics")["statistics"]
+    after = api.get("/statistics")["statistics"]
     cpu = cpu_seconds(pid) - cpu
     elapsed = time.monotonic() - started
     sent = after["frames_sent"] - before["frames_sent"]
@@ -202,8 +176,7 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=100.0, help="input frames per second")
     args = parser.parse_args()
     spawn = multiprocessing.get_context("spawn")
-    source_port, output_port, rest_port = free_port(), free_port(), free_port()
-    url = f"http://127.0.0.1:{rest_port}"
+    source_port, output_port = free_port(), free_port()
     sender_conn, sender_end = spawn.Pipe()
     receiver_conn, receiver_end = spawn.Pipe()
     sender = spawn.Process(target=sender_main, args=(source_port, args.rate, sender_end))
@@ -220,40 +193,28 @@ def main() -> int:
                 }
             )
         )
-        service = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "psen_processing.cli", f"tcp://127.0.0.1:{source_port}"),
-                *(PREFIX, "-o", str(output_port), "-r", str(rest_port), "--auto_start"),
-                *("--rest_api_interface", "127.0.0.1", "--output_stream_interface", "127.0.0.1"),
-                *("--settings_file", str(settings), "--log_level", "WARNING"),
-            ]
-        )
+        service = ServiceRun(source_port, output_port, settings, Path(tmp) / "service.log",
+                             prefix=PREFIX)  # fmt: skip
         try:
+            service.start()
             sender.start()
             receiver.start()
             print("preparing frames ...", flush=True)
             assert sender_conn.recv() == "ready" and receiver_conn.recv() == "ready"
-            deadline = time.monotonic() + 60
-            while True:
-                with contextlib.suppress(OSError):
-                    if rest(url, "status")["status"] == "processing":
-                        break
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the service did not start")
-                time.sleep(0.1)
             sender_conn.send("go")
             time.sleep(3)  # warm up: caches, reference
             phases = [
-                run_phase("no viewer", url, service.pid, args.seconds, viewer=False),
-                run_phase("live page polling", url, service.pid, args.seconds, viewer=True),
+                run_phase("no viewer", service.rest, service.pid, args.seconds, viewer=False),
+                run_phase("live page polling", service.rest, service.pid, args.seconds, True),
             ]
             sender_conn.send("stop")
             receiver_conn.send("stop")
             sent, received = sender_conn.recv(), receiver_conn.recv()
         finally:
-            service.send_signal(signal.SIGTERM)
-            service.wait(20)
+            service.stop(20)
             for process in (sender, receiver):
+                if process.pid is None:
+                    continue
                 process.join(10)
                 if process.is_alive():
                     process.terminate()

@@ -1,10 +1,11 @@
 """Soak benchmark with fault injection: the real service for a long run, faults every few seconds.
 
-A sender process streams 1024x1024 uint16 bitshuffle_lz4 frames at 100 Hz into the real
-``psen_processing`` command (a separate process, block output mode by default, at most 1024
-open files as under systemd); a receiver process reads its output and checks that every good
-pulse_id comes out exactly once and in order. Every ``--interval`` seconds one fault is
-injected, cycling through the kinds below (``--kinds`` picks some):
+A sender process streams 1024x1024 uint16 bitshuffle_lz4 frames (``--compression``) at 100 Hz
+into the real ``psen_processing`` command (a separate process, block output mode by default, at
+most 1024 open files as under systemd); a receiver process reads its output and checks that
+every good pulse_id comes out exactly once and in order. Every ``--interval`` seconds one fault is
+injected, cycling through the kinds below (``--kinds`` picks some; ``--kinds none`` injects
+none: a memory soak of the service alone, its RSS printed with the progress):
 
 - malformed frames of every kind the service skips, frames it forwards without profiles, an
   image size or dtype change, an upstream restart (the sender's socket closed and bound again on
@@ -36,18 +37,13 @@ Not a test: it runs for as long as it is told to.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import ctypes
 import hashlib
 import json
 import multiprocessing
 import random
 import resource
 import shutil
-import signal
-import socket
 import struct
-import subprocess
 import sys
 import tempfile
 import threading
@@ -62,16 +58,14 @@ import lz4.block
 import numpy as np
 import zmq
 
-from _bench_procs import rss_kb
+from _harness import ServiceRun, die_with_parent, free_port, rss_kb, service_command, status_of
 from _soak_rest import (
     Outcome,
-    Rest,
     StatusPoller,
     absurd_settings,
     cross_origin_write,
     idle_connection_flood,
     settings_view,
-    status_of,
 )
 from psen_processing.sim.messages import encode_message
 
@@ -129,28 +123,19 @@ byte orders, as does 0x7FFFFF7F, the size the small lz4 header declares."""
 DECLARED_HUGE = 0x7FFFFF7F
 
 
-def die_with_parent() -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 # --- sender -------------------------------------------------------------------------------
 
 
 class Templates:
     """Pre-encoded messages (without their main header) and the malformed variants."""
 
-    def __init__(self, storm_channels: int, seed: int = 1) -> None:
+    def __init__(
+        self, storm_channels: int, seed: int = 1, compression: str = "bitshuffle_lz4"
+    ) -> None:
+        """``compression``: of the normal frames' image (the faults need bitshuffle_lz4)."""
         rng = np.random.default_rng(seed)
-        self.normal = [self._parts(rng.poisson(300, (1024, 1024)).astype(np.uint16), k)
-                       for k in range(4)]  # fmt: skip
+        self.normal = [self._parts(rng.poisson(300, (1024, 1024)).astype(np.uint16), k,
+                                   compression) for k in range(4)]  # fmt: skip
         self.resized = self._parts(rng.poisson(300, (256, 2048)).astype(np.uint16), 0)
         self.retyped = self._parts(rng.poisson(30, (1024, 1024)).astype(np.uint8), 0)
         self.no_image = self._parts(None, 0)
@@ -180,12 +165,15 @@ class Templates:
         self.bomb = struct.pack("<I", BOMB_SIZE) + lz4.block.compress(bomb, store_size=False)
 
     @staticmethod
-    def _parts(image: object, index: int) -> tuple[str, list[bytes]]:
+    def _parts(
+        image: object, index: int, compression: str = "bitshuffle_lz4"
+    ) -> tuple[str, list[bytes]]:
         channels: list[tuple[str, object]] = []
         if image is not None:
             channels.append((IMAGE, image))
         channels += [(f"{PREFIX}:XRAY_INTENSITY", float(index)), (f"{PREFIX}:INDEX", index)]
-        compression = "bitshuffle_lz4" if isinstance(image, np.ndarray) else "none"
+        if not isinstance(image, np.ndarray):
+            compression = "none"
         parts = encode_message(0, channels, compression=compression)
         return str(json.loads(parts[0])["hash"]), parts[1:]
 
@@ -305,9 +293,11 @@ class Sender:
         self.context.term()
 
 
-def sender_main(port: int, rate: float, storm_channels: int, conn: Connection) -> None:
+def sender_main(
+    port: int, rate: float, storm_channels: int, compression: str, conn: Connection
+) -> None:
     die_with_parent()
-    templates = Templates(storm_channels)
+    templates = Templates(storm_channels, compression=compression)
     sender = Sender(port)
     conn.send(("ready",))
     good = 0
@@ -495,14 +485,6 @@ def counter(statistics: dict[str, Any], path: str) -> int | str:
     return int((statistics.get(group) or {}).get(key, 0))
 
 
-def service_command() -> list[str]:
-    script = Path(sys.executable).with_name("psen_processing")
-    if script.exists():
-        return [str(script)]
-    found = shutil.which("psen_processing")
-    return [found] if found else [sys.executable, "-m", "psen_processing.cli"]
-
-
 def wait_for(conn: Connection, what: str, timeout: float = 60.0) -> Any:
     if not conn.poll(timeout):
         raise RuntimeError(f"no {what!r} within {timeout} s")
@@ -563,26 +545,32 @@ class Soak:
         self.args = args
         self.kinds: list[str] = args.kinds
         spawn = multiprocessing.get_context("spawn")
-        source_port, output_port, rest_port = free_port(), free_port(), free_port()
+        source_port, output_port = free_port(), free_port()
         settings = tmp / "settings.json"
         settings.write_text(
             json.dumps({"roi_signal": ROI_SIGNAL, "roi_background": ROI_BACKGROUND})
         )
         self.log_path = tmp / "service.log"
-        self.command = [
-            *service_command(), f"tcp://127.0.0.1:{source_port}", PREFIX,
-            "-o", str(output_port), "-r", str(rest_port), "--rest_api_interface", "127.0.0.1",
-            "--output_stream_interface", "127.0.0.1", "--auto_start", "--output_mode",
-            args.output_mode, "--settings_file", str(settings), "--log_level", "ERROR",
-        ]  # fmt: skip
+        self.service = ServiceRun(
+            source_port,
+            output_port,
+            settings,
+            self.log_path,
+            prefix=PREFIX,
+            extra=("--output_mode", args.output_mode),
+            log_level="ERROR",
+            # this process runs no threads of its own yet when it starts the service
+            preexec_fn=limit_open_files(args.service_nofile),
+            command=service_command(),
+        )
         self.sender_conn, sender_end = spawn.Pipe()
         self.receiver_conn, receiver_end = spawn.Pipe()
         self.sender = spawn.Process(
-            target=sender_main, args=(source_port, args.rate, args.storm_channels, sender_end)
+            target=sender_main,
+            args=(source_port, args.rate, args.storm_channels, args.compression, sender_end),
         )
         self.receiver = spawn.Process(target=receiver_main, args=(output_port, receiver_end))
-        self.rest = Rest(rest_port)
-        self.service: subprocess.Popen[bytes] | None = None
+        self.rest = self.service.rest
         self.injected: Counter[str] = Counter()
         self.observed: dict[str, Counter[str]] = {kind: Counter() for kind in KINDS}
         self.violations: list[str] = []
@@ -608,33 +596,14 @@ class Soak:
     # -- processes ------------------------------------------------------------------------
 
     def start(self) -> None:
-        with self.log_path.open("wb") as log:
-            # this process runs no threads of its own yet, so preexec_fn is safe here
-            self.service = subprocess.Popen(
-                self.command,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                preexec_fn=limit_open_files(self.args.service_nofile),  # noqa: PLW1509
-            )
-        deadline = time.monotonic() + 60
-        while status_of(self.rest.call("GET", "/status")[1]) != "processing":
-            if self.service.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the service did not start:\n{self.log_path.read_text()}")
-            time.sleep(0.1)
+        self.service.start()
         self.receiver.start()
         wait_for(self.receiver_conn, "receiver ready")
         self.sender.start()
         wait_for(self.sender_conn, "sender ready", 120)
 
     def stop(self) -> None:
-        service = self.service
-        if service is not None and service.poll() is None:
-            service.send_signal(signal.SIGTERM)
-            try:
-                service.wait(10)
-            except subprocess.TimeoutExpired:
-                service.kill()
-                service.wait(10)
+        self.service.stop()
         for process in (self.sender, self.receiver):
             if process.pid is not None:
                 process.join(5)
@@ -645,7 +614,8 @@ class Soak:
             shutil.copyfile(self.log_path, self.args.service_log)
 
     def alive(self) -> bool:
-        return self.service is not None and self.service.poll() is None
+        process = self.service.process
+        return process is not None and process.poll() is None
 
     def frames_out(self) -> int:
         """Good frames the consumer has read so far (asked over its pipe, not over REST)."""
@@ -786,9 +756,8 @@ class Soak:
     def run(self) -> int:
         args = self.args
         self.start()
-        assert self.service is not None
         print(
-            f"soak: {args.duration:g} s at {args.rate:g} Hz, 1024x1024 uint16 bitshuffle_lz4, "
+            f"soak: {args.duration:g} s at {args.rate:g} Hz, 1024x1024 uint16 {args.compression}, "
             f"output mode {args.output_mode}, a fault every {args.interval:g} s of "
             f"{len(self.kinds)} kinds; service pid {self.service.pid}, at most "
             f"{args.service_nofile or 'unchanged'} open files",
@@ -809,7 +778,7 @@ class Soak:
             if poller.last_status == "stopped":
                 poller.last_status = None
                 self.check_processing("found by the poller")
-            if now >= next_fault:
+            if self.kinds and now >= next_fault:
                 self.inject(self.kinds[fault_index % len(self.kinds)])
                 fault_index += 1
                 next_fault = max(next_fault + args.interval, time.monotonic() + 0.5)
@@ -1058,8 +1027,13 @@ def main(argv: list[str] | None = None) -> int:
         "--kinds",
         type=lambda text: [k.strip() for k in text.split(",") if k.strip()],
         default=KINDS,
-        help=f"comma-separated fault kinds to cycle through (default all: {','.join(KINDS)})",
+        help=f"comma-separated fault kinds to cycle through (default all: {','.join(KINDS)}); "
+        "none: no faults, a memory soak of the service alone",
     )
+    parser.add_argument(
+        "--compression", choices=["bitshuffle_lz4", "none"], default="bitshuffle_lz4",
+        help="of the frames' image (none only with --kinds none: the faults need compression)",
+    )  # fmt: skip
     parser.add_argument("--storm", type=float, default=3.0, help="seconds of a reconnect storm")
     parser.add_argument("--storm_channels", type=int, default=1000,
                         help="extra channels of the frames during a storm")  # fmt: skip
@@ -1073,9 +1047,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--service_log", help="keep the service's log (level ERROR) here")
     args = parser.parse_args(argv)
+    if args.kinds == ["none"]:
+        args.kinds = []  # a memory soak: frames only, no faults
     unknown = [k for k in args.kinds if k not in COUNTERS]
-    if unknown or not args.kinds:
+    if unknown:
         parser.error(f"unknown fault kinds {unknown}; known: {','.join(KINDS)}")
+    if args.kinds and args.compression != "bitshuffle_lz4":
+        parser.error("--compression none needs --kinds none (the faults are of compressed frames)")
     raise_own_open_files(args.flood_connections + 512)
     with tempfile.TemporaryDirectory(prefix="psen-soak-") as tmp:
         soak = Soak(args, Path(tmp))

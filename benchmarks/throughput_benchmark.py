@@ -1,7 +1,7 @@
 """Throughput, CPU cost, latency and correctness of the service against a bare ZeroMQ forwarder.
 
 Run as ``.venv/bin/python benchmarks/throughput_benchmark.py`` (a few minutes), ``--quick`` for a
-smoke run, ``--soak SECONDS`` for a memory soak of the service alone.
+smoke run. The memory soak of the service alone is ``soak_benchmark.py --kinds none``.
 
 Every process is separate and talks real ZeroMQ on 127.0.0.1 (ports chosen at run time)::
 
@@ -52,13 +52,11 @@ import multiprocessing
 import os
 import platform
 import signal
-import socket
 import struct
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
@@ -79,18 +77,16 @@ from _bench_procs import (
     PhaseResult,
     ReceiverSpec,
     build_frame_set,
-    die_with_parent,
     forwarder_main,
     receiver_main,
-    rss_kb,
     runtime_delta_ms,
     save_frame_set,
     sender_main,
 )
+from _harness import CLK_TCK, ServiceRun, die_with_parent, free_port
 from _scale_out import pipeline_main
 from psen_processing.sim.spectrum import SpectrumModel, image, useful_range
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 FIRST_PULSE_ID = 1_000_000
 DUTS = ("forwarder", "service")
 COMPRESSION_LABELS = {"none": "uncompressed", "bitshuffle_lz4": "bitshuffle_lz4"}
@@ -178,13 +174,6 @@ def decompression_ms(
 # --- processes ----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @dataclass
 class Session:
     """The processes of one measurement; ``close`` ends every one of them."""
@@ -192,9 +181,7 @@ class Session:
     tmp: Path
     context: Any = field(default_factory=lambda: multiprocessing.get_context("spawn"))
     children: list[tuple[BaseProcess, Connection]] = field(default_factory=list)
-    service: subprocess.Popen[bytes] | None = None
-    service_log: Path | None = None
-    rest_port: int = 0
+    service: ServiceRun | None = None
 
     def spawn(
         self, name: str, target: Callable[..., None], *args: object
@@ -211,54 +198,23 @@ class Session:
 
     def start_service(self, source_port: int, settings: Path) -> tuple[int, int]:
         """Starts the real command; returns (output port, pid) once /status says processing."""
-        output_port, rest_port = free_port(), free_port()
-        command = [
-            sys.executable, "-m", "psen_processing.cli", f"tcp://127.0.0.1:{source_port}", PREFIX,
-            "-o", str(output_port), "-r", str(rest_port), "--rest_api_interface", "127.0.0.1",
-            "--output_stream_interface", "127.0.0.1", "--auto_start",
-            "--settings_file", str(settings), "--log_level", "WARNING",
-        ]  # fmt: skip
-        self.service_log = self.tmp / "service.log"
-        with self.service_log.open("ab") as log:
-            # this process runs no threads of its own, so preexec_fn is safe here
-            self.service = subprocess.Popen(
-                command,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                preexec_fn=die_with_parent,  # noqa: PLW1509
-            )
-        self.rest_port = rest_port
-        deadline = time.monotonic() + 60.0
-        while time.monotonic() < deadline:
-            if self.service.poll() is not None:
-                raise BenchmarkError(
-                    f"the service exited ({self.service.returncode}):\n{self.log_tail()}"
-                )
-            with contextlib.suppress(OSError, ValueError):
-                if self.rest("status").get("status") == "processing":
-                    return output_port, self.service.pid
-            time.sleep(0.05)
-        raise BenchmarkError(f"the service did not start processing in 60 s:\n{self.log_tail()}")
-
-    def rest(self, endpoint: str) -> dict[str, Any]:
-        url = f"http://127.0.0.1:{self.rest_port}/{endpoint}"
-        with urllib.request.urlopen(url, timeout=2.0) as answer:
-            data: dict[str, Any] = json.loads(answer.read())
-            return data
-
-    def log_tail(self) -> str:
-        if self.service_log is None or not self.service_log.exists():
-            return ""
-        return "\n".join(self.service_log.read_text(errors="replace").splitlines()[-20:])
+        self.service = ServiceRun(
+            source_port,
+            free_port(),
+            settings,
+            self.tmp / "service.log",
+            prefix=PREFIX,
+            preexec_fn=die_with_parent,  # this process runs no threads of its own
+        )
+        try:
+            self.service.start()
+        except RuntimeError as exc:
+            raise BenchmarkError(str(exc)) from exc
+        return self.service.output_port, self.service.pid
 
     def close(self) -> None:
-        if self.service is not None and self.service.poll() is None:
-            self.service.send_signal(signal.SIGTERM)
-            try:
-                self.service.wait(10.0)
-            except subprocess.TimeoutExpired:
-                self.service.kill()
-                self.service.wait(5.0)
+        if self.service is not None:
+            self.service.stop()
         for _, conn in self.children:
             with contextlib.suppress(OSError):
                 conn.send(("stop",))
@@ -719,63 +675,6 @@ def run_table(args: argparse.Namespace, tmp: Path) -> bool:
     return all(ok is not False for ok, _ in lines)
 
 
-SOAK_FLAT_MIB = 5.0
-
-
-def run_soak(args: argparse.Namespace, tmp: Path) -> bool:
-    size, seconds, compression = 1024, args.soak, args.compressions[0]
-    _, frame_sets, settings = prepare(tmp, size, [compression], args)
-    frame_path = tmp / "frames-soak.pkl"
-    save_frame_set(frame_sets[compression], frame_path)
-    phase = Expect(FIRST_PULSE_ID, round(seconds * args.rate), args.warmup, True, IDLE_TIMEOUT_S)
-    session = Session(tmp)
-    rss: dict[str, int] = {}
-    next_report = [60.0]
-    try:
-        links, pid = start_links(session, "service", frame_path, settings)
-        rss["start"] = rss_kb(pid)
-        print(
-            f"soak: service pid {pid}, {size}x{size} {COMPRESSION_LABELS[compression]} at "
-            f"{args.rate:g} Hz "
-            f"for {seconds:g} s ({phase.count} frames)"
-        )
-        print(f"  RSS at start {rss['start'] / 1024:.1f} MiB", flush=True)
-
-        def on_warm() -> None:
-            rss["warm"] = rss_kb(pid)
-            print(f"  RSS after {args.warmup} frames {rss['warm'] / 1024:.1f} MiB", flush=True)
-
-        def on_tick(elapsed: float) -> None:
-            if elapsed < next_report[0]:
-                return
-            next_report[0] += 60.0
-            stats = session.rest("statistics")["statistics"]
-            print(
-                f"  {elapsed / 60:4.0f} min: RSS {rss_kb(pid) / 1024:.1f} MiB, service "
-                f"{stats['frames_received']} in, {stats['frames_sent']} out",
-                flush=True,
-            )
-
-        result, sent = run_phase(links, phase, args.rate, on_warm=on_warm, on_tick=on_tick)
-        rss["end"] = rss_kb(pid)
-    finally:
-        session.close()
-    growth = (rss["end"] - rss.get("warm", rss["start"])) / 1024
-    flat = abs(growth) <= SOAK_FLAT_MIB
-    good = result.checked - result.failed_frames
-    print(f"  RSS at end {rss['end'] / 1024:.1f} MiB ({growth:+.1f} MiB since warm-up)")
-    print(
-        f"  frames: {sent[1]} sent, {result.received} received, {result.lost} lost, "
-        f"{result.out_of_order} out of order; {good}/{result.checked} checked ok"
-    )
-    for failure in result.failures[:5]:
-        print(f"  failure: {failure}")
-    intact = result.lost == 0 and result.out_of_order == 0 and result.failed_frames == 0
-    print(f"  {verdict(flat)}  memory flat (end within {SOAK_FLAT_MIB:g} MiB of after warm-up)")
-    print(f"  {verdict(intact)}  nothing lost, output correct")
-    return flat and intact
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--sizes", default="1024,2048", help="square image sizes, e.g. 1024,2048")
@@ -792,7 +691,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--decompressions", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--quick", action="store_true", help="smoke run: 1024 only, few frames")
-    parser.add_argument("--soak", type=float, metavar="SECONDS", help="memory soak of the service")
     parser.add_argument(
         "--pipeline-workers",
         type=int,
@@ -847,12 +745,7 @@ def describe_machine(args: argparse.Namespace) -> str:
     return (
         f"throughput benchmark: {os.cpu_count()} CPUs ({cpu}), Python "
         f"{platform.python_version()}, pyzmq {zmq.__version__} / libzmq {zmq.zmq_version()}, "
-        "HWM 32"
-        + (
-            ""
-            if args.soak
-            else f"; {args.warmup} warm-up + {args.frames} frames at {args.rate:g} Hz"
-        )
+        "HWM 32" + f"; {args.warmup} warm-up + {args.frames} frames at {args.rate:g} Hz"
     )
 
 
@@ -865,7 +758,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"psen_processing at {source_version()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="psen-bench-") as name:
         try:
-            ok = run_soak(args, Path(name)) if args.soak else run_table(args, Path(name))
+            ok = run_table(args, Path(name))
         except BenchmarkError as exc:
             print(f"throughput_benchmark: error: {exc}", file=sys.stderr)
             return 2

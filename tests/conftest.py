@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import socket
+import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,7 +30,10 @@ IMAGE = f"{PREFIX}:FPICTURE"
 
 
 def free_port() -> int:
-    """A TCP port that was free a moment ago (for sockets that must be given a port)."""
+    """A TCP port that was free a moment ago: it races (another process may take it before it
+    is bound), so only for what must know a port before anything binds it (a sender that
+    cannot bind port 0, a service given a port it must keep). The service binds port 0 and
+    reports the port it got: see ``make_service`` and ``ServiceProcess``."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -73,14 +79,76 @@ def wait_until(predicate: Callable[[], object], timeout: float = 10.0, what: str
 
 
 def command_line(
-    input_stream: str, rest: int, settings: Path, *extra: str, output: int | None = None
+    input_stream: str, rest: int, settings: Path, *extra: str, output: int = 0
 ) -> list[str]:
-    """The ``psen_processing`` command for PREFIX, REST on loopback at ``rest``."""
+    """The ``psen_processing`` command for PREFIX, REST on loopback at ``rest``, the output on
+    ``output`` (0: a port the system chooses)."""
     return [
         *(sys.executable, "-m", "psen_processing.cli", input_stream, PREFIX),
-        *("-o", str(output if output is not None else free_port()), "-r", str(rest)),
+        *("-o", str(output), "-r", str(rest)),
         *("--rest_api_interface", "127.0.0.1", "--settings_file", str(settings), *extra),
     ]
+
+
+class ServiceProcess:
+    """A ``psen_processing`` process whose output (stdout and stderr together) is read as it
+    comes, so that the ports it reports for ``-r 0`` and ``-o 0`` can be waited for."""
+
+    def __init__(self, argv: list[str], **popen: Any) -> None:
+        self.lines: list[str] = []
+        self.process = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen
+        )
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    def line(self, pattern: str, timeout: float = 30.0) -> re.Match[str]:
+        """The first line of the output matching ``pattern``, waited for."""
+        found: list[re.Match[str]] = []
+
+        def printed() -> bool:
+            found.extend(m for m in map(re.compile(pattern).search, list(self.lines)) if m)
+            if not found and self.process.poll() is not None:
+                self._reader.join(5)
+                pytest.fail(f"the process ended ({self.process.returncode}): {self.output}")
+            return bool(found)
+
+        wait_until(printed, timeout, f"a line matching {pattern!r}")
+        return found[0]
+
+    def rest_port(self, timeout: float = 30.0) -> int:
+        """The REST API's port, as the command prints it at start (the system's for ``-r 0``)."""
+        return int(self.line(r"REST API and live view on http://[^ ]*:(\d+)/", timeout)[1])
+
+    def ports(self, timeout: float = 30.0) -> tuple[int, int]:
+        """The REST API's and the output stream's ports, as the command prints them at start
+        (those the system chose for ``-r 0`` and, if started, ``-o 0``)."""
+        match = self.line(
+            r"REST API and live view on http://[^ ]*:(\d+)/ .* output tcp://[^ ]*:(\d+)"
+        )
+        return int(match[1]), int(match[2])
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def finish(self, timeout: float = 30.0) -> int:
+        """The exit code (the process is killed if it has not ended within ``timeout``)."""
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(30)
+        finally:
+            self._reader.join(10)
+            if self.process.stdout is not None:
+                self.process.stdout.close()
+        return self.process.returncode
 
 
 def wait_for_rest(rest: int, status: str | None = None, timeout: float = 30.0) -> None:
@@ -144,9 +212,17 @@ class Running:
     service: PsenService
     client: PsenProcessingClient
     url: str
-    output_port: int
     settings_path: Path
     sockets: list[zmq.Socket[Any]]
+
+    @property
+    def output_port(self) -> int:
+        """The port the output stream is bound to: for port 0 (the fixture's default), the one
+        the system chose at the first start."""
+        port = self.service.output_port
+        if port is None:
+            pytest.fail("the output port (0: chosen by the system) is known once started")
+        return port
 
     def sink(self, context: zmq.Context[Any], hwm: int = 1000) -> Sink:
         """A consumer of the output; closed when the test ends."""
@@ -160,13 +236,14 @@ class Running:
 
 @pytest.fixture
 def make_service(tmp_path: Path) -> Iterator[Callable[..., Running]]:
-    """Start a service (REST server included) on free ports; everything is closed afterwards."""
+    """Start a service (REST server included) on ports the system chooses (the output's at
+    the first start, see ``Running.output_port``); everything is closed afterwards."""
     started: list[tuple[PsenService, ServerThread]] = []
     sockets: list[zmq.Socket[Any]] = []
 
     def make(input_stream: str, settings_path: Path | None = None, **options: Any) -> Running:
         """``options`` go to StreamConfig, but ``service_options`` (a dict) to PsenService."""
-        output_port = options.pop("output_port", None) or free_port()
+        output_port = options.pop("output_port", 0)
         api_token = options.pop("api_token", None)
         service_options = options.pop("service_options", {})
         guards = options.pop("guards", None)  # HttpGuards: allowed origins and hosts
@@ -179,15 +256,14 @@ def make_service(tmp_path: Path) -> Iterator[Callable[..., Running]]:
             **options,
         )
         service = PsenService(config, SettingsStore(path), **service_options)
-        rest_port = free_port()
         server = ServerThread(
-            build_app(service, api_token=api_token, guards=guards), "127.0.0.1", rest_port
+            build_app(service, api_token=api_token, guards=guards), "127.0.0.1", 0
         )
         server.start()
         started.append((service, server))
-        url = f"http://127.0.0.1:{rest_port}"
+        url = f"http://127.0.0.1:{server.bound_port}"
         client = PsenProcessingClient(url, timeout=10, token=api_token)
-        return Running(service, client, url, output_port, path, sockets)
+        return Running(service, client, url, path, sockets)
 
     yield make
     for sock in sockets:

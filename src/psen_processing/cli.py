@@ -128,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "-o", "--output_stream_port", type=_port, default=None, metavar="PORT",
-        help="output stream port (PUSH, bound; default 8888)",
+        help="output stream port (PUSH, bound; default 8888; 0: one the system picks, printed "
+        "when processing starts)",
     )  # fmt: skip
     parser.add_argument(
         "--data_output_stream_port", type=_port, metavar="PORT",
@@ -284,7 +285,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         )
     elif not args.prefix:
         parser.error("PREFIX is required with INPUT_STREAM (positional or --prefix)")
-    if args.image_output_port is not None and args.image_output_port == args.output_stream_port:
+    image_port = args.image_output_port
+    if image_port not in (None, 0) and image_port == args.output_stream_port:
         parser.error("the image output port must differ from the output stream port")
     return args
 
@@ -308,6 +310,11 @@ def _raise_open_file_limit() -> None:
     if soft != resource.RLIM_INFINITY and soft < wanted:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
         log.debug("open file limit raised from %d to %d", soft, wanted)
+
+
+def _port_text(port: int | None) -> str:
+    """A bound port, or for port 0 before the first start what it will be."""
+    return "(0: chosen by the system at the first start)" if port is None else str(port)
 
 
 def _wait(stop: threading.Event, duration: float | None, report: float, emit: object) -> None:
@@ -404,27 +411,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         server.start()
         rest_port = server.bound_port  # the one the system picked for -r 0
         page = live_page_address(args.rest_api_interface, rest_port)
-        log.info(
-            "REST API and live view on %s (interface %s), input %s, output tcp://%s:%d%s, "
-            "settings %s",
-            page, args.rest_api_interface, input_stream, args.output_stream_interface,
-            args.output_stream_port,
-            "" if args.image_output_port is None
-            else f", images tcp://{args.output_stream_interface}:{args.image_output_port}",
-            store.path,
-        )  # fmt: skip
         demo_lines = (
             demo.set_up(service, args.sim_width, args.sim_height, store.path) if simulate else []
         )
         if args.auto_start or simulate:
-            service.start()
+            service.start()  # binds the output ports: those the system picked for 0 are known
+        output_port = _port_text(service.output_port)
+        log.info(
+            "REST API and live view on %s (interface %s), input %s, output tcp://%s:%s%s, "
+            "settings %s",
+            page, args.rest_api_interface, input_stream, args.output_stream_interface,
+            output_port,
+            "" if args.image_output_port is None
+            else f", images tcp://{args.output_stream_interface}:"
+            f"{_port_text(service.image_output_port)}",
+            store.path,
+        )  # fmt: skip
         notifier.ready(
-            f"{service.status}: input {input_stream}, output port {args.output_stream_port}, "
-            f"REST API {page}"
+            f"{service.status}: input {input_stream}, output port {output_port}, REST API {page}"
         )
         ready.set()
         if camera is not None and sender is not None:
-            output = f"tcp://127.0.0.1:{args.output_stream_port}"
+            output = f"tcp://127.0.0.1:{service.output_port}"
             viewer = OutputMonitor(output, ChannelNames(prefix), camera.config.truth_channel)
             monitor = viewer
             viewer.start()

@@ -364,6 +364,32 @@ class PsenService:
             raise ServiceError(self.last_error) from exc
         self._worker = worker
         self._started_at = time.monotonic()
+        self._keep_chosen_ports(worker)
+
+    def _keep_chosen_ports(self, worker: Worker) -> None:
+        """A port given as 0 is the one the system chose at the first start from then on: later
+        starts bind it again, so that consumers connected to it reconnect."""
+        config = self.config
+        if config.output_port == 0 and worker.output_port is not None:
+            config = dataclasses.replace(config, output_port=worker.output_port)
+            log.info("output stream on port %d (chosen by the system)", config.output_port)
+        if config.image_output_port == 0 and worker.image_output_port is not None:
+            config = dataclasses.replace(config, image_output_port=worker.image_output_port)
+            log.info("image output on port %d (chosen by the system)", config.image_output_port)
+        self.config = config
+
+    @property
+    def output_port(self) -> int | None:
+        """The output stream's port; for port 0, the one the system chose at the first start
+        (None before it)."""
+        port = self.config.output_port
+        return None if port == 0 else port
+
+    @property
+    def image_output_port(self) -> int | None:
+        """The image output's port (None without one, or for port 0 before the first start)."""
+        port = self.config.image_output_port
+        return None if port == 0 else port
 
     def add_observer(self, observer: FrameObserver) -> None:
         """Let ``observer`` see every frame sent from now on (see :class:`FrameObserver`)."""
@@ -572,6 +598,9 @@ class PsenService:
         inputs = data["input"]
         if isinstance(inputs, dict):
             inputs["hint"] = self._input_hint(inputs)
+        outputs = data["output"]
+        if isinstance(outputs, dict):
+            outputs["port"] = self.output_port
         worker = self._worker
         if worker is not None and worker.error is not None:
             self.last_error = f"processing loop failed: {worker.error}"

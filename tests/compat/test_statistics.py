@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
 
-from ..conftest import Source, command_line, free_port, wait_for_rest
+from ..conftest import ServiceProcess, Source, command_line, wait_for_rest
 from .conftest import Legacy, ones, receive
 
 LEGACY_KEYS = ("n_processed_images", "last_sent_pulse_id", "processing_start_time",
@@ -67,20 +66,17 @@ def test_the_keys_of_1x_from_the_first_start_on(legacy: Legacy) -> None:
 
 def test_times_are_the_local_time_of_the_service(tmp_path: Path, source: Source) -> None:
     """The command in a zone 5:30 h east of UTC (a POSIX TZ, no time zone database needed)."""
-    rest = free_port()
     env = {**os.environ, "TZ": "PSEN-05:30", "XDG_CONFIG_HOME": str(tmp_path)}
-    process = subprocess.Popen(
-        command_line(source.address, rest, tmp_path / "cam.json", "--auto_start"),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    service = ServiceProcess(
+        command_line(source.address, 0, tmp_path / "cam.json", "--auto_start"), env=env
     )
     try:
+        rest = service.rest_port()
         wait_for_rest(rest, "processing")
         answer = requests.get(f"http://127.0.0.1:{rest}/statistics", timeout=5).json()
         started = _local(answer["statistics"]["processing_start_time"])
         local_now = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=5, minutes=30)
         assert abs(started - local_now) < timedelta(seconds=60), (started, local_now)
     finally:
-        process.terminate()
-        process.wait(30)
+        service.process.terminate()
+        service.finish()

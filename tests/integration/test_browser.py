@@ -134,8 +134,8 @@ def test_writes_from_the_page_need_the_token_when_one_is_set(
             f"tcp://127.0.0.1:{sender.port}", prefix=PREFIX, api_token="s3cret-token"
         )
         running.client.set_roi_signal([0, WIDTH, 24, 16])
+        running.client.start()  # binds the output: port 0, the system's choice
         sink = running.sink(zmq_context)  # block mode: frames go out only with a consumer
-        running.client.start()
         page.goto(f"{running.url}/")
         page.wait_for_function("Number(document.getElementById('pulse-id').textContent) > 0")
         form = page.locator("#form-roi_signal")

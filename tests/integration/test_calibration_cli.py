@@ -3,6 +3,7 @@ run against the real command."""
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 from pathlib import Path
@@ -37,11 +38,13 @@ def test_the_camera_command_refuses_a_bad_scan(capsys: pytest.CaptureFixture[str
 
 
 def test_simulate_with_a_delay_scan_calibrates(tmp_path: Path) -> None:
-    rest = free_port()
     process = subprocess.Popen(
         [
-            *(*COMMAND, "--simulate", "--duration", "120", "-r", str(rest)),
-            *("-o", str(free_port()), "--rest_api_interface", "127.0.0.1"),
+            *(*COMMAND, "--simulate", "--duration", "120", "-r", "0", "-o", "0"),
+            *(
+                "--rest_api_interface",
+                "127.0.0.1",
+            ),
             *("--sim_width", "512", "--sim_height", "64", "--sim_rate", "200"),
             *("--sim_delay_scan", "5", "--sim_scan_shots", "20"),
         ],
@@ -54,6 +57,9 @@ def test_simulate_with_a_delay_scan_calibrates(tmp_path: Path) -> None:
         assert process.stdout is not None
         head = [process.stdout.readline() for _ in range(3)]
         assert any('{"delay_channel": "SIM-PSEN:DELAY", "unit": "ps"}' in line for line in head)
+        printed = re.search(r"REST API http://127\.0\.0\.1:(\d+)/", head[0])
+        assert printed is not None, head  # -r 0: the port the system chose, printed
+        rest = int(printed[1])
         wait_for_rest(rest, "processing")
         client = PsenProcessingClient(f"http://127.0.0.1:{rest}")
         wait_until(lambda: client.get_statistics()["frames_sent"] > 0, 30, "frames")

@@ -24,9 +24,9 @@ from psen_processing.sim.messages import encode_message
 
 from ..conftest import (
     IMAGE,
+    ServiceProcess,
     Source,
     command_line,
-    free_port,
     wait_for_rest,
 )
 
@@ -98,18 +98,15 @@ def test_bad_arguments_are_a_clear_error_not_a_traceback(
 def test_service_process_end_to_end(
     tmp_path: Path, source: Source, zmq_context: zmq.Context[Any]
 ) -> None:
-    rest, output = free_port(), free_port()
     settings = tmp_path / "cam.json"
-    process = subprocess.Popen(
-        command_line(source.address, rest, settings, "--auto_start", output=output),
-        env=_env(tmp_path),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    # -r 0 and -o 0: the system picks both ports, the command prints them
+    service = ServiceProcess(
+        command_line(source.address, 0, settings, "--auto_start"), env=_env(tmp_path)
     )
     sink = zmq_context.socket(zmq.PULL)
     sink.setsockopt(zmq.LINGER, 0)
     try:
+        rest, output = service.ports()
         wait_for_rest(rest, "processing")
         client = PsenProcessingClient(f"http://127.0.0.1:{rest}", timeout=2)
         client.set_roi_signal([0, 5, 0, 2])
@@ -119,14 +116,12 @@ def test_service_process_end_to_end(
         message = Decoder().decode(sink.recv_multipart())
         assert message.pulse_id == 42
         np.testing.assert_array_equal(message.array(f"{IMAGE}.roi_signal_x_profile"), [2.0] * 5)
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(30) == 0
+        service.process.send_signal(signal.SIGTERM)
+        assert service.finish() == 0, service.output
         assert '"roi_signal": [\n    0,' in settings.read_text()
     finally:
         sink.close(linger=0)
-        if process.poll() is None:
-            process.kill()
-        process.communicate(timeout=30)
+        service.finish(0)
 
 
 def _demo(tmp_path: Path, *extra: str) -> subprocess.Popen[str]:
@@ -149,11 +144,10 @@ def _finish(process: subprocess.Popen[str]) -> tuple[str, str]:
 
 
 def test_main_job_runs_the_simulated_camera_and_shows_numbers(tmp_path: Path) -> None:
-    output = free_port()
     # -r 0: the system picks the port; the page's address shows the one it picked
     process = _demo(
         tmp_path,
-        *("--duration", "6", "-r", "0", "-o", str(output), "--sim_width", "512"),
+        *("--duration", "6", "-r", "0", "-o", "0", "--sim_width", "512"),
         *("--sim_height", "64"),
     )
     try:
@@ -215,7 +209,7 @@ def test_demo_warns_once_when_the_camera_cannot_keep_its_rate(tmp_path: Path) ->
     so."""
     process = _demo(
         tmp_path,
-        *("--duration", "5", "-r", "0", "-o", str(free_port()), "--sim_rate", "100000"),
+        *("--duration", "5", "-r", "0", "-o", "0", "--sim_rate", "100000"),
         *("--sim_width", "64", "--sim_height", "16"),
     )
     output, errors = _finish(process)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,7 +17,7 @@ import requests
 from psen_processing.api.guards import HttpGuards
 from psen_processing.cli import parse_args
 
-from ..conftest import Running, Source, command_line, free_port, wait_for_rest
+from ..conftest import Running, ServiceProcess, Source, command_line, wait_for_rest
 
 FOREIGN = "http://evil.example:8000"
 WRITES: list[tuple[str, object]] = [
@@ -307,12 +306,11 @@ def test_bad_origins_and_hosts_are_a_clear_error(
 
 @pytest.mark.skipif(os.name != "posix", reason="sends SIGTERM")
 def test_the_command_applies_its_origin_and_host_options(tmp_path: Path, source: Source) -> None:
-    rest = free_port()
     allowed = "http://console.example:8080"
-    process = subprocess.Popen(
+    service = ServiceProcess(
         command_line(
             source.address,
-            rest,
+            0,
             tmp_path / "cam.json",
             "--allowed_origins",
             allowed,
@@ -320,10 +318,9 @@ def test_the_command_applies_its_origin_and_host_options(tmp_path: Path, source:
             "127.0.0.1",
         ),
         env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
     )
     try:
+        rest = service.rest_port()
         url = f"http://127.0.0.1:{rest}"
         wait_for_rest(rest)
         answer = requests.post(
@@ -337,5 +334,5 @@ def test_the_command_applies_its_origin_and_host_options(tmp_path: Path, source:
         answer = requests.get(f"{url}/status", headers={"Host": f"localhost:{rest}"}, timeout=5)
         assert answer.status_code == 400
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(30)
+        service.process.send_signal(signal.SIGTERM)
+        service.finish()

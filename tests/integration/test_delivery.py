@@ -165,6 +165,7 @@ def _timed(action: Callable[[], object]) -> float:
     return time.monotonic() - started
 
 
+@pytest.mark.slow
 def test_stop_is_prompt_during_a_slow_frame_and_start_right_after_works(
     make_service: Callable[..., Running], source: Source, zmq_context: zmq.Context[Any]
 ) -> None:

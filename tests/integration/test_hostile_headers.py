@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import signal
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +25,9 @@ from psen_processing.stream.worker import StreamConfig, Worker
 from ..conftest import (
     IMAGE,
     Running,
+    ServiceProcess,
     Source,
     command_line,
-    free_port,
     wait_for_rest,
     wait_until,
 )
@@ -88,13 +87,14 @@ def test_memory_per_message_is_bounded_by_bytes(
     camera = zmq_context.socket(zmq.PUSH)
     camera.setsockopt(zmq.LINGER, 0)
     port = camera.bind_to_random_port("tcp://127.0.0.1")
-    rest = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     cmd = command_line(
-        f"tcp://127.0.0.1:{port}", rest, tmp_path / "settings.json", "--output_mode", "drop"
+        f"tcp://127.0.0.1:{port}", 0, tmp_path / "settings.json", "--output_mode", "drop"
     )
-    process = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=None)
+    service = ServiceProcess(cmd, env=env)
+    process = service.process
     try:
+        rest = service.rest_port()
         wait_for_rest(rest)
         url = f"http://127.0.0.1:{rest}"
         assert requests.post(f"{url}/start", timeout=10).ok
@@ -139,11 +139,7 @@ def test_memory_per_message_is_bounded_by_bytes(
         assert statistics["frames_sent"] + statistics["frames_dropped_output"] == 60
     finally:
         process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        service.finish(20)
         camera.close()
 
 
@@ -323,7 +319,7 @@ def test_unforeseen_errors_are_counted_with_one_traceback_a_minute(
         raise LookupError("settings gone")
 
     statistics = Statistics()
-    config = StreamConfig(source.address, "TEST-CAM", free_port(), "127.0.0.1")
+    config = StreamConfig(source.address, "TEST-CAM", 0, "127.0.0.1")
     worker = Worker(config, zmq_context, broken_settings, statistics)
     caplog.set_level(logging.INFO)
     worker.start()

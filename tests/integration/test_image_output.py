@@ -13,7 +13,13 @@ from bsread import Source as BsreadSource
 from psen_processing.codec import Decoder
 from psen_processing.sim.messages import encode_message
 
-from ..conftest import IMAGE, Running, Sink, Source, free_port, wait_until
+from ..conftest import IMAGE, Running, Sink, Source, wait_until
+
+
+def _image_port(running: Running) -> int:
+    port = running.service.image_output_port
+    assert port is not None, "the image output port is chosen at the first start"
+    return port
 
 
 def _viewer(context: zmq.Context[Any], port: int, hwm: int = 1000) -> zmq.Socket[Any]:
@@ -43,10 +49,10 @@ def _subscribed(source: Source, sink: Sink, viewer: zmq.Socket[Any], first_pulse
 def test_viewers_receive_the_image_alone(
     make_service: Callable[..., Running], source: Source, zmq_context: zmq.Context[Any]
 ) -> None:
-    port = free_port()
-    running = make_service(source.address, image_output_port=port)
+    running = make_service(source.address, image_output_port=0)
     running.client.set_roi_signal([0, 3, 0, 1])
     running.client.start()
+    port = _image_port(running)  # the one the system chose
     viewer = _viewer(zmq_context, port)
     sink = running.sink(zmq_context)
     try:
@@ -75,9 +81,9 @@ def test_viewers_receive_the_image_alone(
 def test_psi_bsread_reads_the_image_stream(
     make_service: Callable[..., Running], source: Source, zmq_context: zmq.Context[Any]
 ) -> None:
-    port = free_port()
-    running = make_service(source.address, image_output_port=port)
+    running = make_service(source.address, image_output_port=0)
     running.client.start()
+    port = _image_port(running)  # the one the system chose
     image = (np.arange(16 * 24) % 251).astype(np.uint16).reshape(16, 24)
     receiver = BsreadSource(host="127.0.0.1", port=port, mode=SUB, receive_timeout=100)
     receiver.connect()
@@ -102,10 +108,10 @@ def test_psi_bsread_reads_the_image_stream(
 def test_a_stalled_viewer_never_slows_the_data_stream(
     make_service: Callable[..., Running], source: Source, zmq_context: zmq.Context[Any]
 ) -> None:
-    port = free_port()
-    running = make_service(source.address, image_output_port=port, output_mode="block")
+    running = make_service(source.address, image_output_port=0, output_mode="block")
     running.client.set_roi_signal([0, 100, 0, 4])
     running.client.start()
+    port = _image_port(running)  # the one the system chose
     stalled = _viewer(zmq_context, port, hwm=1)
     sink = running.sink(zmq_context)
     try:
@@ -134,10 +140,10 @@ def test_the_push_image_stream_of_1_2_never_waits_and_counts_what_nobody_took(
     make_service: Callable[..., Running], source: Source, zmq_context: zmq.Context[Any]
 ) -> None:
     """-i/--image_output_stream_port: PUSH, for PULL consumers (psi-bsread's default mode)."""
-    port = free_port()
-    running = make_service(source.address, image_output_port=port, image_output_mode="push")
+    running = make_service(source.address, image_output_port=0, image_output_mode="push")
     running.client.set_roi_signal([0, 3, 0, 1])
     running.client.start()
+    port = _image_port(running)  # the one the system chose
     sink = running.sink(zmq_context)
     image = np.arange(2 * 3, dtype=np.uint16).reshape(2, 3)
     for pulse_id in range(1, 6):  # no consumer yet: the data stream goes on, images are dropped

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from psen_processing.api.connections import ConnectionLimits
 from psen_processing.api.server import ServerThread
 
-from ..conftest import free_port, wait_until
+from ..conftest import wait_until
 
 LIMITS = ConnectionLimits(max_connections=8, request_timeout_s=1.0, accept_batch=16)
 
@@ -51,9 +51,9 @@ def served() -> Iterator[Served]:
         release.wait(20)
         return {"state": "ok"}
 
-    port = free_port()
-    server = ServerThread(app, "127.0.0.1", port, limits=LIMITS)
+    server = ServerThread(app, "127.0.0.1", 0, limits=LIMITS)
     server.start()
+    port = server.bound_port
     running = Served(f"http://127.0.0.1:{port}", port, release, server)
     try:
         yield running

@@ -59,6 +59,7 @@ def _check(case: Any, http: requests.Session, url: str, document: dict[str, Any]
     assert _state(http, url) == before, f"a rejected request changed the state: {described}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_fuzzed_requests_never_fail_the_server_and_rejections_change_nothing(
     running: Running, mode: GenerationMode

@@ -7,7 +7,6 @@ import json
 import os
 import pickle
 import signal
-import subprocess
 import sys
 import threading
 from collections.abc import Callable
@@ -23,9 +22,9 @@ from psen_processing.cli import parse_args
 
 from ..conftest import (
     Running,
+    ServiceProcess,
     Source,
     command_line,
-    free_port,
     wait_for_rest,
 )
 
@@ -145,14 +144,12 @@ def _listening_addresses(port: int) -> list[str]:
 def test_the_command_binds_rest_to_loopback_and_takes_the_token_from_the_environment(
     tmp_path: Path, source: Source
 ) -> None:
-    rest = free_port()
-    process = subprocess.Popen(
-        command_line(source.address, rest, tmp_path / "cam.json"),
+    service = ServiceProcess(
+        command_line(source.address, 0, tmp_path / "cam.json"),
         env={**os.environ, "PSEN_PROCESSING_API_TOKEN": TOKEN},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
     )
     try:
+        rest = int(service.line(r"REST API and live view on http://127\.0\.0\.1:(\d+)/")[1])
         url = f"http://127.0.0.1:{rest}"
         wait_for_rest(rest)
         assert _listening_addresses(rest) == ["0100007F"]  # 127.0.0.1, and nothing else
@@ -160,8 +157,8 @@ def test_the_command_binds_rest_to_loopback_and_takes_the_token_from_the_environ
         headers = {"Authorization": f"Bearer {TOKEN}"}
         assert requests.post(f"{url}/roi_signal", json=None, headers=headers, timeout=5).ok
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(30)
+        service.process.send_signal(signal.SIGTERM)
+        service.finish()
 
 
 # --- nothing loads code, pickles or files -------------------------------------------------

@@ -17,7 +17,7 @@ from psen_processing.core.edge_tracking import ChannelClassifier
 from psen_processing.core.roi import Roi
 from psen_processing.settings_file import SettingsStore
 
-from ..conftest import command_line, free_port, wait_for_rest
+from ..conftest import ServiceProcess, command_line, wait_for_rest
 
 # Saves settings whose numbers grow with every save, as fast as it can, until it is killed.
 # Every number in the file is the save's number: a torn or mixed write could not go unseen.
@@ -44,6 +44,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_a_save_killed_at_any_moment_leaves_the_old_or_the_new_settings(tmp_path: Path) -> None:
     path = tmp_path / "settings" / "cam.json"
     rng = random.Random(11)
@@ -84,15 +85,12 @@ def test_corrupt_settings_file_at_start_is_reported_kept_aside_and_defaults_used
     settings.parent.mkdir()
     garbage = b'{"roi_signal": [0, 10, 0, 1'  # a save torn by a crash of an older version
     settings.write_bytes(garbage)
-    rest = free_port()
-    process = subprocess.Popen(
-        command_line("tcp://127.0.0.1:1", rest, settings),
+    service = ServiceProcess(
+        command_line("tcp://127.0.0.1:1", 0, settings),
         env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "xdg")},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
     )
     try:
+        rest = service.rest_port()
         wait_for_rest(rest, "stopped")
         client = PsenProcessingClient(f"http://127.0.0.1:{rest}", timeout=2)
         problem = client.get_statistics()["settings_problem"]
@@ -104,10 +102,10 @@ def test_corrupt_settings_file_at_start_is_reported_kept_aside_and_defaults_used
         client.set_roi_signal([1, 2, 3, 4])  # the service works and saves a good file again
         assert SettingsStore(settings).load().settings.roi_signal == Roi(1, 2, 3, 4)
     finally:
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=30)
-    assert process.returncode == 0
-    assert "settings file could not be used" in output and str(aside[0]) in output
+        service.process.send_signal(signal.SIGTERM)
+        code = service.finish()
+    assert code == 0
+    assert "settings file could not be used" in service.output and str(aside[0]) in service.output
 
 
 @pytest.mark.parametrize(
@@ -125,14 +123,12 @@ def test_any_unusable_settings_file_is_moved_aside_and_the_command_starts(
 ) -> None:
     settings = tmp_path / "cam.json"
     settings.write_bytes(content)
-    rest = free_port()
-    process = subprocess.Popen(
-        command_line("tcp://127.0.0.1:1", rest, settings),
+    service = ServiceProcess(
+        command_line("tcp://127.0.0.1:1", 0, settings),
         env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "xdg")},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
     )
     try:
+        rest = service.rest_port()
         wait_for_rest(rest, "stopped")
         client = PsenProcessingClient(f"http://127.0.0.1:{rest}", timeout=5)
         problem = client.get_statistics()["settings_problem"]
@@ -142,6 +138,6 @@ def test_any_unusable_settings_file_is_moved_aside_and_the_command_starts(
         assert not settings.exists()
         assert client.get_edge_detection()["reference_length"] == 16
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.communicate(timeout=30)
-    assert process.returncode == 0
+        service.process.send_signal(signal.SIGTERM)
+        code = service.finish()
+    assert code == 0, service.output

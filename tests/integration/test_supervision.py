@@ -184,7 +184,7 @@ sys.exit(main(sys.argv[1:]))
 def test_the_command_exits_non_zero_when_processing_cannot_be_kept_running(
     tmp_path: Path, source: Source
 ) -> None:
-    argv = command_line(source.address, free_port(), tmp_path / "s.json", "--auto_start")
+    argv = command_line(source.address, 0, tmp_path / "s.json", "--auto_start")
     process = subprocess.Popen(
         [sys.executable, "-c", CHILD, *argv[3:]],
         env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path)},
@@ -214,9 +214,7 @@ def test_an_auto_start_that_cannot_bind_the_output_exits_non_zero(
     holder = zmq_context.socket(zmq.PULL)
     holder.setsockopt(zmq.LINGER, 0)
     output = holder.bind_to_random_port("tcp://127.0.0.1")
-    argv = command_line(
-        "tcp://127.0.0.1:1", free_port(), tmp_path / "s.json", "--auto_start", output=output
-    )
+    argv = command_line("tcp://127.0.0.1:1", 0, tmp_path / "s.json", "--auto_start", output=output)
     done = subprocess.run(
         argv,
         env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path)},
@@ -314,7 +312,7 @@ def test_a_start_that_fails_after_its_sockets_are_open_closes_them_and_says_why(
     context: zmq.Context[Any] = zmq.Context()
     context.set(zmq.MAX_SOCKETS, 2)
     statistics = Statistics()
-    port = free_port()
+    port = free_port()  # known in advance: probed below, once the failed start let it go
     config = StreamConfig(source.address, "TEST-CAM", port, "127.0.0.1")
     worker = Worker(config, context, ProcessingSettings, statistics)
     try:

@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,7 +26,7 @@ from psen_processing.stream.supervision import RestartPolicy
 from psen_processing.stream.worker import Worker
 from psen_processing.systemd_notify import SystemdNotifier
 
-from ..conftest import IMAGE, Running, Source, free_port, wait_until
+from ..conftest import IMAGE, Running, ServiceProcess, Source, wait_until
 
 COMMAND = [sys.executable, "-m", "psen_processing.cli"]
 
@@ -86,10 +85,9 @@ def fake_systemd(request: pytest.FixtureRequest) -> Iterator[FakeSystemd]:
 def test_the_command_notifies_ready_watchdog_and_stopping(
     tmp_path: Path, fake_systemd: FakeSystemd
 ) -> None:
-    rest = free_port()
-    process = subprocess.Popen(
+    service = ServiceProcess(
         [
-            *(*COMMAND, "--simulate", "-r", str(rest), "-o", str(free_port())),
+            *(*COMMAND, "--simulate", "-r", "0", "-o", "0"),
             *("--rest_api_interface", "127.0.0.1", "--sim_width", "256", "--sim_height", "32"),
         ],
         env={
@@ -98,14 +96,12 @@ def test_the_command_notifies_ready_watchdog_and_stopping(
             "NOTIFY_SOCKET": fake_systemd.address,
             "WATCHDOG_USEC": "1000000",
         },
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
     )
     try:
         first = fake_systemd.receive(30)
         assert "READY=1" in first, first
         assert any(line.startswith("STATUS=") for line in first)
+        rest, _ = service.ports()  # as the command printed them (-r 0, -o 0)
         # READY comes once the REST API answers
         status = requests.get(f"http://127.0.0.1:{rest}/status", timeout=5).json()
         assert status["status"] == "processing"
@@ -116,14 +112,11 @@ def test_the_command_notifies_ready_watchdog_and_stopping(
         fake_systemd.drain()
         for _ in range(2):  # stopped on purpose: still fed, so systemd leaves it alone
             assert fake_systemd.receive() == ["WATCHDOG=1"]
-        process.send_signal(signal.SIGTERM)
+        service.process.send_signal(signal.SIGTERM)
         fake_systemd.wait_for("STOPPING=1")
-        _, errors = process.communicate(timeout=30)
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate(timeout=30)
-    assert process.returncode == 0, errors
+        code = service.finish()
+    assert code == 0, service.output
 
 
 def test_the_watchdog_is_not_fed_while_the_processing_thread_is_dead(

@@ -23,7 +23,7 @@ from .input_connection import InputWatch
 from .pipeline import FrameOutcome, FrameProcessor
 from .statistics import Statistics, bounded_text
 
-__all__ = ["StreamConfig", "Worker"]
+__all__ = ["StreamConfig", "Worker", "bound_port"]
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,12 @@ def _receive(socket: zmq.Socket[Any]) -> list[zmq.Frame]:
     return frames
 
 
+def bound_port(socket: zmq.Socket[Any]) -> int:
+    """The TCP port ``socket`` was last bound to (``tcp://host:port``, as ZeroMQ reports it)."""
+    endpoint = socket.getsockopt_string(zmq.LAST_ENDPOINT)
+    return int(endpoint.rsplit(":", 1)[1])
+
+
 class _ErrorLog:
     """Logs an exception with its traceback at most once per ``interval`` seconds per reason,
     counting the others: a fault that hits every frame fills no disk."""
@@ -109,6 +115,7 @@ class StreamConfig:
     input_stream: str
     prefix: str
     output_port: int = 8888
+    """0: a port the system chooses (the worker's ``output_port`` tells which)."""
     output_interface: str = "*"
     input_mode: Literal["pull", "sub"] = "pull"
     output_mode: Literal["block", "drop"] = "block"
@@ -121,7 +128,8 @@ class StreamConfig:
     restart_wait_s: float = 10.0
     """How long a start waits for the previous run to finish the frame it was processing."""
     image_output_port: int | None = None
-    """If set, the image alone is published on this port for viewers, never waiting."""
+    """If set, the image alone is published on this port for viewers, never waiting (0: a
+    port the system chooses)."""
     image_output_mode: Literal["pub", "push"] = "pub"
     """pub: every viewer (SUB) gets every image it keeps up with; push: as 1.2.x's image
     stream, consumers (PULL, psi-bsread's default) take turns and an image none is ready for is
@@ -180,6 +188,11 @@ class Worker:
         self._errors = _ErrorLog()
         self._watch: Callable[[], None] = lambda: None
         """Reads the sockets' connection events (set once they are followed)."""
+        self.output_port: int | None = None
+        """The port the output stream is bound to (the system's choice for port 0), once
+        started."""
+        self.image_output_port: int | None = None
+        """The port the image output is bound to, once started; None without one."""
 
     def start(self, timeout: float = 10.0) -> None:
         self._thread.start()
@@ -208,12 +221,14 @@ class Worker:
         if self._heartbeat is not None:
             self._heartbeat()
 
-    def _bind(self, socket: zmq.Socket[Any], address: str, what: str = "output stream") -> None:
+    def _bind(self, socket: zmq.Socket[Any], address: str, what: str = "output stream") -> int:
+        """Bind ``socket`` to ``address`` and answer the port it got: the one asked for, or for
+        port 0 the one the system chose (read back from ZeroMQ's last endpoint)."""
         deadline = time.monotonic() + self._config.bind_timeout_s
         while True:
             try:
                 socket.bind(address)
-                return
+                return bound_port(socket)
             except zmq.ZMQError as exc:
                 # A port released by a previous run can take a moment to become free again.
                 if exc.errno != zmq.EADDRINUSE or time.monotonic() > deadline:
@@ -234,7 +249,7 @@ class Worker:
         viewers.setsockopt(zmq.LINGER, 0)
         viewers.setsockopt(zmq.SNDHWM, self._config.image_output_queue)
         try:
-            self._bind(viewers, address, "image output stream")
+            self.image_output_port = self._bind(viewers, address, "image output stream")
         except BaseException:
             viewers.close()
             raise
@@ -256,7 +271,7 @@ class Worker:
             # followed before it connects: its first connection's events are seen
             inputs = InputWatch(source, self._stats, (cfg.input_stream, cfg.input_mode, cfg.prefix))
             source.connect(cfg.input_stream)
-            self._bind(sink, cfg.output_address)
+            self.output_port = self._bind(sink, cfg.output_address)
             self._open_viewers()
         except BaseException:
             if inputs is not None:
