@@ -18,9 +18,7 @@ from ..core.edge_tracking import EdgeDetectionSettings
 from ..core.roi import roi_request_schema, roi_to_json
 from ..errors import (
     CalibrationError,
-    InvalidEdgeSettings,
     InvalidRequest,
-    InvalidRoi,
     PsenError,
     RequestTooLarge,
     ServiceError,
@@ -92,6 +90,15 @@ def _envelope(service: PsenService, **fields: object) -> dict[str, object]:
 
 def _error(status_code: int, message: str) -> JSONResponse:
     return JSONResponse({"state": "error", "status": message}, status_code=status_code)
+
+
+def _answer_with(status_code: int) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    """An exception handler answering ``status_code`` with the error's own message."""
+
+    async def answer(_: Request, exc: Exception) -> JSONResponse:
+        return _error(status_code, str(exc))
+
+    return answer
 
 
 async def _json_body(request: Request) -> Any:
@@ -173,15 +180,15 @@ def build_app(
             return response
         return await call_next(request)
 
-    @app.exception_handler(InvalidRoi)
-    @app.exception_handler(InvalidRequest)
-    @app.exception_handler(InvalidEdgeSettings)
-    async def bad_request(_: Request, exc: Exception) -> JSONResponse:
-        return _error(400, str(exc))
-
-    @app.exception_handler(RequestTooLarge)
-    async def too_large(_: Request, exc: Exception) -> JSONResponse:
-        return _error(413, str(exc))
+    # A package error answers with its status and its own message: the most specific class of
+    # the error's MRO in this table decides (RequestTooLarge before InvalidRequest's PsenError).
+    for kind, code in (
+        (RequestTooLarge, 413),
+        (ServiceError, 503),
+        (CalibrationError, 409),
+        (PsenError, 400),
+    ):
+        app.add_exception_handler(kind, _answer_with(code))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -199,18 +206,6 @@ def build_app(
     @app.exception_handler(SettingsFileError)
     async def settings_error(_: Request, exc: SettingsFileError) -> JSONResponse:
         return _error(500, f"nothing was changed: {exc}")
-
-    @app.exception_handler(ServiceError)
-    async def service_error(_: Request, exc: ServiceError) -> JSONResponse:
-        return _error(503, str(exc))
-
-    @app.exception_handler(CalibrationError)
-    async def calibration_conflict(_: Request, exc: Exception) -> JSONResponse:
-        return _error(409, str(exc))
-
-    @app.exception_handler(PsenError)
-    async def other_error(_: Request, exc: PsenError) -> JSONResponse:
-        return _error(400, str(exc))
 
     @app.post(
         "/start",
