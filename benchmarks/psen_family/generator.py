@@ -5,7 +5,10 @@
 The first shot is a reference; X-ray and reference shots alternate (an X-ray shot has an even
 pulse id). Every shot has its own seeds, derived from (seed, member name, k): the shot's
 parameters, its ROI pixels' noise and the noise of the image's other pixels are separate
-streams, so ``shot.roi_pixels()`` and the same rows of ``shot.image()`` are equal.
+streams, so ``shot.roi_pixels()`` and the same rows of ``shot.image()`` are equal. Stray X-ray
+hits (``CameraSpec.xray_hits``) come from streams of their own (the run's rate, the ROIs' hits
+and the other pixels' hits), so a member without them makes the same run as before they
+existed.
 
 The nominal depth enters only as a scale: one seed gives the same spectra, edge positions and
 noise draws at every depth.
@@ -43,6 +46,21 @@ U16 = npt.NDArray[np.uint16]
 
 MAX_DEPTH = 0.95
 
+Hits = tuple[I64, I64, I64]
+"""Stray X-ray hits on a block of pixels: their rows, columns and counts."""
+
+_NO_HITS: Hits = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+
+def _add_hits(pixels: U16, hits: Hits) -> None:
+    """Add the hits' counts to ``pixels`` in place (clipped at 65535)."""
+    rows, columns, counts = hits
+    if counts.size:
+        total = pixels.astype(np.int64)
+        np.add.at(total, (rows, columns), counts)
+        np.minimum(total, 65535, out=total)
+        pixels[...] = total
+
 
 @dataclass(frozen=True, slots=True)
 class ShotTruth:
@@ -62,6 +80,8 @@ class ShotTruth:
     envelope_at_edge: float
     """The shot's envelope at the edge relative to the run's nominal peak (NaN on references)."""
     near_dark: bool
+    hits: int = 0
+    """Stray X-ray photons on the signal ROI (0 on references and members without hits)."""
 
     @property
     def flags(self) -> frozenset[str]:
@@ -129,6 +149,10 @@ class Run:
         mask, value = stuck(self.camera, offset_x, size_x)
         self.dead_or_hot = (mask, value[mask].astype(np.uint16))
         """Which signal-profile columns are dead or hot, and what their pixels read."""
+        hit_rng = _rng(self._entropy, 4)
+        self.hit_rate = member.camera.xray_hits.draw(hit_rng) * 1e-4
+        """Mean stray X-ray hits per pixel on an X-ray shot."""
+        self.hit_level = member.camera.hit_level
         src = self.source
         angles = (2 * np.pi / src.fringe_periods)[:, None] * self.columns[None, :]
         angles += src.fringe_phases[:, None]
@@ -204,6 +228,12 @@ class Shot:
         self._envelope = self._spectrum_without_edge(run.columns)
         position = draw.position if self.is_xray else math.nan
         envelope_at_edge = math.nan
+        _, size_x, _, size_y = run.member.signal_roi
+        self._roi_hits = self._draw_hits(
+            5, ((size_y, size_x), (run.member.background_roi[3], size_x))
+        )
+        on_signal = self._roi_hits[0][1]
+        hits = int(np.count_nonzero(~run.dead_or_hot[0][on_signal]))
         if self.is_xray:
             at = np.array([run.member.signal_roi[0] + position])
             envelope_at_edge = float(self._shape(at)[0])
@@ -218,7 +248,29 @@ class Shot:
             intensity=draw.intensity,
             envelope_at_edge=envelope_at_edge,
             near_dark=draw.dark,
+            hits=hits,
         )
+
+    def _draw_hits(self, stream: int, shapes: tuple[tuple[int, int], ...]) -> list[Hits]:
+        """Stray X-ray hits on blocks of pixels of these ``(rows, columns)`` shapes, from the
+        shot's stream ``stream``: each block's hit rows, columns and counts (none on a reference
+        shot or for a member without hits)."""
+        run = self.run
+        if not self.is_xray or run.hit_rate == 0.0:
+            return [_NO_HITS for _ in shapes]
+        rng = _rng(run._entropy, stream, self.index)
+        level = run.hit_level
+        result = []
+        for rows, columns in shapes:
+            count = int(rng.poisson(run.hit_rate * rows * columns))
+            result.append(
+                (
+                    rng.integers(0, rows, count),
+                    rng.integers(0, columns, count),
+                    np.floor(rng.uniform(level.low, level.high, count)).astype(np.int64),
+                )
+            )
+        return result
 
     def _shape(self, columns: F64) -> F64:
         """The shot's envelope relative to the run's nominal peak."""
@@ -373,6 +425,8 @@ class Shot:
             rng=rng,
             shape=(background_rows, size_x),
         )
+        _add_hits(signal, self._roi_hits[0])
+        _add_hits(background, self._roi_hits[1])
         mask, value = run.dead_or_hot
         signal[:, mask] = value
         background[:, mask] = value
@@ -399,6 +453,7 @@ class Shot:
             shape=shape,
             exact_below=run.exact_below,
         )
+        _add_hits(image, self._draw_hits(6, (shape,))[0])
         stuck_columns(camera, image, 0)
         roi = self.roi_pixels()
         for block, (ox, sx, oy, sy) in (

@@ -109,7 +109,7 @@ class FringeSpec:
     fixed in pixel space up to a phase that jitters from shot to shot (vibration, air)."""
 
     period: Span
-    """Ripple period (px), 15-250 in the family."""
+    """Ripple period (px), 8-700 in the family."""
     amplitude: Span
     """Relative amplitude of the ripple (0.08 = +-8 %)."""
     phase_jitter: Span = ZERO
@@ -127,7 +127,8 @@ class CameraSpec:
     the beam's vertical pointing jitter from shot to shot. The background ROI's rows get no
     light at all (checked when the member is made). Pixel values: ``floor(pedestal + gain *
     photons + read noise)`` clipped to 0..65535; dead columns read 0, hot columns a fixed high
-    value, in every row.
+    value, in every row. On X-ray shots, stray X-ray photons may hit single pixels
+    (``xray_hits``).
     """
 
     width: int
@@ -158,6 +159,13 @@ class CameraSpec:
     hot_columns: CountSpan = NONE
     hot_level: Span = Span(60000.0, 60000.0)
     """Value of a hot (stuck high) column's pixels (counts)."""
+    xray_hits: Span = ZERO
+    """Mean number of stray X-ray photons hitting the sensor on an X-ray shot, per 10,000
+    pixels (scatter from the sample or the beamline reaching a poorly shielded camera); none
+    on reference shots. Each hit adds its counts to one pixel (dead and hot columns keep their
+    values); hits are not in the expected profile nor in the Cramer-Rao bound."""
+    hit_level: Span = Span(500.0, 4000.0)
+    """Counts one stray X-ray photon deposits (drawn per hit, uniformly in the span)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,12 +317,14 @@ def check_member(member: Member) -> None:
         raise ValueError(f"{member.name}: edge floor out of (0, 1)")
     if cam.hot_level.high > 65535 or cam.gain.low <= 0 or src.photon_level.low <= 0:
         raise ValueError(f"{member.name}: invalid camera levels")
+    if cam.xray_hits.low < 0 or cam.hit_level.low < 0 or cam.hit_level.high > 65535:
+        raise ValueError(f"{member.name}: invalid camera levels")
 
 
 def still(member: Member) -> Member:
     """The member with every shot-to-shot change and drift switched off (the fixed structure,
-    fringes at their run phase and the camera noise stay): X-ray and reference shots differ
-    only by the edge."""
+    fringes at their run phase and the camera noise stay, stray X-ray hits go): X-ray and
+    reference shots differ only by the edge."""
     fringes = tuple(
         replace(f, phase_jitter=ZERO, amplitude_jitter=ZERO) for f in member.source.fringes
     )
@@ -330,6 +340,6 @@ def still(member: Member) -> Member:
         width_drift=ZERO,
         intensity_drift=ZERO,
     )
-    camera = replace(member.camera, pointing_jitter=ZERO, pedestal_jitter=ZERO)
+    camera = replace(member.camera, pointing_jitter=ZERO, pedestal_jitter=ZERO, xray_hits=ZERO)
     edge = replace(member.edge, width_jitter=ZERO, depth_jitter=ZERO)
     return replace(member, name=f"{member.name}-still", camera=camera, source=source, edge=edge)
