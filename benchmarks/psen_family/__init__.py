@@ -8,8 +8,9 @@ parameters) and judges edge finders on them against the truth and the Cramér-Ra
 Modules:
 
 - :mod:`.spec`: what a member is (frozen dataclasses of ranges) and :data:`.spec.PEAK_PHOTONS`;
-- :mod:`.members`: the tuning members; :mod:`.heldout`: the held-out members (not to be read
-  by a method's author before the method is final);
+- :mod:`.members`: the tuning members (since 2026-11-29 including the first held-out set,
+  :mod:`.heldout`, which was run that day); :mod:`.heldout_2`: the held-out members (not to be
+  read by a method's author before the method is final); :mod:`.cameras`: shared cameras;
 - :mod:`.spectrum`, :mod:`.camera`, :mod:`.noise`: the probe spectrum, the camera and its
   noise, as pure functions;
 - :mod:`.generator`: ``Run(member, depth, seed)``, a deterministic sequence of shots, each with
@@ -20,7 +21,8 @@ Modules:
 
 Photon scale: 25,000 photons per column at the spectrum's peak summed over the light band's rows
 at photon level 1 (members draw levels of 0.1-1), gain 1-2 counts per photon, pedestal 0-300
-counts, read noise 1-10 counts per pixel, uint16 pixels.
+counts, read noise 1-10 counts per pixel, uint16 pixels; on some members stray X-ray photons hit
+the sensor on X-ray shots.
 """
 
 from .camera import RoiGeometry, RoiPixels

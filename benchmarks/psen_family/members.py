@@ -1,5 +1,9 @@
 """The tuning members: set-ups a method may be developed and tuned on.
 
+:data:`TUNING_MEMBERS` holds the eight members below and, since 2026-11-29, the first held-out
+set (:mod:`.heldout`, kept in its own module under its old names); the held-out members are now
+those of :mod:`.heldout_2`.
+
 Each member is a PSEN set-up described by ranges (see :mod:`.spec`); its ``description`` says
 what it represents physically. Photon levels are fractions of :data:`.spec.PEAK_PHOTONS`
 (25,000 photons per column at the spectrum's peak, summed over the light band's rows).
@@ -9,50 +13,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .spec import CameraSpec, CountSpan, EdgeSpec, FringeSpec, Member, SourceSpec, Span, fixed
+from .cameras import CAMERA_1024, CAMERA_2048
+from .heldout import HELDOUT_MEMBERS
+from .spec import CountSpan, EdgeSpec, FringeSpec, Member, SourceSpec, Span, fixed
 
-__all__ = ["CAMERA_1024", "CAMERA_2048", "TUNING_MEMBERS"]
-
-
-CAMERA_2048 = CameraSpec(
-    width=2048,
-    height=128,
-    signal_columns=(32, 1984),
-    signal_rows=(70, 24),
-    background_rows=(4, 8),
-    light_row=Span(80.0, 84.0),
-    light_sigma=Span(4.0, 5.5),
-    gain=Span(1.3, 1.7),
-    pedestal=Span(80.0, 120.0),
-    pedestal_columns=Span(0.5, 1.5),
-    pedestal_jitter=Span(0.0, 0.5),
-    read_noise=Span(2.0, 3.0),
-    dead_columns=CountSpan(0, 2),
-    hot_columns=CountSpan(0, 2),
-    hot_level=Span(4000.0, 65535.0),
-)
-"""A 2048 x 128 sCMOS: light band around row 82 (rms 4-5.5 rows), signal ROI rows 70-93 over
-columns 32-2015, background ROI rows 4-11 (dark)."""
-
-CAMERA_1024 = CameraSpec(
-    width=1024,
-    height=64,
-    signal_columns=(16, 992),
-    signal_rows=(26, 16),
-    background_rows=(2, 6),
-    light_row=Span(33.0, 35.0),
-    light_sigma=Span(2.5, 3.5),
-    gain=Span(1.0, 1.4),
-    pedestal=Span(90.0, 110.0),
-    pedestal_columns=Span(0.5, 1.0),
-    read_noise=Span(2.0, 3.0),
-    dead_columns=CountSpan(0, 1),
-    hot_columns=CountSpan(0, 1),
-    hot_level=Span(3000.0, 20000.0),
-)
-"""A 1024 x 64 camera: band around row 34 (rms 2.5-3.5 rows), signal ROI rows 26-41 over
-columns 16-1007, background ROI rows 2-7."""
-
+__all__ = ["CAMERA_1024", "CAMERA_2048", "FIRST_TUNING_MEMBERS", "TUNING_MEMBERS"]
 
 WINDOW_RIPPLES = (
     FringeSpec(Span(60.0, 90.0), Span(0.005, 0.015), Span(0.1, 0.3), Span(0.05, 0.1)),
@@ -381,7 +346,7 @@ DOUBLE_LOBE_BLEACH = Member(
     ),
 )
 
-TUNING_MEMBERS: tuple[Member, ...] = (
+FIRST_TUNING_MEMBERS: tuple[Member, ...] = (
     BROADBAND_FALLING,
     THICK_ETALON_RISING,
     DIM_WINGS,
@@ -391,4 +356,9 @@ TUNING_MEMBERS: tuple[Member, ...] = (
     NOISY_CAMERA,
     DOUBLE_LOBE_BLEACH,
 )
-"""The members a method may be tuned on."""
+"""The members a method was tuned on from the start."""
+
+TUNING_MEMBERS: tuple[Member, ...] = (*FIRST_TUNING_MEMBERS, *HELDOUT_MEMBERS)
+"""The members a method may be tuned on: the first ones and the first held-out set
+(:data:`.heldout.HELDOUT_MEMBERS`, run once on 2026-11-29 and no longer unseen). The held-out
+members now are :data:`.heldout_2.HELDOUT_2_MEMBERS`."""

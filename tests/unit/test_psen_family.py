@@ -1,5 +1,7 @@
 """The PSEN benchmark family (benchmarks/psen_family): determinism, ranges, the edge's truth, the
-image/ROI agreement, the Cramér-Rao bound against a Monte-Carlo fit, and the held-out members."""
+image/ROI agreement, the Cramér-Rao bound against a Monte-Carlo fit, the held-out members (the
+second set; the first one joined the tuning members), stray X-ray hits, and that existing members
+make the same runs as before the generator's extensions."""
 
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ from psen_family.camera import render  # noqa: E402
 from psen_family.cramer_rao import aggregate_bound, position_variance_bound  # noqa: E402
 from psen_family.generator import EDGE_MARGIN, Run, Shot  # noqa: E402
 from psen_family.heldout import HELDOUT_MEMBERS  # noqa: E402
-from psen_family.members import CAMERA_2048, TUNING_MEMBERS  # noqa: E402
+from psen_family.heldout_2 import HELDOUT_2_MEMBERS  # noqa: E402
+from psen_family.members import CAMERA_2048, FIRST_TUNING_MEMBERS, TUNING_MEMBERS  # noqa: E402
 from psen_family.scoring import score  # noqa: E402
 from psen_family.spec import (  # noqa: E402
     JITTER_CUT,
@@ -38,7 +41,7 @@ from psen_family.spec import (  # noqa: E402
 )
 from psen_processing.core.roi import Roi, roi_x_profile  # noqa: E402
 
-ALL_MEMBERS = (*TUNING_MEMBERS, *HELDOUT_MEMBERS)
+ALL_MEMBERS = (*TUNING_MEMBERS, *HELDOUT_2_MEMBERS)
 
 SIMPLE = Member(
     name="simple",
@@ -191,11 +194,22 @@ def test_the_family_covers_the_required_ranges() -> None:
     assert min(s.low for s in spans("edge.floor")) <= 0.15
     assert {shape for m in ALL_MEMBERS for shape in m.edge.shapes} == {"erf", "logistic"}
     assert {m.edge.direction for m in TUNING_MEMBERS} == {"rising", "falling"}
-    assert {m.edge.direction for m in HELDOUT_MEMBERS} == {"rising", "falling"}
+    assert {m.edge.direction for m in HELDOUT_2_MEMBERS} == {"rising", "falling"}
+    assert {m.edge.change for m in HELDOUT_2_MEMBERS} == {"absorption", "bleaching"}
+    # the tuning members' cameras and modulation scales; the second held-out set goes beyond
     assert all(
-        m.source.smooth_scale.low >= 150 and m.source.smooth_scale.high <= 1200 for m in ALL_MEMBERS
+        m.source.smooth_scale.low >= 150 and m.source.smooth_scale.high <= 1200
+        for m in TUNING_MEMBERS
     )
-    assert all(1024 <= m.camera.width <= 2048 for m in ALL_MEMBERS)
+    assert all(1024 <= m.camera.width <= 2048 for m in TUNING_MEMBERS)
+    assert all(
+        m.source.smooth_scale.low >= 50 and m.source.smooth_scale.high <= 1200 for m in ALL_MEMBERS
+    )
+    assert all(1024 <= m.camera.width <= 2560 for m in ALL_MEMBERS)
+    assert all(
+        f.period.low >= 8 and f.period.high <= 700 for m in ALL_MEMBERS for f in m.source.fringes
+    )
+    assert all(m.camera.xray_hits == Span(0.0, 0.0) for m in TUNING_MEMBERS)
 
 
 @pytest.mark.parametrize("shape", ["erf", "logistic"])
@@ -252,7 +266,9 @@ def test_without_noise_and_jitter_the_ratio_is_half_way_at_the_true_position(
         assert levels == pytest.approx(sorted([1.0, 1.0 + sign * depth]), abs=1e-4)
 
 
-@pytest.mark.parametrize("member", [TUNING_MEMBERS[0], HELDOUT_MEMBERS[0]], ids=lambda m: m.name)
+@pytest.mark.parametrize(
+    "member", [TUNING_MEMBERS[0], HELDOUT_MEMBERS[0], HELDOUT_2_MEMBERS[0]], ids=lambda m: m.name
+)
 def test_the_full_image_holds_the_roi_pixels(member: Member) -> None:
     run = Run(member, 0.1, seed=11)
     for shot in (run.shot(0), run.shot(1)):
@@ -270,7 +286,11 @@ def test_the_full_image_holds_the_roi_pixels(member: Member) -> None:
         dark = pixels.background.astype(np.float64)
         live = np.ones(dark.shape[1], dtype=bool)
         live[run.dead_or_hot[0]] = False
-        assert abs(dark[:, live].std() - run.camera.read_noise) < 0.1 * run.camera.read_noise + 0.3
+        # the read noise about each column's dark level (the fixed column pattern set apart)
+        residual = dark[:, live] - dark[:, live].mean(axis=0)
+        rows = dark.shape[0]
+        noise = math.sqrt(float(residual.var()) * rows / (rows - 1))
+        assert abs(noise - run.camera.read_noise) < 0.1 * run.camera.read_noise + 0.3
 
 
 def test_exact_poisson_and_its_gaussian_approximation_agree_on_profiles() -> None:
@@ -354,10 +374,13 @@ def _leaves(spec: object, prefix: str = "") -> dict[str, object]:
 
 
 def test_held_out_members_exist_and_differ_from_the_tuning_ones() -> None:
-    assert len(HELDOUT_MEMBERS) >= 3 and len(TUNING_MEMBERS) >= 7
+    assert len(HELDOUT_2_MEMBERS) >= 4 and len(FIRST_TUNING_MEMBERS) >= 7
+    # the first held-out set, run on 2026-11-29, is part of the tuning members now
+    assert (*FIRST_TUNING_MEMBERS, *HELDOUT_MEMBERS) == TUNING_MEMBERS
     names = [m.name for m in ALL_MEMBERS]
     assert len(set(names)) == len(names)
-    for held in HELDOUT_MEMBERS:
+    assert all(len(m.description) > 200 for m in HELDOUT_2_MEMBERS)
+    for held in HELDOUT_2_MEMBERS:
         mine = _leaves(held)
         for tuning in TUNING_MEMBERS:
             theirs = _leaves(tuning)
@@ -402,6 +425,55 @@ def test_scoring_counts_missing_edges_as_off() -> None:
     assert result.confident_off == pytest.approx(1 / 3)
     assert result.median_abs == pytest.approx((3 + 50) / 2)
     assert result.rms_over_crb == pytest.approx(result.rms_within / 0.5)
+
+
+def test_stray_xray_hits_land_on_xray_shots_only() -> None:
+    member = next(m for m in HELDOUT_2_MEMBERS if m.camera.xray_hits.high > 0)
+    run = Run(member, 0.1, seed=5)
+    assert member.camera.xray_hits.holds(run.hit_rate * 1e4)
+    quiet = Run(still(member), 0.1, seed=5)
+    assert quiet.hit_rate == 0.0
+    mask = run.dead_or_hot[0]
+    counted = []
+    for shot in run.shots(40):
+        pixels = shot.roi_pixels().signal.astype(np.int64)
+        if not shot.is_xray:
+            assert shot.truth.hits == 0
+            continue
+        # every hit pixel (off the stuck columns) reads at least the hit's counts
+        hits = shot._roi_hits[0]
+        assert shot.truth.hits == int(np.count_nonzero(~mask[hits[1]]))
+        level = member.camera.hit_level
+        assert np.all((hits[2] >= level.low) & (hits[2] < level.high))
+        for row, column, count in zip(*hits, strict=True):
+            if not mask[column]:
+                assert pixels[row, column] >= min(65535, count)
+        counted.append(shot.truth.hits)
+        assert quiet.shot(shot.index).truth.hits == 0
+    # about rate x ROI pixels hits per X-ray shot
+    expected = run.hit_rate * member.signal_roi[1] * member.signal_roi[3]
+    assert 0.5 * expected < float(np.mean(counted)) < 1.6 * expected
+    image_shot = _xray(run)
+    image = image_shot.image()
+    geometry = run.geometry
+    ox, sx, oy, sy = geometry.signal
+    assert np.array_equal(image[oy : oy + sy, ox : ox + sx], image_shot.roi_pixels().signal)
+    # hits on the image's other pixels too, from their own stream
+    rows, columns, counts = image_shot._draw_hits(6, (image.shape,))[0]
+    stuck = np.zeros(geometry.width, dtype=bool)
+    stuck[run.camera.dead] = stuck[run.camera.hot] = True
+    roi_rows = np.zeros(geometry.height, dtype=bool)
+    for _, _, first_row, size_rows in (geometry.signal, geometry.background):
+        roi_rows[first_row : first_row + size_rows] = True
+    elsewhere = ~stuck[columns] & ~roi_rows[rows]
+    assert np.count_nonzero(elsewhere) >= 1
+    assert np.all(image[rows, columns][elsewhere] >= np.minimum(counts[elsewhere], 65535))
+
+
+def test_a_hit_free_member_draws_no_hits() -> None:
+    run = Run(TUNING_MEMBERS[0], 0.1, seed=5)
+    assert run.hit_rate == 0.0
+    assert all(shot.truth.hits == 0 for shot in run.shots(6))
 
 
 GENERATOR_DIGESTS = {
