@@ -5,7 +5,6 @@ make the same runs as before the generator's extensions."""
 
 from __future__ import annotations
 
-import hashlib
 import math
 import sys
 from dataclasses import fields, is_dataclass, replace
@@ -476,29 +475,54 @@ def test_a_hit_free_member_draws_no_hits() -> None:
     assert all(shot.truth.hits == 0 for shot in run.shots(6))
 
 
-GENERATOR_DIGESTS = {
-    "broadband_falling": "c6c15a43b6c76b977c51a00d40885c20e6524979228c9c220fd02fdb20945fc5",
-    "drifting_1024": "71a6bb359b8bbe1b8763bf496733e95108c515d7259236376fd785c49410972b",
-    "double_lobe_bleach": "8402fdf134c339acf9abcd780bc7f7b7023a9b704937107e7133104d798d075c",
-    "tilted_smile_pointing": "f53ab8a2eb6cbc9c0ba635e9ebc17e37ea6113da7fb8d743a7e235ff8e06b875",
+GENERATOR_SUMS = {
+    "broadband_falling": (
+        170344957.0,
+        8150856.0,
+        653258941945.0,
+        (1435.4085592976685, 1670.9955536408927),
+    ),
+    "drifting_1024": (
+        69498289.0,
+        2745187.0,
+        131611917739.0,
+        (240.3107456945893, 221.9506901202659),
+    ),
+    "double_lobe_bleach": (
+        182068272.0,
+        5452022.0,
+        276693957682.0,
+        (493.52837792347003, 1508.7839657680215),
+    ),
+    "tilted_smile_pointing": (
+        104401593.0,
+        3653936.0,
+        224420748889.0,
+        (452.8066454953214, 375.1541732780071),
+    ),
 }
-"""SHA-256 of the first 4 shots (both ROIs' pixels and the truth; drifting_1024 also the image
-of shot 1) of these members at depth 0.1, seed 3, computed (numpy 2.4.6) before the generator
-learnt X-ray scatter hits: members that do not use a new feature make bit-identical runs."""
+"""Of the first 4 shots of these members at depth 0.1, seed 3: the sums of the signal and the
+background ROI's pixels, the sum of the squared signal pixels, and the X-ray shots' true edge
+positions; taken when the generator learnt X-ray scatter hits (a SHA-256 of the same shots was
+checked bit-identical before and after that change). Compared to 1e-7 relative, so that the
+last bits of another numpy or libm do not matter, while a disturbed random stream (other noise
+in 100,000 pixels) changes the sums by 1e-5 or more."""
 
 
-@pytest.mark.parametrize("name", sorted(GENERATOR_DIGESTS))
+@pytest.mark.parametrize("name", sorted(GENERATOR_SUMS))
 def test_existing_members_generate_the_same_data_as_before(name: str) -> None:
     member = {m.name: m for m in ALL_MEMBERS}[name]
     run = Run(member, 0.1, seed=3)
-    digest = hashlib.sha256()
+    signal = background = squares = 0.0
+    positions = []
     for shot in run.shots(4):
         pixels = shot.roi_pixels()
-        digest.update(pixels.signal.tobytes())
-        digest.update(pixels.background.tobytes())
-        t = shot.truth
-        fields_ = (t.pulse_id, t.position, t.depth, t.width, t.shape, t.intensity)
-        digest.update(repr((*fields_, t.envelope_at_edge, t.near_dark)).encode())
-    if name == "drifting_1024":
-        digest.update(run.shot(1).image().tobytes())
-    assert digest.hexdigest() == GENERATOR_DIGESTS[name]
+        values = pixels.signal.astype(np.float64)
+        signal += float(values.sum())
+        squares += float((values * values).sum())
+        background += float(pixels.background.astype(np.float64).sum())
+        if shot.is_xray:
+            positions.append(shot.truth.position)
+    *sums, expected_positions = GENERATOR_SUMS[name]
+    assert [signal, background, squares] == pytest.approx(sums, rel=1e-7)
+    assert positions == pytest.approx(list(expected_positions), rel=1e-9)
