@@ -37,44 +37,11 @@ import numpy as np
 import numpy.typing as npt
 from threadpoolctl import threadpool_limits
 
-from family_methods import LearnedNoiseMethod
-from psen_family.generator import Run, Shot
+from edge_loss_budget import TrueCovariance, learned_run
 from psen_family.members import TUNING_MEMBERS
 from psen_processing.core.noise_model import NoiseModel
 
 F64 = npt.NDArray[np.float64]
-
-REFERENCES = 400
-"""References the service has learned from when the model is taken."""
-
-
-class TrueCovariance:
-    """``Sigma_t`` of one shot's log profile: per-column noise plus the run's variation."""
-
-    def __init__(self, shot: Shot, good: npt.NDArray[np.bool_], factor: F64) -> None:
-        light, variance = shot.expected_light(), shot.profile_variance()
-        self.used = good & (light > 0) & (variance > 0)
-        safe = np.where(self.used, light, 1.0)
-        self.precision = np.where(self.used, safe**2 / np.where(self.used, variance, 1.0), 0.0)
-        self.nuisance = factor * self.used[:, None]
-        self._core = np.eye(self.nuisance.shape[1]) + self.nuisance.T @ (
-            self.nuisance * self.precision[:, None]
-        )
-
-    def inverse(self, v: F64) -> F64:
-        """``Sigma_t^-1 v`` on the used columns."""
-        w = self.precision * v
-        out: F64 = w - self.precision * (
-            self.nuisance @ np.linalg.solve(self._core, self.nuisance.T @ w)
-        )
-        return out
-
-    def quadratic(self, y: F64) -> float:
-        """``y^T Sigma_t y``."""
-        pixel = np.divide(
-            1.0, self.precision, out=np.zeros_like(self.precision), where=self.precision > 0
-        )
-        return float(pixel @ (y * y)) + float(np.sum((self.nuisance.T @ y) ** 2))
 
 
 def _template(n: int, position: int, width: float) -> F64:
@@ -100,35 +67,15 @@ def _spreads(cov: TrueCovariance, model: NoiseModel) -> dict[float, tuple[float,
 
 
 def bound(name: str, depth: float, shots: int, seed: int) -> dict[str, float]:
-    member = {m.name: m for m in TUNING_MEMBERS}[name]
-    run = Run(member, depth, seed)
-    method = LearnedNoiseMethod(run.direction, run.geometry)
-    method.reset()
-    lights: list[F64] = []
-    xray: list[Shot] = []
-    for shot in run.shots(2 * (REFERENCES + shots + 1)):
-        if not shot.is_xray:
-            lights.append(shot.expected_light())
-            if len(lights) <= REFERENCES:
-                pixels = shot.roi_pixels()
-                method.reference(pixels.signal_profile(), pixels.background_profile())
-        elif len(lights) > REFERENCES and len(xray) < shots:
-            xray.append(shot)
-    model = method.finder.model
-    if model is None:
-        raise SystemExit(f"{name}: no model learned")
-    light = np.array(lights)
-    good = (light > 0).all(axis=0)
-    factor = np.zeros((light.shape[1], light.shape[0]))
-    logs = np.log(light[:, good])
-    factor[good] = (logs - logs.mean(axis=0)).T / math.sqrt(light.shape[0] - 1)
+    learned = learned_run(name, depth, shots, seed)
+    model, good, factor = learned.model, learned.good, learned.factor
     z_opt, z_model = [], []
-    for shot in xray:
+    for shot in learned.xray:
         cov = TrueCovariance(shot, good, factor)
-        d = np.log(shot.transmission(run.columns)) * cov.used * model.usable
+        d = np.log(shot.transmission(learned.run.columns)) * cov.used * model.usable
         z_opt.append(math.sqrt(max(float(d @ cov.inverse(d)), 0.0)))
         z_model.append(math.sqrt(max(float(d @ model.whiten(d)), 0.0)))
-    spreads = _spreads(TrueCovariance(xray[0], good, factor), model)
+    spreads = _spreads(TrueCovariance(learned.xray[0], good, factor), model)
     widths = model.kernels.widths
     return {
         "z_opt": float(np.median(z_opt)),

@@ -25,6 +25,7 @@ import argparse
 import math
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -41,39 +42,57 @@ REFERENCES = 400
 """References the service has learned from when the model is taken."""
 
 
-def _variances(shot: Shot, good: npt.NDArray[np.bool_], factor: F64, model: NoiseModel) -> F64:
-    """(CRB, nuisance bound, learned model) variances of the shot's edge position."""
-    light, variance = shot.expected_light(), shot.profile_variance()
-    derivative = shot.profile_derivative()
-    used = good & (light > 0) & (variance > 0)
-    safe_light = np.where(used, light, 1.0)
-    precision = np.where(used, safe_light**2 / np.where(used, variance, 1.0), 0.0)
-    gradient = np.where(used, derivative / safe_light, 0.0)
-    nuisance = factor * used[:, None]
-    core = np.eye(nuisance.shape[1]) + nuisance.T @ (nuisance * precision[:, None])
+class TrueCovariance:
+    """``Sigma_t`` of one shot's log profile: its photon and read noise per column plus the run's
+    shot-to-shot variation (``factor``: the noise-free reference shots' log spectra, centred and
+    scaled so that ``factor @ factor.T`` is their covariance)."""
 
-    def true_inverse(v: F64) -> F64:
-        w = precision * v
-        out: F64 = w - precision * (nuisance @ np.linalg.solve(core, nuisance.T @ w))
+    def __init__(self, shot: Shot, good: npt.NDArray[np.bool_], factor: F64) -> None:
+        light, variance = shot.expected_light(), shot.profile_variance()
+        self.used = good & (light > 0) & (variance > 0)
+        safe = np.where(self.used, light, 1.0)
+        self.precision = np.where(self.used, safe**2 / np.where(self.used, variance, 1.0), 0.0)
+        self.nuisance = factor * self.used[:, None]
+        self._core = np.eye(self.nuisance.shape[1]) + self.nuisance.T @ (
+            self.nuisance * self.precision[:, None]
+        )
+
+    def inverse(self, v: F64) -> F64:
+        """``Sigma_t^-1 v``."""
+        w = self.precision * v
+        out: F64 = w - self.precision * (
+            self.nuisance @ np.linalg.solve(self._core, self.nuisance.T @ w)
+        )
         return out
 
-    crb = 1.0 / float(gradient @ (precision * gradient))
-    bound = 1.0 / float(gradient @ true_inverse(gradient))
-    g = gradient * model.usable
-    y = model.whiten(g)
-    pixel = np.divide(1.0, precision, out=np.zeros_like(precision), where=precision > 0)
-    spread = float(pixel @ (y * y)) + float(np.sum((nuisance.T @ y) ** 2))
-    learned = spread / float(g @ y) ** 2
-    return np.array([crb, bound, learned])
+    def quadratic(self, y: F64) -> float:
+        """``y^T Sigma_t y``."""
+        pixel = np.divide(
+            1.0, self.precision, out=np.zeros_like(self.precision), where=self.precision > 0
+        )
+        return float(pixel @ (y * y)) + float(np.sum((self.nuisance.T @ y) ** 2))
 
 
-def budget(name: str, depth: float, shots: int, seed: int) -> F64:
-    """RMS (px) of CRB, nuisance bound, learned model, and that with the reference's noise."""
+@dataclass(frozen=True)
+class LearnedRun:
+    """A run of a member after the service's learned model has seen :data:`REFERENCES`
+    references: the model, the run's variation (see :class:`TrueCovariance`) and the X-ray shots
+    that follow."""
+
+    run: Run
+    model: NoiseModel
+    good: npt.NDArray[np.bool_]
+    factor: F64
+    xray: list[Shot]
+
+
+def learned_run(name: str, depth: float, shots: int, seed: int) -> LearnedRun:
     member = {m.name: m for m in TUNING_MEMBERS}[name]
     run = Run(member, depth, seed)
     method = LearnedNoiseMethod(run.direction, run.geometry)
     method.reset()
-    lights, xray = [], []
+    lights: list[F64] = []
+    xray: list[Shot] = []
     for shot in run.shots(2 * (REFERENCES + shots + 1)):
         if not shot.is_xray:
             lights.append(shot.expected_light())
@@ -90,7 +109,28 @@ def budget(name: str, depth: float, shots: int, seed: int) -> F64:
     factor = np.zeros((light.shape[1], light.shape[0]))
     logs = np.log(light[:, good])
     factor[good] = (logs - logs.mean(axis=0)).T / math.sqrt(light.shape[0] - 1)
-    mean = np.mean([_variances(s, good, factor, model) for s in xray], axis=0)
+    return LearnedRun(run, model, good, factor, xray)
+
+
+def _variances(shot: Shot, good: npt.NDArray[np.bool_], factor: F64, model: NoiseModel) -> F64:
+    """(CRB, nuisance bound, learned model) variances of the shot's edge position."""
+    cov = TrueCovariance(shot, good, factor)
+    light = shot.expected_light()
+    gradient = np.where(cov.used, shot.profile_derivative() / np.where(cov.used, light, 1.0), 0.0)
+    crb = 1.0 / float(gradient @ (cov.precision * gradient))
+    bound = 1.0 / float(gradient @ cov.inverse(gradient))
+    g = gradient * model.usable
+    y = model.whiten(g)
+    learned = cov.quadratic(y) / float(g @ y) ** 2
+    return np.array([crb, bound, learned])
+
+
+def budget(name: str, depth: float, shots: int, seed: int) -> F64:
+    """RMS (px) of CRB, nuisance bound, learned model, and that with the reference's noise."""
+    learned = learned_run(name, depth, shots, seed)
+    mean = np.mean(
+        [_variances(s, learned.good, learned.factor, learned.model) for s in learned.xray], axis=0
+    )
     rms = np.sqrt(mean)
     return np.append(rms, rms[2] * math.sqrt(17.0 / 16.0))
 
