@@ -29,6 +29,7 @@ from .api.server import ServerThread
 from .cli_options import DefaultsHelpFormatter, bounded
 from .client import TOKEN_ENVIRONMENT_VARIABLE
 from .core.channels import ChannelNames
+from .core.limits import MAX_PORT
 from .errors import InvalidOption, PsenError
 from .log_limit import flush_repeat_limit, install_repeat_limit
 from .service import HEALTH_TIMEOUT_RANGE_S, HEALTH_TIMEOUT_S, PsenService
@@ -64,7 +65,7 @@ _STREAM = re.compile(r"^tcp://(?P<host>[A-Za-z0-9_.\-]+|\[[0-9A-Fa-f:.]+\]):(?P<
 
 def _input_stream(value: str) -> str:
     match = _STREAM.match(value)
-    if match is None or not 0 < int(match["port"]) < 65536:
+    if match is None or not 0 < int(match["port"]) <= MAX_PORT:
         raise argparse.ArgumentTypeError(
             f"{value!r} is not a stream address; expected tcp://HOST:PORT, e.g. tcp://sf-cam:9000"
         )
@@ -72,8 +73,8 @@ def _input_stream(value: str) -> str:
 
 
 def _port(value: str) -> int:
-    if not value.isdigit() or not 0 <= int(value) < 65536:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (0-65535)")
+    if not value.isdigit() or not 0 <= int(value) <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (0-{MAX_PORT})")
     return int(value)
 
 

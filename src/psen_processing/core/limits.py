@@ -30,6 +30,8 @@ MAX_PERIOD = 1_000_000
 """The pulse-id period of the X-ray/reference pattern at most."""
 MAX_CHANNEL_NAME = 256
 """Characters of a channel name at most."""
+MAX_PORT = 65535
+"""The highest TCP port number (0 to bind: the system chooses)."""
 MAX_MIN_AMPLITUDE = 100.0
 """``min_amplitude`` at most (amplitudes are relative depths, about 0.01 to 1)."""
 MAX_ROI_OFFSET = 65535

@@ -19,7 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from ..cli_options import DefaultsHelpFormatter, bounded
 from ..codec import COMPRESSIONS
-from ..core.limits import MAX_PERIOD
+from ..core.limits import MAX_PERIOD, MAX_PORT
 from ..errors import InvalidOption
 from .frame_ring import (
     MAX_RATE_HZ,
@@ -345,7 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=DefaultsHelpFormatter,
     )
     parser.add_argument(
-        "-p", "--port", type=bounded(int, 0, 65535), default=9999, help="port to bind"
+        "-p", "--port", type=bounded(int, 0, MAX_PORT), default=9999, help="port to bind"
     )
     parser.add_argument("--interface", default="*", help="interface to bind (*: all)")
     parser.add_argument("--prefix", default=_DEFAULTS.prefix, help="camera channel prefix")

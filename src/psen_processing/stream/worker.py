@@ -7,17 +7,19 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Annotated, Any, Literal, cast
 
 import zmq
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 from threadpoolctl import threadpool_limits
 
 from ..codec.compression import Buffer
 from ..core.channels import ChannelNames
 from ..core.edge_tracking import EdgeTracker
+from ..core.limits import MAX_CHANNEL_NAME, MAX_PORT
 from ..core.profiles import ProcessingSettings
-from ..errors import ServiceError
+from ..core.settings import Integer, Number, Text, refusing
+from ..errors import InvalidOption, ServiceError
 from .consumers import ConsumerCount
 from .input_connection import InputWatch
 from .pipeline import FrameOutcome, FrameProcessor
@@ -110,31 +112,39 @@ class _ErrorLog:
         )
 
 
-@dataclass(frozen=True, slots=True)
+PORT = Integer(0, MAX_PORT)
+"""A TCP port to bind; 0 lets the system choose (the worker reports the one it got)."""
+_QUEUE = Integer(1, 1_000_000)
+"""A ZeroMQ high-water mark, in messages."""
+_ENDPOINT = Text(1024, "ZeroMQ address")
+
+
+@refusing(InvalidOption, "stream option")
+@pydantic_dataclass(frozen=True, slots=True)
 class StreamConfig:
-    input_stream: str
-    prefix: str
-    output_port: int = 8888
-    """0: a port the system chooses (the worker's ``output_port`` tells which)."""
-    output_interface: str = "*"
+    """How the processing loop connects: one settings model, each bound stated in its field."""
+
+    input_stream: Annotated[str, _ENDPOINT]
+    prefix: Annotated[str, Text(MAX_CHANNEL_NAME, "channel prefix")]
+    output_port: Annotated[int, PORT] = 8888
+    output_interface: Annotated[str, Text(255, "interface address")] = "*"
     input_mode: Literal["pull", "sub"] = "pull"
     output_mode: Literal["block", "drop"] = "block"
     """block: wait for the consumer (nothing lost while it keeps up); drop: count and drop a
     frame the consumer is not ready for."""
-    receive_timeout_ms: int = 100
-    input_queue: int = 32
-    output_queue: int = 32
-    bind_timeout_s: float = 3.0
-    restart_wait_s: float = 10.0
+    receive_timeout_ms: Annotated[int, Integer(1, 60_000)] = 100
+    input_queue: Annotated[int, _QUEUE] = 32
+    output_queue: Annotated[int, _QUEUE] = 32
+    bind_timeout_s: Annotated[float, Number(0.0, 3600.0, open_low=True)] = 3.0
+    restart_wait_s: Annotated[float, Number(0.0, 3600.0)] = 10.0
     """How long a start waits for the previous run to finish the frame it was processing."""
-    image_output_port: int | None = None
-    """If set, the image alone is published on this port for viewers, never waiting (0: a
-    port the system chooses)."""
+    image_output_port: Annotated[int, PORT] | None = None
+    """If set, the image alone is published on this port for viewers, never waiting."""
     image_output_mode: Literal["pub", "push"] = "pub"
     """pub: every viewer (SUB) gets every image it keeps up with; push: as 1.2.x's image
     stream, consumers (PULL, psi-bsread's default) take turns and an image none is ready for is
     dropped and counted."""
-    image_output_queue: int = 4
+    image_output_queue: Annotated[int, _QUEUE] = 4
 
     @property
     def output_address(self) -> str:
