@@ -4,7 +4,8 @@ A settings model (the ROI, :class:`~.roi.Roi`; edge detection's
 :class:`~.matched_filter.EdgeParams`, the classifiers and
 :class:`~.edge_tracking.EdgeDetectionSettings`; the calibration run's ``RunSettings``; the
 calibration record; the processing loop's ``StreamConfig``, from the command line) is a
-frozen pydantic dataclass whose fields are annotated with one of the kinds below (a kind holds its bounds: ``Integer(1, MAX_REFERENCE_LENGTH)``).
+frozen pydantic dataclass whose fields are annotated with one of the kinds below (a kind holds
+its bounds: ``Integer(1, MAX_REFERENCE_LENGTH)``).
 From that one annotation come
 
 * the validation, when the model is made (from a request, the settings file or code);
