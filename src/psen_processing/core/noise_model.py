@@ -4,12 +4,15 @@ The quantity searched is the ratio ``x = log(signal / (alpha * reference))`` of 
 profile to the running reference (``alpha`` normalises the intensity). Without an edge ``x``
 fluctuates as the reference shots show; the model of that fluctuation is
 
-    Sigma = diag(d) + B diag(lam) B^T
+    Sigma = diag(d) + B P B^T
 
 ``d`` the per-pixel photon and read noise (``a / reference + b / reference**2``, fitted),
-``B`` a basis of smooth modulations (cosines down to ``min_period`` pixels, with ``lam`` their
-variance in the reference ratios) and of the leading principal components of what is left
-(fringes and ripple whose phase and amplitude change from shot to shot). An edge of width
+``B`` a basis of smooth modulations (cosines down to ``min_period`` pixels) and of the leading
+principal components of what is left (fringes and ripple whose phase and amplitude change
+from shot to shot), ``P`` the covariance of their coefficients (:func:`_smooth_prior`: for
+the cosines a full matrix, cross-validated over blocks of reference shots, since the smooth
+variation of a real spectrum is neither stationary nor of one variance per cosine; for the
+components their variance). An edge of width
 ``w`` at pixel ``p`` is the template ``t_p(i) = H_w(i - p)`` (``H_w`` an error-function step);
 its generalised-least-squares signal-to-noise ratio is
 
@@ -65,6 +68,13 @@ _PRIOR_FLOOR = 0.1
 
 _FREE_VARIANCE = 100.0
 """Prior variance of the constant and the linear modulation: as good as unconstrained."""
+
+_FOLDS = 8
+"""Blocks of consecutive reference ratios over which the smooth prior is cross-validated."""
+
+_FULL_PRIOR_RATIOS = 64
+"""Reference ratios from which on the smooth prior is a full matrix (:func:`_smooth_prior`);
+with fewer, one variance per cosine."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +214,7 @@ class NoiseModel:
     basis: F64
     """``B`` (n x k): the smooth modulations, then the principal components."""
     prior: F64
-    """``lam``: the variance of each column of ``B`` in the ratio."""
+    """``P`` (k x k): the covariance of the coefficients of ``B``'s columns in the ratio."""
     weighted_basis: F64
     """``W B`` (n x k)."""
     factored_basis: F64
@@ -338,6 +348,33 @@ def _noise_fit(per_pixel: F64, level: F64) -> tuple[float, float] | None:
     return coefficients
 
 
+def _smooth_prior(coefficients: F64, smooth: F64, pixel_variance: F64) -> F64:
+    """The covariance of the smooth modulations' coefficients (rows: the reference ratios'
+    coefficients along the orthonormal columns of ``smooth``), less the pixel noise along
+    them, which the model holds already (``pixel_variance``: per pixel, 0 where unusable).
+
+    A sample covariance is overconfident: its small eigenvalues are too small (the directions
+    are fitted to the same ratios), so a direction seen quiet by chance would make its
+    variation look like an edge. Cross-validated instead: the ratios are cut into
+    :data:`_FOLDS` blocks of consecutive shots; the eigenvectors of the other blocks'
+    covariance are kept, and each one's variance is measured on the block left out (so a
+    variation that comes and goes over the run is not missed), at least :data:`_PRIOR_FLOOR`
+    of the noise along it; the blocks' matrices are averaged."""
+    count, m = coefficients.shape
+    noise = smooth.T @ (smooth * pixel_variance[:, None])
+    block = np.arange(count) * _FOLDS // count
+    prior = np.zeros((m, m))
+    for fold in range(_FOLDS):
+        kept, left_out = coefficients[block != fold], coefficients[block == fold]
+        _, vectors = np.linalg.eigh(kept.T @ kept / kept.shape[0] - noise)
+        along = left_out @ vectors
+        noise_along = np.einsum("ij,jk,ki->i", vectors.T, noise, vectors)
+        variance = np.mean(along * along, axis=0) - noise_along
+        variance = np.maximum(variance, _PRIOR_FLOOR * noise_along)
+        prior += (vectors * variance) @ vectors.T
+    return np.asarray(prior / _FOLDS, dtype=np.float64)
+
+
 def learn_noise_model(
     reference: F64, ratios: F64, params: ModelParams = ModelParams()
 ) -> NoiseModel | None:
@@ -393,13 +430,21 @@ def learn_noise_model(
     # A cosine's coefficients in the ratios vary by the modulation and by the pixel noise along
     # it, which the model holds already: only the excess is the modulation's (counting the
     # noise twice would down-weight the low frequencies, where a wide edge lies).
-    noise_along = np.sum(smooth * smooth * np.where(usable, variance, 0.0)[:, None], axis=0)
+    pixel_variance = np.where(usable, variance, 0.0)
+    noise_along = np.sum(smooth * smooth * pixel_variance[:, None], axis=0)
     smooth_variance = np.maximum(smooth_variance - noise_along, _PRIOR_FLOOR * noise_along)
     smooth_variance[:2] = _FREE_VARIANCE  # level and tilt: normalisation, not noise
     basis = np.concatenate([smooth, components], axis=1)
-    prior = np.concatenate([smooth_variance, np.maximum(eigenvalues / count, 1e-10)])
+    m = smooth.shape[1]
+    prior = np.zeros((basis.shape[1], basis.shape[1]))
+    if count >= _FULL_PRIOR_RATIOS and m > 2:
+        prior[2:m, 2:m] = _smooth_prior(coefficients[:, 2:], smooth[:, 2:], pixel_variance)
+        prior[0, 0] = prior[1, 1] = _FREE_VARIANCE
+    else:
+        prior[:m, :m] = np.diag(smooth_variance)
+    prior[m:, m:] = np.diag(np.maximum(eigenvalues / count, 1e-10))
     weighted_basis = basis * weight[:, None]
-    core_inverse = np.linalg.inv(np.diag(1.0 / prior) + basis.T @ weighted_basis)
+    core_inverse = np.linalg.inv(np.linalg.inv(prior) + basis.T @ weighted_basis)
     kernels = params.kernels
     size = _fft_size(n + 2 * kernels.half)
     spectrum = _kernel_spectrum(kernels.phi, size)
