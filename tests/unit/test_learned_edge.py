@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from psen_processing.core import learned_edge
 from psen_processing.core.edge_tracking import EdgeDetectionSettings, EdgeTracker
 from psen_processing.core.learned_edge import MAX_LENGTH, LearnedEdgeFinder, ModelJob
 from psen_processing.core.matched_filter import EdgeParams, EdgeResult
@@ -298,3 +299,27 @@ def test_tiny_and_hostile_profiles_never_raise(width: int) -> None:
         )  # fmt: skip
         assert shot.problem in (None, "edge_no_reference")
         assert not shot.edge.found or math.isfinite(shot.edge.position)
+
+
+def test_a_model_is_learned_from_its_ratios_oldest_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model's cross-validation cuts the ratios into blocks of consecutive shots: the
+    ratios it gets must be in the order the references came, also once the store of the last
+    128 has wrapped around, whatever the rebuilds' period (each ratio here stands for its
+    reference's number)."""
+    monkeypatch.setattr(learned_edge, "REBUILD_EVERY", 200)  # not a multiple of the 128
+    numbers = iter(range(10_000))
+    monkeypatch.setattr(
+        learned_edge, "reference_ratio", lambda signal, mean, usable: np.full(64, next(numbers))
+    )
+    given: list[npt.NDArray[np.float64]] = []
+
+    def learn(reference: object, ratios: npt.NDArray[np.float64], params: object) -> None:
+        given.append(ratios[:, 0].copy())
+
+    monkeypatch.setattr(learned_edge, "learn_noise_model", learn)
+    finder = LearnedEdgeFinder()
+    for _ in range(128 + 3 * 200 + 40):
+        finder.add_reference(np.full(64, 1000.0), None, 16)
+    assert len(given) >= 8
+    for ratios in given:
+        assert (np.diff(ratios) == 1).all(), ratios

@@ -92,12 +92,13 @@ def _explicit_inverse(model: NoiseModel) -> F64:
     return inverse
 
 
-def test_the_fast_sums_equal_the_explicit_generalised_least_squares() -> None:
+@pytest.mark.parametrize("references", [12, 64])  # one variance per cosine; the full prior
+def test_the_fast_sums_equal_the_explicit_generalised_least_squares(references: int) -> None:
     rng = np.random.default_rng(3)
     n = 160
     clean = _spectrum(n, rng)
     params = ModelParams(widths=(2.0, 7.0, 20.0), min_period=60.0, components=4)
-    model, mean = _model_from([_shot(clean, rng) for _ in range(12)], params)
+    model, mean = _model_from([_shot(clean, rng) for _ in range(references)], params)
     assert model is not None
     usable = model.usable
     # Sigma on the usable pixels, inverted directly; Woodbury's form must equal it
@@ -155,6 +156,10 @@ def test_a_rising_edge_is_found_with_the_other_sign_only() -> None:
     falling = find_gls_edge(model, ratio, sign=-1.0)
     assert abs(falling.position - 400.0) > 10.0
     assert falling.z < 0.75 * rising.z
+    # and at the rising edge itself a falling step has no significance at all
+    row = model.kernels.widths.index(rising.width)
+    at_edge = edge_numerators(model, ratio)[row, 398:403] * model.inverse_scale[row, 398:403]
+    assert (-at_edge < 0).all()
 
 
 def test_no_model_from_too_few_references_or_no_light() -> None:
@@ -324,7 +329,7 @@ def _smooth_model(references: list[F64]) -> tuple[NoiseModel, F64]:
 def test_a_variation_in_one_place_does_not_cost_an_edge_elsewhere_its_significance() -> None:
     """References whose only variation beyond photon noise is a bump of random height at pixel
     300: the model holds it there. One variance per cosine (before) spread it over the whole
-    span, and an edge at pixel 750 lost two thirds of its ``z`` (20 -> 6.5)."""
+    span, and an edge at pixel 750 lost two thirds of its ``z`` (20 -> 6.3)."""
     i = np.arange(1024.0)
     clean = 30_000.0 * np.exp(-0.5 * ((i - 512) / 300.0) ** 4) + 50.0
     bump = np.exp(-0.5 * ((i - 300) / 50.0) ** 2)
@@ -410,3 +415,24 @@ def test_the_runner_up_is_the_best_other_candidate_once_the_edge_is_taken_out() 
         )
         assert edge.z == pytest.approx(z[row, p], rel=1e-6)
         assert edge.runner_up_ratio == pytest.approx(z[row, p] / runner_up, rel=1e-6)
+
+
+def test_references_with_almost_no_noise_and_a_large_modulation_give_a_model() -> None:
+    """Nearly noise-free references (a simulation) with a smooth modulation of 10 %: the
+    prior's largest variance is 1e16 times its smallest, where the average of the blocks'
+    matrices, inverted as it was, stopped being positive definite (a failed build)."""
+    rng = np.random.default_rng(0)
+    i = np.arange(1024)
+    clean = 20_000.0 * np.exp(-0.5 * ((i - 512) / 225.0) ** 2) + 50.0
+    references = [
+        clean
+        * np.exp(sum(rng.normal(0, 0.1) * np.cos(k * np.pi * i / 1024) for k in range(2, 6)))
+        * (1 + 1e-9 * rng.normal(size=1024))
+        for _ in range(128)
+    ]
+    model, mean = _model_from(references)
+    assert model is not None
+    assert np.isfinite(model.denominators[:, model.span[0] : model.span[1]]).all()
+    shot = clean * (1 - 0.1 * (i > 600))
+    edge = find_gls_edge(model, reference_ratio(shot, mean, model.usable), -1.0)
+    assert edge.position == pytest.approx(600.0, abs=2.0)

@@ -199,7 +199,8 @@ class LearnedEdgeFinder:
         mean = self._references.mean
         if mean is None:
             return
-        rows = self._ratios[:count].copy()
+        # oldest first (the model's cross-validation takes blocks of consecutive shots)
+        rows = np.roll(self._ratios[:count], -self._next_ratio if count == RATIOS else 0, axis=0)
         params = self._params
 
         def build() -> NoiseModel | None:
