@@ -1,7 +1,7 @@
 """The PSEN benchmark family (benchmarks/psen_family): determinism, ranges, the edge's truth, the
 image/ROI agreement, the Cramér-Rao bound against a Monte-Carlo fit, the held-out members (the
-second set; the first one joined the tuning members), stray X-ray hits, and that existing members
-make the same runs as before the generator's extensions."""
+third set; the first and the second ones joined the tuning members), stray X-ray hits, and that
+existing members make the same runs as before the generator's extensions."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from psen_family.cramer_rao import aggregate_bound, position_variance_bound  # n
 from psen_family.generator import EDGE_MARGIN, Run, Shot  # noqa: E402
 from psen_family.heldout import HELDOUT_MEMBERS  # noqa: E402
 from psen_family.heldout_2 import HELDOUT_2_MEMBERS  # noqa: E402
+from psen_family.heldout_3 import HELDOUT_3_MEMBERS  # noqa: E402
 from psen_family.members import CAMERA_2048, FIRST_TUNING_MEMBERS, TUNING_MEMBERS  # noqa: E402
 from psen_family.scoring import score  # noqa: E402
 from psen_family.spec import (  # noqa: E402
@@ -40,7 +41,7 @@ from psen_family.spec import (  # noqa: E402
 )
 from psen_processing.core.roi import Roi, roi_x_profile  # noqa: E402
 
-ALL_MEMBERS = (*TUNING_MEMBERS, *HELDOUT_2_MEMBERS)
+ALL_MEMBERS = (*TUNING_MEMBERS, *HELDOUT_3_MEMBERS)
 
 SIMPLE = Member(
     name="simple",
@@ -193,14 +194,15 @@ def test_the_family_covers_the_required_ranges() -> None:
     assert min(s.low for s in spans("edge.floor")) <= 0.15
     assert {shape for m in ALL_MEMBERS for shape in m.edge.shapes} == {"erf", "logistic"}
     assert {m.edge.direction for m in TUNING_MEMBERS} == {"rising", "falling"}
-    assert {m.edge.direction for m in HELDOUT_2_MEMBERS} == {"rising", "falling"}
-    assert {m.edge.change for m in HELDOUT_2_MEMBERS} == {"absorption", "bleaching"}
-    # the tuning members' cameras and modulation scales; the second held-out set goes beyond
+    assert {m.edge.direction for m in HELDOUT_3_MEMBERS} == {"rising", "falling"}
+    assert {m.edge.change for m in HELDOUT_3_MEMBERS} == {"absorption", "bleaching"}
+    # the first members' cameras and modulation scales; the later sets go beyond
+    first = (*FIRST_TUNING_MEMBERS, *HELDOUT_MEMBERS)
     assert all(
-        m.source.smooth_scale.low >= 150 and m.source.smooth_scale.high <= 1200
-        for m in TUNING_MEMBERS
+        m.source.smooth_scale.low >= 150 and m.source.smooth_scale.high <= 1200 for m in first
     )
-    assert all(1024 <= m.camera.width <= 2048 for m in TUNING_MEMBERS)
+    assert all(1024 <= m.camera.width <= 2048 for m in first)
+    assert all(m.camera.xray_hits == Span(0.0, 0.0) for m in first)
     assert all(
         m.source.smooth_scale.low >= 50 and m.source.smooth_scale.high <= 1200 for m in ALL_MEMBERS
     )
@@ -208,7 +210,17 @@ def test_the_family_covers_the_required_ranges() -> None:
     assert all(
         f.period.low >= 8 and f.period.high <= 700 for m in ALL_MEMBERS for f in m.source.fringes
     )
-    assert all(m.camera.xray_hits == Span(0.0, 0.0) for m in TUNING_MEMBERS)
+
+    # the edges' widths, photon levels, pedestals and read noise stay in the family's ranges (and
+    # the third held-out set's gains in 1-2 counts per photon)
+    def inside(span: Span, low: float, high: float) -> bool:
+        return low <= span.low and span.high <= high
+
+    assert all(inside(m.edge.width, 2, 40) for m in ALL_MEMBERS)
+    assert all(inside(m.source.photon_level, 0.1, 1) for m in ALL_MEMBERS)
+    assert all(inside(m.camera.pedestal, 0, 300) for m in ALL_MEMBERS)
+    assert all(inside(m.camera.read_noise, 1, 10) for m in ALL_MEMBERS)
+    assert all(inside(m.camera.gain, 1, 2) for m in HELDOUT_3_MEMBERS)
 
 
 @pytest.mark.parametrize("shape", ["erf", "logistic"])
@@ -266,7 +278,9 @@ def test_without_noise_and_jitter_the_ratio_is_half_way_at_the_true_position(
 
 
 @pytest.mark.parametrize(
-    "member", [TUNING_MEMBERS[0], HELDOUT_MEMBERS[0], HELDOUT_2_MEMBERS[0]], ids=lambda m: m.name
+    "member",
+    [TUNING_MEMBERS[0], HELDOUT_MEMBERS[0], HELDOUT_2_MEMBERS[0], HELDOUT_3_MEMBERS[0]],
+    ids=lambda m: m.name,
 )
 def test_the_full_image_holds_the_roi_pixels(member: Member) -> None:
     run = Run(member, 0.1, seed=11)
@@ -373,13 +387,13 @@ def _leaves(spec: object, prefix: str = "") -> dict[str, object]:
 
 
 def test_held_out_members_exist_and_differ_from_the_tuning_ones() -> None:
-    assert len(HELDOUT_2_MEMBERS) >= 4 and len(FIRST_TUNING_MEMBERS) >= 7
-    # the first held-out set, run on 2026-11-29, is part of the tuning members now
-    assert (*FIRST_TUNING_MEMBERS, *HELDOUT_MEMBERS) == TUNING_MEMBERS
+    assert len(HELDOUT_3_MEMBERS) >= 4 and len(FIRST_TUNING_MEMBERS) >= 7
+    # the first and the second held-out sets, each run on 2026-11-29, are tuning members now
+    assert (*FIRST_TUNING_MEMBERS, *HELDOUT_MEMBERS, *HELDOUT_2_MEMBERS) == TUNING_MEMBERS
     names = [m.name for m in ALL_MEMBERS]
     assert len(set(names)) == len(names)
-    assert all(len(m.description) > 200 for m in HELDOUT_2_MEMBERS)
-    for held in HELDOUT_2_MEMBERS:
+    assert all(len(m.description) > 200 for m in (*HELDOUT_2_MEMBERS, *HELDOUT_3_MEMBERS))
+    for held in HELDOUT_3_MEMBERS:
         mine = _leaves(held)
         for tuning in TUNING_MEMBERS:
             theirs = _leaves(tuning)
