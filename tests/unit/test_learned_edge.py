@@ -323,3 +323,38 @@ def test_a_model_is_learned_from_its_ratios_oldest_first(monkeypatch: pytest.Mon
     assert len(given) >= 8
     for ratios in given:
         assert (np.diff(ratios) == 1).all(), ratios
+
+
+def test_a_spectrum_that_moved_since_the_model_was_learned_shows_no_edge_where_it_went_dark() -> (
+    None
+):
+    """A narrow spectrum learned at one place moves by 120 px (a pointing feedback swing); the
+    reference follows within 16 shots, the model (renewed every 256 references) does not.
+    Where the light has gone, the model's noise (for the light it was learned with) is far too
+    small: the shots' noise there must count at the light there, not pass for an edge of
+    ``z`` in the tens (as it did)."""
+    rng = np.random.default_rng(4)
+    i = np.arange(1024.0)
+
+    def shot(centre: float) -> npt.NDArray[np.float64]:
+        light = 20_000.0 * np.exp(-0.5 * ((i - centre) / 110.0) ** 2) * rng.uniform(0.9, 1.1)
+        return np.asarray(rng.poisson(light + 100.0) + rng.normal(0.0, 5.0, i.size), np.float64)
+
+    finder = LearnedEdgeFinder()
+    for _ in range(140):
+        finder.add_reference(shot(480.0), None, 16)
+    learned = finder.model
+    for _ in range(16):
+        finder.add_reference(shot(600.0), None, 16)
+    assert finder.model is learned is not None
+    highest = []
+    for _ in range(30):
+        for sign in (-1.0, 1.0):
+            edge = finder.find(shot(600.0), None, sign, 0.0)
+            assert edge is not None
+            highest.append(edge.z)
+    assert max(highest) < 6.5, sorted(highest)[-5:]
+    # while an edge where the light now is, is found as before
+    step = 1 - 0.1 * (i > 620)
+    found = [finder.find(shot(600.0) * step, None, -1.0, 0.0) for _ in range(10)]
+    assert all(e is not None and abs(e.position - 620.5) < 2.0 and e.z > 10 for e in found)

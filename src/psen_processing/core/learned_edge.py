@@ -36,6 +36,7 @@ from .noise_model import (
     learn_noise_model,
     ratio_and_brightness,
     reference_ratio,
+    relative_light,
 )
 
 __all__ = [
@@ -108,6 +109,8 @@ class LearnedEdgeFinder:
         self._model: NoiseModel | None = None
         self._pending: _Pending | None = None
         self._failures = 0
+        self._light: F64 | None = None
+        self._light_key: tuple[int, int] | None = None
 
     @property
     def model(self) -> NoiseModel | None:
@@ -137,6 +140,7 @@ class LearnedEdgeFinder:
         self._ratio_count = self._next_ratio = self._ratios_seen = self._reference_count = 0
         self._model = None
         self._pending = None
+        self._light_key = None
 
     def _add_background(self, signal: F64, background: F64 | None) -> None:
         if background is None or not background.size:
@@ -227,7 +231,10 @@ class LearnedEdgeFinder:
             return None
         clean = self._pedestal_free(signal, background)
         ratio, alpha = ratio_and_brightness(clean, reference, model.usable)
-        edge = find_gls_edge(model, ratio, sign, alpha)
+        light_key = (id(model), self._reference_count)
+        if self._light_key != light_key:
+            self._light_key, self._light = light_key, relative_light(model, reference)
+        edge = find_gls_edge(model, ratio, sign, alpha, self._light)
         found = edge.z >= min_z and math.isfinite(edge.position)
         depth = sign * math.expm1(edge.amplitude) if math.isfinite(edge.amplitude) else math.nan
         return EdgeResult(

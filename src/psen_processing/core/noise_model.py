@@ -43,6 +43,7 @@ __all__ = [
     "learn_noise_model",
     "ratio_and_brightness",
     "reference_ratio",
+    "relative_light",
     "step_kernels",
 ]
 
@@ -236,6 +237,8 @@ class NoiseModel:
     """``a`` and ``b`` of the per-pixel noise ``a / level + b / level**2`` (ratio units)."""
     level: F64
     """The reference on usable pixels, 1 elsewhere (the noise's ``level``)."""
+    usable_around: F64
+    """Usable pixels within :data:`_RELIT_SPAN` of each pixel (for :func:`relative_light`)."""
     span: tuple[int, int]
     """The positions searched: ``[first, last)``."""
     references_used: int
@@ -504,6 +507,7 @@ def learn_noise_model(
         photon_noise=a,
         read_noise=b,
         level=level,
+        usable_around=np.convolve(usable.astype(np.float64), np.ones(_RELIT_SPAN), mode="same"),
         span=span,
         references_used=count,
         separation=params.separation,
@@ -674,8 +678,18 @@ left out (its ratio taken as 0, no change): there the logarithm of the ratio is 
 close to Gaussian (a light level near 0 gives ratios near the floor)."""
 
 
-def _dim_shot(model: NoiseModel, ratio: F64, alpha: float) -> tuple[F64, F64]:
-    """A shot ``alpha`` (0 < ``alpha`` < 1) times as bright as the references: its ratio with 0
+_RELIT_SPAN = 15
+"""Pixels over which the light of the reference relative to the model's is averaged."""
+
+_RELIT = 0.8
+"""Where the reference a shot is divided by has less than this fraction of the light of the
+model's reference (the spectrum has moved since the model was learned), the noise is taken
+per pixel at the light there (:func:`_dim_shot`)."""
+
+
+def _dim_shot(model: NoiseModel, ratio: F64, alpha: float | F64) -> tuple[F64, F64]:
+    """A shot ``alpha`` (0 < ``alpha`` <= 1, a number or per pixel) times as bright as the
+    model's reference: its ratio with 0
     where it has too little light for the ratio to mean anything (:data:`_UNLIT_NOISE`), and
     per pixel the factor by which ``z`` shrinks: its photon noise grows as ``1 / alpha``, its
     read noise as ``1 / alpha**2`` (``sqrt`` of the model's noise over the shot's, both at the
@@ -694,8 +708,28 @@ def _dim_shot(model: NoiseModel, ratio: F64, alpha: float) -> tuple[F64, F64]:
     return ratio, factor
 
 
+def relative_light(model: NoiseModel, reference: F64) -> F64 | None:
+    """Per pixel, the light of ``reference`` (the reference a shot's ratio is taken to) over
+    that of the model's reference, averaged over :data:`_RELIT_SPAN` usable pixels (the light's
+    ratio is smooth, the pixels' own noise in it is not the shot's); None if it is nowhere
+    below :data:`_RELIT` (the model's noise holds). For :func:`find_gls_edge`."""
+    relit = np.divide(reference, model.level, where=model.usable, out=np.ones(reference.size))
+    half = _RELIT_SPAN // 2
+    sums = np.concatenate([np.zeros(half + 1), np.cumsum(relit * model.usable), np.zeros(half)])
+    sums[-half:] = sums[-half - 1]
+    window = sums[_RELIT_SPAN:] - sums[:-_RELIT_SPAN]
+    np.divide(window, model.usable_around, out=relit, where=model.usable)
+    if not float(relit.min()) < _RELIT:
+        return None
+    return relit
+
+
 def find_gls_edge(
-    model: NoiseModel, ratio: F64, sign: float = 1.0, shot_brightness: float = 1.0
+    model: NoiseModel,
+    ratio: F64,
+    sign: float = 1.0,
+    shot_brightness: float = 1.0,
+    light: F64 | None = None,
 ) -> GlsEdge:
     """The edge in ``ratio`` (from :func:`reference_ratio` with the model's reference);
     ``sign`` -1 looks for a falling edge (the signal lower after it than before).
@@ -705,7 +739,9 @@ def find_gls_edge(
     dominates (the spectrum's dim wings): ``z`` is scaled down per position accordingly
     (:func:`_dim_shot`) before the best is chosen, so that a near-dark shot's noisy wings do
     not pass for an edge. A brighter shot is taken at the model's noise (a lower bound of its
-    signal-to-noise). The runner-up is the best candidate more than
+    signal-to-noise). Likewise per pixel where the reference ``ratio`` was taken to has less
+    light than the model's (``light``, from :func:`relative_light`: the spectrum has moved
+    since the model was learned). The runner-up is the best candidate more than
     ``separation`` pixels away once the best edge is taken out of the ratio, so that the best
     edge's own shoulders do not count as candidates."""
     n = ratio.size
@@ -714,7 +750,10 @@ def find_gls_edge(
     if not alpha > 0:  # no light: no edge
         return GlsEdge(math.nan, float(kernels.widths[0]), 0.0, math.nan, math.nan)
     factor: F64 | None = None
-    if alpha < 1.0:
+    if light is not None:
+        shot_light = np.clip(light * alpha, 1e-6, 1.0)  # no light: all noise (left out)
+        ratio, factor = _dim_shot(model, ratio, shot_light)
+    elif alpha < 1.0:
         ratio, factor = _dim_shot(model, ratio, alpha)
     whitened = model.whiten(_without_spikes(ratio, model.noise))
     numerators = _numerators(model, whitened)
@@ -732,7 +771,9 @@ def find_gls_edge(
     second = _runner_up(model, z, numerators, factor, row=row, p=p, amplitude=amplitude, sign=sign)
     span = model.span
     if kernels.widths[row] >= _PARABOLA_WIDTH and span[0] < p < span[1] - 1:
-        offset = _parabola_offset(z[row, p - 1 : p + 2])
+        # the model's own z (the dim-shot factor, smooth as it is, would tilt the parabola)
+        around = numerators[row, p - 1 : p + 2] * model.inverse_scale[row, p - 1 : p + 2]
+        offset = _parabola_offset(around * sign)
     else:
         offset = _fine_offset(model, whitened, row, p, sign)
     # The step is fitted to the logarithm of the ratio, whose half-way point is not the edge's:
