@@ -238,7 +238,7 @@ class NoiseModel:
     level: F64
     """The reference on usable pixels, 1 elsewhere (the noise's ``level``)."""
     usable_around: F64
-    """Usable pixels within :data:`_RELIT_SPAN` of each pixel (for :func:`relative_light`)."""
+    """Usable pixels within :data:`_RELIT_HALF` of each pixel (for :func:`relative_light`)."""
     span: tuple[int, int]
     """The positions searched: ``[first, last)``."""
     references_used: int
@@ -507,7 +507,7 @@ def learn_noise_model(
         photon_noise=a,
         read_noise=b,
         level=level,
-        usable_around=np.convolve(usable.astype(np.float64), np.ones(_RELIT_SPAN), mode="same"),
+        usable_around=_window_sums(usable.astype(np.float64)),
         span=span,
         references_used=count,
         separation=params.separation,
@@ -678,8 +678,9 @@ left out (its ratio taken as 0, no change): there the logarithm of the ratio is 
 close to Gaussian (a light level near 0 gives ratios near the floor)."""
 
 
-_RELIT_SPAN = 15
-"""Pixels over which the light of the reference relative to the model's is averaged."""
+_RELIT_HALF = 7
+"""The light of the reference relative to the model's is averaged over the usable pixels
+within this many pixels of each (15 at most)."""
 
 _RELIT = 0.8
 """Where the reference a shot is divided by has less than this fraction of the light of the
@@ -708,20 +709,43 @@ def _dim_shot(model: NoiseModel, ratio: F64, alpha: float | F64) -> tuple[F64, F
     return ratio, factor
 
 
+def _window_sums(values: F64) -> F64:
+    """Per pixel, the sum of ``values`` over the pixels within :data:`_RELIT_HALF` of it."""
+    half = _RELIT_HALF
+    sums = np.zeros(values.size + 2 * half + 1)
+    np.cumsum(values, out=sums[half + 1 : half + 1 + values.size])
+    sums[half + 1 + values.size :] = sums[half + values.size]
+    return np.asarray(sums[2 * half + 1 :] - sums[: values.size], dtype=np.float64)
+
+
 def relative_light(model: NoiseModel, reference: F64) -> F64 | None:
     """Per pixel, the light of ``reference`` (the reference a shot's ratio is taken to) over
-    that of the model's reference, averaged over :data:`_RELIT_SPAN` usable pixels (the light's
-    ratio is smooth, the pixels' own noise in it is not the shot's); None if it is nowhere
-    below :data:`_RELIT` (the model's noise holds). For :func:`find_gls_edge`."""
+    that of the model's reference, averaged over the usable pixels within :data:`_RELIT_HALF`
+    of it (the light's ratio is smooth, the pixels' own noise in it is not the shot's); None
+    if it is nowhere below :data:`_RELIT` (the model's noise holds). For
+    :func:`find_gls_edge`."""
     relit = np.divide(reference, model.level, where=model.usable, out=np.ones(reference.size))
-    half = _RELIT_SPAN // 2
-    sums = np.concatenate([np.zeros(half + 1), np.cumsum(relit * model.usable), np.zeros(half)])
-    sums[-half:] = sums[-half - 1]
-    window = sums[_RELIT_SPAN:] - sums[:-_RELIT_SPAN]
+    window = _window_sums(relit * model.usable)
     np.divide(window, model.usable_around, out=relit, where=model.usable)
     if not float(relit.min()) < _RELIT:
         return None
     return relit
+
+
+def _unscaled_best(
+    model: NoiseModel, numerators: F64, sign: float, row: int, p: int
+) -> tuple[int, int]:
+    """The width and position of the best edge by the model's own ``z`` within one template
+    width of ``(row, p)``, the best by the scaled ``z``: the dim-shot scaling decides whether
+    and roughly where there is an edge, but where it changes along the profile (a spectrum
+    that moved) it would pull the position and the width towards the brighter side."""
+    first, stop = model.span
+    reach = math.ceil(model.kernels.widths[row])
+    low, high = max(first, p - reach), min(stop, p + reach + 1)
+    around = numerators[:, low:high] * model.inverse_scale[:, low:high]
+    best = int(np.argmax(around * sign))
+    better_row, offset = divmod(best, high - low)
+    return better_row, low + offset
 
 
 def find_gls_edge(
@@ -767,6 +791,9 @@ def find_gls_edge(
     top = float(z[row, p])
     if not top > 0:
         return GlsEdge(math.nan, float(kernels.widths[row]), top, math.nan, math.nan)
+    if factor is not None:
+        row, p = _unscaled_best(model, numerators, sign, row, p)
+        top = float(z[row, p])
     amplitude = float(numerators[row, p]) / float(model.denominators[row, p])
     second = _runner_up(model, z, numerators, factor, row=row, p=p, amplitude=amplitude, sign=sign)
     span = model.span
