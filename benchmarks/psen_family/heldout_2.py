@@ -4,7 +4,8 @@ TUNING members.
 They were kept from a method's author until the method was final; their results were run and
 read on 2026-11-29, so they are no longer unseen: :data:`.members.TUNING_MEMBERS` includes them
 and ``python benchmarks/family_benchmark.py`` runs them by default. The module and its names
-stay as they were; the held-out members now are :data:`.heldout_3.HELDOUT_3_MEMBERS`
+stay as they were; the third held-out set (:mod:`.heldout_3`) joined the tuning members the
+same way on 2026-11-29, and the held-out members now are :data:`.heldout_4.HELDOUT_4_MEMBERS`
 (``--heldout``).
 
 They were written to differ in character from every tuning member of the time (the first ones

@@ -1,9 +1,9 @@
 """The tuning members: set-ups a method may be developed and tuned on.
 
-:data:`TUNING_MEMBERS` holds the eight members below and, since 2026-11-29, the first and the
-second held-out sets (:mod:`.heldout` and :mod:`.heldout_2`, each run once on 2026-11-29 and
-each kept in its own module under its old names); the held-out members are now those of
-:mod:`.heldout_3`.
+:data:`TUNING_MEMBERS` holds the eight members below and, since 2026-11-29, the first, the
+second and the third held-out sets (:mod:`.heldout`, :mod:`.heldout_2` and :mod:`.heldout_3`,
+each run once on 2026-11-29 and each kept in its own module under its old names); the held-out
+members are now those of :mod:`.heldout_4`.
 
 Each member is a PSEN set-up described by ranges (see :mod:`.spec`); its ``description`` says
 what it represents physically. Photon levels are fractions of :data:`.spec.PEAK_PHOTONS`
@@ -17,6 +17,7 @@ from dataclasses import replace
 from .cameras import CAMERA_1024, CAMERA_2048
 from .heldout import HELDOUT_MEMBERS
 from .heldout_2 import HELDOUT_2_MEMBERS
+from .heldout_3 import HELDOUT_3_MEMBERS
 from .spec import CountSpan, EdgeSpec, FringeSpec, Member, SourceSpec, Span, fixed
 
 __all__ = ["CAMERA_1024", "CAMERA_2048", "FIRST_TUNING_MEMBERS", "TUNING_MEMBERS"]
@@ -360,8 +361,13 @@ FIRST_TUNING_MEMBERS: tuple[Member, ...] = (
 )
 """The members a method was tuned on from the start."""
 
-TUNING_MEMBERS: tuple[Member, ...] = (*FIRST_TUNING_MEMBERS, *HELDOUT_MEMBERS, *HELDOUT_2_MEMBERS)
+TUNING_MEMBERS: tuple[Member, ...] = (
+    *FIRST_TUNING_MEMBERS,
+    *HELDOUT_MEMBERS,
+    *HELDOUT_2_MEMBERS,
+    *HELDOUT_3_MEMBERS,
+)
 """The members a method may be tuned on: the first ones, the first held-out set
-(:data:`.heldout.HELDOUT_MEMBERS`) and the second one (:data:`.heldout_2.HELDOUT_2_MEMBERS`),
-each run once on 2026-11-29 and no longer unseen. The held-out members now are
-:data:`.heldout_3.HELDOUT_3_MEMBERS`."""
+(:data:`.heldout.HELDOUT_MEMBERS`), the second one (:data:`.heldout_2.HELDOUT_2_MEMBERS`) and
+the third one (:data:`.heldout_3.HELDOUT_3_MEMBERS`), each run once on 2026-11-29 and no longer
+unseen. The held-out members now are :data:`.heldout_4.HELDOUT_4_MEMBERS`."""

@@ -1,7 +1,7 @@
 """The PSEN benchmark family (benchmarks/psen_family): determinism, ranges, the edge's truth, the
 image/ROI agreement, the Cramér-Rao bound against a Monte-Carlo fit, the held-out members (the
-third set; the first and the second ones joined the tuning members), stray X-ray hits, and that
-existing members make the same runs as before the generator's extensions."""
+fourth set; the first, the second and the third ones joined the tuning members), stray X-ray hits,
+and that existing members make the same runs as before the generator's extensions."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from psen_family.generator import EDGE_MARGIN, Run, Shot  # noqa: E402
 from psen_family.heldout import HELDOUT_MEMBERS  # noqa: E402
 from psen_family.heldout_2 import HELDOUT_2_MEMBERS  # noqa: E402
 from psen_family.heldout_3 import HELDOUT_3_MEMBERS  # noqa: E402
+from psen_family.heldout_4 import HELDOUT_4_MEMBERS  # noqa: E402
 from psen_family.members import CAMERA_2048, FIRST_TUNING_MEMBERS, TUNING_MEMBERS  # noqa: E402
 from psen_family.scoring import score  # noqa: E402
 from psen_family.spec import (  # noqa: E402
@@ -41,7 +42,7 @@ from psen_family.spec import (  # noqa: E402
 )
 from psen_processing.core.roi import Roi, roi_x_profile  # noqa: E402
 
-ALL_MEMBERS = (*TUNING_MEMBERS, *HELDOUT_3_MEMBERS)
+ALL_MEMBERS = (*TUNING_MEMBERS, *HELDOUT_4_MEMBERS)
 
 SIMPLE = Member(
     name="simple",
@@ -194,8 +195,8 @@ def test_the_family_covers_the_required_ranges() -> None:
     assert min(s.low for s in spans("edge.floor")) <= 0.15
     assert {shape for m in ALL_MEMBERS for shape in m.edge.shapes} == {"erf", "logistic"}
     assert {m.edge.direction for m in TUNING_MEMBERS} == {"rising", "falling"}
-    assert {m.edge.direction for m in HELDOUT_3_MEMBERS} == {"rising", "falling"}
-    assert {m.edge.change for m in HELDOUT_3_MEMBERS} == {"absorption", "bleaching"}
+    assert {m.edge.direction for m in HELDOUT_4_MEMBERS} == {"rising", "falling"}
+    assert {m.edge.change for m in HELDOUT_4_MEMBERS} == {"absorption", "bleaching"}
     # the first members' cameras and modulation scales; the later sets go beyond
     first = (*FIRST_TUNING_MEMBERS, *HELDOUT_MEMBERS)
     assert all(
@@ -212,7 +213,7 @@ def test_the_family_covers_the_required_ranges() -> None:
     )
 
     # the edges' widths, photon levels, pedestals and read noise stay in the family's ranges (and
-    # the third held-out set's gains in 1-2 counts per photon)
+    # the third and the fourth held-out sets' gains in 1-2 counts per photon)
     def inside(span: Span, low: float, high: float) -> bool:
         return low <= span.low and span.high <= high
 
@@ -220,7 +221,7 @@ def test_the_family_covers_the_required_ranges() -> None:
     assert all(inside(m.source.photon_level, 0.1, 1) for m in ALL_MEMBERS)
     assert all(inside(m.camera.pedestal, 0, 300) for m in ALL_MEMBERS)
     assert all(inside(m.camera.read_noise, 1, 10) for m in ALL_MEMBERS)
-    assert all(inside(m.camera.gain, 1, 2) for m in HELDOUT_3_MEMBERS)
+    assert all(inside(m.camera.gain, 1, 2) for m in (*HELDOUT_3_MEMBERS, *HELDOUT_4_MEMBERS))
 
 
 @pytest.mark.parametrize("shape", ["erf", "logistic"])
@@ -279,7 +280,13 @@ def test_without_noise_and_jitter_the_ratio_is_half_way_at_the_true_position(
 
 @pytest.mark.parametrize(
     "member",
-    [TUNING_MEMBERS[0], HELDOUT_MEMBERS[0], HELDOUT_2_MEMBERS[0], HELDOUT_3_MEMBERS[0]],
+    [
+        TUNING_MEMBERS[0],
+        HELDOUT_MEMBERS[0],
+        HELDOUT_2_MEMBERS[0],
+        HELDOUT_3_MEMBERS[0],
+        HELDOUT_4_MEMBERS[0],
+    ],
     ids=lambda m: m.name,
 )
 def test_the_full_image_holds_the_roi_pixels(member: Member) -> None:
@@ -387,13 +394,22 @@ def _leaves(spec: object, prefix: str = "") -> dict[str, object]:
 
 
 def test_held_out_members_exist_and_differ_from_the_tuning_ones() -> None:
-    assert len(HELDOUT_3_MEMBERS) >= 4 and len(FIRST_TUNING_MEMBERS) >= 7
-    # the first and the second held-out sets, each run on 2026-11-29, are tuning members now
-    assert (*FIRST_TUNING_MEMBERS, *HELDOUT_MEMBERS, *HELDOUT_2_MEMBERS) == TUNING_MEMBERS
+    assert len(HELDOUT_4_MEMBERS) >= 4 and len(FIRST_TUNING_MEMBERS) >= 7
+    # the first, the second and the third held-out sets, each run on 2026-11-29, are tuning
+    # members now
+    assert (
+        *FIRST_TUNING_MEMBERS,
+        *HELDOUT_MEMBERS,
+        *HELDOUT_2_MEMBERS,
+        *HELDOUT_3_MEMBERS,
+    ) == TUNING_MEMBERS
     names = [m.name for m in ALL_MEMBERS]
     assert len(set(names)) == len(names)
-    assert all(len(m.description) > 200 for m in (*HELDOUT_2_MEMBERS, *HELDOUT_3_MEMBERS))
-    for held in HELDOUT_3_MEMBERS:
+    assert all(
+        len(m.description) > 200
+        for m in (*HELDOUT_2_MEMBERS, *HELDOUT_3_MEMBERS, *HELDOUT_4_MEMBERS)
+    )
+    for held in HELDOUT_4_MEMBERS:
         mine = _leaves(held)
         for tuning in TUNING_MEMBERS:
             theirs = _leaves(tuning)
