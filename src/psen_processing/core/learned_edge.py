@@ -110,7 +110,8 @@ class LearnedEdgeFinder:
         self._pending: _Pending | None = None
         self._failures = 0
         self._light: F64 | None = None
-        self._light_key: tuple[int, int] | None = None
+        self._light_of: tuple[NoiseModel, F64] | None = None
+        """The model and reference :attr:`_light` was made for."""
 
     @property
     def model(self) -> NoiseModel | None:
@@ -140,7 +141,7 @@ class LearnedEdgeFinder:
         self._ratio_count = self._next_ratio = self._ratios_seen = self._reference_count = 0
         self._model = None
         self._pending = None
-        self._light_key = None
+        self._light_of = None
 
     def _add_background(self, signal: F64, background: F64 | None) -> None:
         if background is None or not background.size:
@@ -231,9 +232,10 @@ class LearnedEdgeFinder:
             return None
         clean = self._pedestal_free(signal, background)
         ratio, alpha = ratio_and_brightness(clean, reference, model.usable)
-        light_key = (id(model), self._reference_count)
-        if self._light_key != light_key:
-            self._light_key, self._light = light_key, relative_light(model, reference)
+        made_for = self._light_of
+        if made_for is None or made_for[0] is not model or made_for[1] is not reference:
+            # a new model or reference (every reference's mean is a new array)
+            self._light_of, self._light = (model, reference), relative_light(model, reference)
         edge = find_gls_edge(model, ratio, sign, alpha, self._light)
         found = edge.z >= min_z and math.isfinite(edge.position)
         depth = sign * math.expm1(edge.amplitude) if math.isfinite(edge.amplitude) else math.nan

@@ -241,8 +241,6 @@ class NoiseModel:
     """``a`` and ``b`` of the per-pixel noise ``a / level + b / level**2`` (ratio units)."""
     level: F64
     """The reference on usable pixels, 1 elsewhere (the noise's ``level``)."""
-    usable_around: F64
-    """Usable pixels within :data:`_RELIT_HALF` of each pixel (for :func:`relative_light`)."""
     span: tuple[int, int]
     """The positions searched: ``[first, last)``."""
     references_used: int
@@ -460,21 +458,13 @@ def learn_noise_model(
     smooth_variance = np.maximum(smooth_variance - noise_along, _PRIOR_FLOOR * noise_along)
     smooth_variance[:2] = _FREE_VARIANCE  # level and tilt: normalisation, not noise
     basis = np.concatenate([smooth, components], axis=1)
+    variances = np.concatenate([smooth_variance, np.maximum(eigenvalues / count, 1e-10)])
+    prior, precision = np.diag(variances), np.diag(1.0 / variances)  # P and P^-1
     m = smooth.shape[1]
-    prior = np.zeros((basis.shape[1], basis.shape[1]))
-    precision = np.zeros_like(prior)  # P^-1
-    if count >= _FULL_PRIOR_RATIOS and m > 2:
+    if count >= _FULL_PRIOR_RATIOS and m > 2:  # the cosines past level and tilt: a full block
         prior[2:m, 2:m], precision[2:m, 2:m] = _smooth_prior(
             coefficients[:, 2:], smooth[:, 2:], pixel_variance
         )
-        smooth_variance = smooth_variance[:2]
-    prior[range(smooth_variance.size), range(smooth_variance.size)] = smooth_variance
-    component_variance = np.maximum(eigenvalues / count, 1e-10)
-    prior[range(m, prior.shape[0]), range(m, prior.shape[0])] = component_variance
-    diagonal = np.concatenate(
-        [smooth_variance, np.zeros(m - smooth_variance.size), component_variance]
-    )
-    precision += np.diag(np.divide(1.0, diagonal, out=np.zeros_like(diagonal), where=diagonal > 0))
     weighted_basis = basis * weight[:, None]
     core_inverse = np.linalg.inv(precision + basis.T @ weighted_basis)
     kernels = params.kernels
@@ -511,7 +501,6 @@ def learn_noise_model(
         photon_noise=a,
         read_noise=b,
         level=level,
-        usable_around=_window_sums(usable.astype(np.float64)),
         span=span,
         references_used=count,
         separation=params.separation,
@@ -728,9 +717,10 @@ def relative_light(model: NoiseModel, reference: F64) -> F64 | None:
     of it (the light's ratio is smooth, the pixels' own noise in it is not the shot's); None
     if it is nowhere below :data:`_RELIT` (the model's noise holds). For
     :func:`find_gls_edge`."""
-    relit = np.divide(reference, model.level, where=model.usable, out=np.ones(reference.size))
-    window = _window_sums(relit * model.usable)
-    np.divide(window, model.usable_around, out=relit, where=model.usable)
+    usable = model.usable
+    relit = np.divide(reference, model.level, where=usable, out=np.ones(reference.size))
+    window = _window_sums(relit * usable)
+    np.divide(window, _window_sums(usable.astype(np.float64)), out=relit, where=usable)
     if not float(relit.min()) < _RELIT:
         return None
     return relit
