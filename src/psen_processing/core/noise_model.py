@@ -116,8 +116,10 @@ class ModelParams:
     max_smooth: int = 64
     """Cosines of the smooth basis at most (up to 3,200 px of usable span: all down to
     ``min_period``): bounds a model's size on a wide ROI."""
-    components: int = 12
-    """Principal components of the reference ratios kept (beyond the smooth basis)."""
+    components: int = 24
+    """Principal components of the reference ratios kept (beyond the smooth basis; at most a
+    quarter of the ratios' count). A spectrum whose fringes, lines and edges all move shows more
+    than a dozen shapes of variation, and one left out passes for an edge."""
     usable_fraction: float = 0.03
     """Pixels where the reference is below this fraction of its peak are left out."""
     margin: int = 3
@@ -616,6 +618,8 @@ def _without_spikes(ratio: F64, noise: F64) -> F64:
     left, middle, right = ratio[:-2], ratio[1:-1], ratio[2:]
     median = np.maximum(np.minimum(left, middle), np.minimum(np.maximum(left, middle), right))
     spikes = np.abs(middle - median) > _SPIKE_SIGMAS * noise[1:-1]
+    # beside an unusable pixel (its ratio 0, no measurement) a spike cannot be told from a step
+    spikes &= np.isfinite(noise[:-2]) & np.isfinite(noise[2:])
     if not spikes.any():
         return ratio
     cleaned = ratio.copy()
