@@ -355,6 +355,26 @@ def _noise_fit(per_pixel: F64, level: F64) -> tuple[float, float] | None:
     return coefficients
 
 
+_NOISE_EDGE_MARGIN = 1.2
+"""A component counts as structure when its eigenvalue is this much above the largest that
+noise alone reaches (:func:`_significant`)."""
+
+
+def _significant(eigenvalues: F64, count: int, pixels: int) -> int:
+    """How many of ``eigenvalues`` (descending; of ``U U^T``, ``U`` the ``count`` ratios in
+    units of their noise over ``pixels`` free pixels) stand out from noise. Noise alone spreads
+    the nonzero eigenvalues by the Marchenko-Pastur law, up to about
+    ``s^2 (sqrt(count) + sqrt(pixels))^2``, its median near ``s^2 max(count, pixels)``: ``s``,
+    the noise in those units (below 1 where the first estimate of the noise took in structure),
+    is read off the median, which the few components of structure do not move."""
+    nonzero = eigenvalues[: max(min(count, pixels), 1)]
+    if not nonzero.size:
+        return 0
+    bulk = float(np.median(nonzero))
+    edge = bulk * (math.sqrt(count) + math.sqrt(max(pixels, 1))) ** 2 / max(count, pixels, 1)
+    return int(np.count_nonzero(eigenvalues > _NOISE_EDGE_MARGIN * edge))
+
+
 def _smooth_prior(coefficients: F64, smooth: F64, pixel_variance: F64) -> tuple[F64, F64]:
     """The covariance of the smooth modulations' coefficients and its inverse (rows of
     ``coefficients``: the reference ratios' coefficients along the orthonormal columns of
@@ -421,6 +441,7 @@ def learn_noise_model(
         n, int(indices[0]), int(indices[-1]) + 1, params.min_period, params.max_smooth
     )
     smooth, _ = np.linalg.qr(basis_of_span * usable[:, None])
+    m = smooth.shape[1]
     coefficients = q @ smooth
     smooth_variance = np.maximum(np.mean(coefficients * coefficients, axis=0), 1e-8)
     smooth_variance[:2] = _FREE_VARIANCE  # level and tilt: normalisation, not noise
@@ -435,9 +456,13 @@ def learn_noise_model(
     spread = np.sqrt(first[0] / level + first[1] / level**2) * usable
     unit = np.divide(rest, spread, out=np.zeros_like(rest), where=spread > 0)
     eigenvalues, vectors = np.linalg.eigh(unit @ unit.T)
-    # few ratios: few components (each one fitted to them takes a degree of freedom)
-    order = np.argsort(eigenvalues)[::-1][: min(params.components, count // 4)]
+    order = np.argsort(eigenvalues)[::-1]
     eigenvalues, vectors = eigenvalues[order], vectors[:, order]
+    # few ratios: few components (each one fitted to them takes a degree of freedom); and only
+    # those that stand out from the noise: a component of noise alone takes the largest noise
+    # there is, and the pixel noise left would be underestimated
+    most = min(params.components, count // 4, _significant(eigenvalues, count, indices.size - m))
+    eigenvalues, vectors = eigenvalues[:most], vectors[:, :most]
     keep = eigenvalues > 1e-12 * max(float(eigenvalues.max(initial=0.0)), 1e-300)
     eigenvalues, vectors = eigenvalues[keep], vectors[:, keep]
     directions = (unit.T @ vectors) / np.sqrt(eigenvalues)  # orthonormal, in noise units
@@ -462,7 +487,6 @@ def learn_noise_model(
     basis = np.concatenate([smooth, components], axis=1)
     variances = np.concatenate([smooth_variance, np.maximum(eigenvalues / count, 1e-10)])
     prior, precision = np.diag(variances), np.diag(1.0 / variances)  # P and P^-1
-    m = smooth.shape[1]
     if count >= _FULL_PRIOR_RATIOS and m > 2:  # the cosines past level and tilt: a full block
         prior[2:m, 2:m], precision[2:m, 2:m] = _smooth_prior(
             coefficients[:, 2:], smooth[:, 2:], pixel_variance
@@ -612,14 +636,16 @@ def _without_spikes(ratio: F64, noise: F64) -> F64:
     """``ratio`` with each pixel that stands out from both neighbours by more than
     :data:`_SPIKE_SIGMAS` of its ``noise`` replaced by the median of the three: a single hot or
     dead pixel in one shot (a cosmic ray, a bad readout) is no step, while a step, however
-    sharp, is monotonic and left as it is."""
+    sharp, is monotonic and left as it is. A usable pixel between two unusable ones is left as
+    it is (``noise`` is inf where unusable)."""
     if ratio.size < 3:
         return ratio
     left, middle, right = ratio[:-2], ratio[1:-1], ratio[2:]
     median = np.maximum(np.minimum(left, middle), np.minimum(np.maximum(left, middle), right))
     spikes = np.abs(middle - median) > _SPIKE_SIGMAS * noise[1:-1]
-    # beside an unusable pixel (its ratio 0, no measurement) a spike cannot be told from a step
-    spikes &= np.isfinite(noise[:-2]) & np.isfinite(noise[2:])
+    # a usable pixel between two unusable ones (their ratio 0: no measurement) has nothing to
+    # be compared with; beside one unusable pixel the median can only move it towards the other
+    spikes &= np.isfinite(noise[:-2]) | np.isfinite(noise[2:])
     if not spikes.any():
         return ratio
     cleaned = ratio.copy()
