@@ -247,16 +247,17 @@ def test_a_profile_wider_than_the_learned_method_takes_is_left_to_the_matched_fi
 
 
 def test_a_wide_profile_gets_a_model_of_bounded_size() -> None:
-    """Periods down to 100 px over 8,000 px would be 160 cosines (and a model of gigabytes at
-    65,536 px): the smooth basis keeps at most 64."""
+    """Periods down to 100 px over 8,000 px would be 160 cosines, down to 50 px 320 (and a
+    model of gigabytes at 65,536 px): the smooth basis keeps at most 64 cosines, the fine one
+    64, and at most 24 principal components are added."""
     rng = np.random.default_rng(10)
     wide = SpectrumModel(width=MAX_LENGTH, envelope_centre=4096, envelope_fwhm=6000)
     finder = LearnedEdgeFinder()
-    for _ in range(6):
+    for _ in range(70):  # the model of 64 ratios (with the fine cosines) is in use from 69
         finder.add_reference(spectrum(wide, rng, None), None, 4)
     model = finder.model
-    assert model is not None
-    assert model.basis.shape[1] <= 64 + 12
+    assert model is not None and model.references_used == 64
+    assert 64 + 64 <= model.basis.shape[1] <= 64 + 24 + 64
 
 
 def test_a_background_roi_of_another_width_gives_its_mean_as_the_pedestal() -> None:

@@ -7,12 +7,14 @@ fluctuates as the reference shots show; the model of that fluctuation is
     Sigma = diag(d) + B P B^T
 
 ``d`` the per-pixel photon and read noise (``a / reference + b / reference**2``, fitted),
-``B`` a basis of smooth modulations (cosines down to ``min_period`` pixels) and of the leading
+``B`` a basis of smooth modulations (cosines down to ``min_period`` pixels), of the leading
 principal components of what is left (fringes and ripple whose phase and amplitude change
-from shot to shot), ``P`` the covariance of their coefficients (:func:`_smooth_prior`: for
-the cosines a full matrix, cross-validated over blocks of reference shots, since the smooth
-variation of a real spectrum is neither stationary nor of one variance per cosine; for the
-components their variance). An edge of width
+from shot to shot) and of fine modulations (cosines from ``min_period`` down to
+``fine_period``), ``P`` the covariance of their coefficients (:func:`_smooth_prior`: for
+the smooth cosines a full matrix, cross-validated over blocks of reference shots, since the
+smooth variation of a real spectrum is neither stationary nor of one variance per cosine; for
+the components their variance; for the fine cosines the variance each shows once the
+components are taken out, where it is significant: :func:`_fine_variance`). An edge of width
 ``w`` at pixel ``p`` is the template ``t_p(i) = H_w(i - p)`` (``H_w`` an error-function step);
 its generalised-least-squares signal-to-noise ratio is
 
@@ -73,6 +75,20 @@ _FREE_VARIANCE = 100.0
 _FOLDS = 8
 """Blocks of consecutive reference ratios over which the smooth prior is cross-validated."""
 
+_FINE_SIGNIFICANCE = 3.0
+"""A fine cosine's variance beyond the pixel noise counts where it is this many standard errors
+of its estimate above 0 (else it is taken as :data:`_FINE_FLOOR` of the noise along it): most
+fine cosines show nothing, and each one given a chance excess would discount every edge a
+little."""
+
+_FINE_RATIOS = 64
+"""Reference ratios from which on the fine cosines are in the model: one variance per cosine,
+estimated from fewer ratios, holds a coherent structure (a ripple that moves with the
+spectrum) as spread over the whole profile, and early models placed edges on it."""
+
+_FINE_FLOOR = 0.01
+"""A fine cosine's variance where it shows nothing, in units of the noise along it."""
+
 _FULL_PRIOR_RATIOS = _FOLDS
 """Reference ratios from which on the smooth prior is a full matrix (:func:`_smooth_prior`:
 one ratio per block at least); with fewer, one variance per cosine. The cross-validation keeps
@@ -116,6 +132,13 @@ class ModelParams:
     max_smooth: int = 64
     """Cosines of the smooth basis at most (up to 3,200 px of usable span: all down to
     ``min_period``): bounds a model's size on a wide ROI."""
+    fine_period: float = 50.0
+    """Shortest period (px) of the fine modulations: the cosines between this and ``min_period``,
+    each given the variance the reference ratios show along it once the principal components
+    are taken out (a spectrum whose shape changes on 50-150 px scales at random places on
+    every shot, which no few components hold)."""
+    max_fine: int = 64
+    """Fine cosines at most (bounds a model's size on a wide ROI)."""
     components: int = 24
     """Principal components of the reference ratios kept (beyond the smooth basis; at most a
     quarter of the ratios' count). A spectrum whose fringes, lines and edges all move shows more
@@ -420,6 +443,33 @@ def _smooth_prior(coefficients: F64, smooth: F64, pixel_variance: F64) -> tuple[
     return (outer * variances) @ outer.T, (inner / variances) @ inner.T
 
 
+def _fine_basis(
+    usable: npt.NDArray[np.bool_], indices: npt.NDArray[np.intp], m: int, params: ModelParams
+) -> F64:
+    """The fine cosines (:attr:`ModelParams.fine_period`) past the ``m`` of the smooth basis,
+    orthonormal over the usable pixels and to the smooth basis."""
+    first, stop = int(indices[0]), int(indices[-1]) + 1
+    cosines = _smooth_basis(usable.size, first, stop, params.fine_period, m + params.max_fine)
+    if cosines.shape[1] <= m:
+        return np.zeros((usable.size, 0))
+    both, _ = np.linalg.qr(cosines * usable[:, None])
+    return np.asarray(both[:, m:], dtype=np.float64)
+
+
+def _fine_variance(along: F64, fine: F64, pixel_variance: F64, dof: int) -> F64:
+    """The variance of each fine cosine's coefficient (``along``: the reference ratios'
+    coefficients, the principal components taken out, ``dof`` degrees of freedom per pixel
+    left) beyond the pixel noise along it, where it is significant
+    (:data:`_FINE_SIGNIFICANCE`), else :data:`_FINE_FLOOR` of that noise."""
+    if not fine.shape[1]:
+        return np.zeros(0)
+    dof = max(dof - 1, 1)
+    noise = np.sum(fine * fine * pixel_variance[:, None], axis=0)
+    excess = np.sum(along * along, axis=0) / dof - noise
+    significant = excess > _FINE_SIGNIFICANCE * math.sqrt(2.0 / dof) * noise
+    return np.asarray(np.where(significant, excess, _FINE_FLOOR * noise), dtype=np.float64)
+
+
 def learn_noise_model(
     reference: F64, ratios: F64, params: ModelParams = ModelParams()
 ) -> NoiseModel | None:
@@ -484,8 +534,12 @@ def learn_noise_model(
     noise_along = np.sum(smooth * smooth * pixel_variance[:, None], axis=0)
     smooth_variance = np.maximum(smooth_variance - noise_along, _PRIOR_FLOOR * noise_along)
     smooth_variance[:2] = _FREE_VARIANCE  # level and tilt: normalisation, not noise
-    basis = np.concatenate([smooth, components], axis=1)
-    variances = np.concatenate([smooth_variance, np.maximum(eigenvalues / count, 1e-10)])
+    fine = _fine_basis(usable, indices, m, params) if count >= _FINE_RATIOS else smooth[:, :0]
+    fine_variance = _fine_variance(residual @ fine, fine, pixel_variance, count - eigenvalues.size)
+    basis = np.concatenate([smooth, components, fine], axis=1)
+    variances = np.concatenate(
+        [smooth_variance, np.maximum(eigenvalues / count, 1e-10), fine_variance]
+    )
     prior, precision = np.diag(variances), np.diag(1.0 / variances)  # P and P^-1
     if count >= _FULL_PRIOR_RATIOS and m > 2:  # the cosines past level and tilt: a full block
         prior[2:m, 2:m], precision[2:m, 2:m] = _smooth_prior(
