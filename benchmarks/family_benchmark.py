@@ -14,12 +14,13 @@ confident and the % of those that are off, the Cramér-Rao bound (sqrt of the me
 variance bound) and RMS/CRB, the method's µs per shot and the wall time of the member and
 depth (generation, methods and bounds).
 
-The tuning members run by default: since 2026-11-29 they include the first, the second and the
-third held-out sets (``psen_family/heldout.py``, ``psen_family/heldout_2.py`` and
-``psen_family/heldout_3.py``, each run once that day and no longer unseen). ``--heldout`` runs
-the held-out members instead, now the fourth set (``psen_family/heldout_4.py``): their results
-are to be reported apart, and their definitions not read by a method's author before the method
-is final; naming one of them in ``--members`` needs ``--heldout``. A
+The tuning members run by default: since 2026-11-29 they include the first, the second, the
+third and the fourth held-out sets (``psen_family/heldout.py``, ``psen_family/heldout_2.py``,
+``psen_family/heldout_3.py`` and ``psen_family/heldout_4.py``, each run once that day, the
+fourth at 882a064, and no longer unseen). ``--heldout`` runs the held-out members instead, now
+the fifth set (``psen_family/heldout_5.py``): their results are to be reported apart, and their
+definitions not read by a method's author before the method is final; naming one of them in
+``--members`` needs ``--heldout``. A
 method is added to :data:`METHODS` in one line: a name and a factory ``(direction, geometry)
 -> method`` (see ``psen_family/method.py``).
 """
@@ -41,7 +42,7 @@ from psen_family.baseline import StepCorrelation
 from psen_family.camera import EXACT_POISSON_BELOW
 from psen_family.cramer_rao import aggregate_bound, position_variance_bound
 from psen_family.generator import Run
-from psen_family.heldout_4 import HELDOUT_4_MEMBERS
+from psen_family.heldout_5 import HELDOUT_5_MEMBERS
 from psen_family.members import TUNING_MEMBERS
 from psen_family.method import MethodFactory
 from psen_family.scoring import Row, format_table, score
@@ -131,12 +132,12 @@ def _names(text: str) -> list[str]:
 def _select(members: Sequence[Member], names: list[str] | None, heldout: bool) -> list[Member]:
     if not names:
         return list(members)
-    known = {m.name: m for m in (*TUNING_MEMBERS, *HELDOUT_4_MEMBERS)}
+    known = {m.name: m for m in (*TUNING_MEMBERS, *HELDOUT_5_MEMBERS)}
     missing = [name for name in names if name not in known]
     if missing:
         raise SystemExit(f"unknown members: {', '.join(missing)}")
     chosen = [known[name] for name in names]
-    held = {m.name for m in HELDOUT_4_MEMBERS}
+    held = {m.name for m in HELDOUT_5_MEMBERS}
     if not heldout and any(m.name in held for m in chosen):
         raise SystemExit("held-out members need --heldout")
     return chosen
@@ -155,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=16, help="X-ray shots not scored first")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--heldout", action="store_true", help="run the held-out members (the fourth set)"
+        "--heldout", action="store_true", help="run the held-out members (the fifth set)"
     )
     parser.add_argument("--methods", type=_names, default=list(METHODS))
     parser.add_argument(
@@ -171,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         raise SystemExit(f"unknown methods: {', '.join(unknown)} (known: {', '.join(METHODS)})")
     methods = {name: METHODS[name] for name in args.methods}
-    pool = HELDOUT_4_MEMBERS if args.heldout else TUNING_MEMBERS
+    pool = HELDOUT_5_MEMBERS if args.heldout else TUNING_MEMBERS
     members = _select(pool, args.members, args.heldout)
     exact_below = math.inf if args.exact_poisson else EXACT_POISSON_BELOW
     kind = "HELD-OUT" if args.heldout else "tuning"

@@ -4,8 +4,9 @@ TUNING members.
 They were kept from a method's author until the method was final; their results were run and
 read on 2026-11-29, so they are no longer unseen: :data:`.members.TUNING_MEMBERS` includes them
 and ``python benchmarks/family_benchmark.py`` runs them by default. The module and its names
-stay as they were; the third held-out set (:mod:`.heldout_3`) joined the tuning members the
-same way on 2026-11-29, and the held-out members now are :data:`.heldout_4.HELDOUT_4_MEMBERS`
+stay as they were; the third and the fourth held-out sets (:mod:`.heldout_3` and
+:mod:`.heldout_4`, the fourth run at 882a064) joined the tuning members the same way on
+2026-11-29, and the held-out members now are :data:`.heldout_5.HELDOUT_5_MEMBERS`
 (``--heldout``).
 
 They were written to differ in character from every tuning member of the time (the first ones

@@ -1,7 +1,7 @@
 """The PSEN benchmark family (benchmarks/psen_family): determinism, ranges, the edge's truth, the
 image/ROI agreement, the Cramér-Rao bound against a Monte-Carlo fit, the held-out members (the
-fourth set; the first, the second and the third ones joined the tuning members), stray X-ray hits,
-and that existing members make the same runs as before the generator's extensions."""
+fifth set; the first four joined the tuning members), stray X-ray hits, and that existing members
+make the same runs as before the generator's extensions."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from psen_family.heldout import HELDOUT_MEMBERS  # noqa: E402
 from psen_family.heldout_2 import HELDOUT_2_MEMBERS  # noqa: E402
 from psen_family.heldout_3 import HELDOUT_3_MEMBERS  # noqa: E402
 from psen_family.heldout_4 import HELDOUT_4_MEMBERS  # noqa: E402
+from psen_family.heldout_5 import HELDOUT_5_MEMBERS  # noqa: E402
 from psen_family.members import CAMERA_2048, FIRST_TUNING_MEMBERS, TUNING_MEMBERS  # noqa: E402
 from psen_family.scoring import score  # noqa: E402
 from psen_family.spec import (  # noqa: E402
@@ -42,7 +43,7 @@ from psen_family.spec import (  # noqa: E402
 )
 from psen_processing.core.roi import Roi, roi_x_profile  # noqa: E402
 
-ALL_MEMBERS = (*TUNING_MEMBERS, *HELDOUT_4_MEMBERS)
+ALL_MEMBERS = (*TUNING_MEMBERS, *HELDOUT_5_MEMBERS)
 
 SIMPLE = Member(
     name="simple",
@@ -195,8 +196,8 @@ def test_the_family_covers_the_required_ranges() -> None:
     assert min(s.low for s in spans("edge.floor")) <= 0.15
     assert {shape for m in ALL_MEMBERS for shape in m.edge.shapes} == {"erf", "logistic"}
     assert {m.edge.direction for m in TUNING_MEMBERS} == {"rising", "falling"}
-    assert {m.edge.direction for m in HELDOUT_4_MEMBERS} == {"rising", "falling"}
-    assert {m.edge.change for m in HELDOUT_4_MEMBERS} == {"absorption", "bleaching"}
+    assert {m.edge.direction for m in HELDOUT_5_MEMBERS} == {"rising", "falling"}
+    assert {m.edge.change for m in HELDOUT_5_MEMBERS} == {"absorption", "bleaching"}
     # the first members' cameras and modulation scales; the later sets go beyond
     first = (*FIRST_TUNING_MEMBERS, *HELDOUT_MEMBERS)
     assert all(
@@ -213,7 +214,7 @@ def test_the_family_covers_the_required_ranges() -> None:
     )
 
     # the edges' widths, photon levels, pedestals and read noise stay in the family's ranges (and
-    # the third and the fourth held-out sets' gains in 1-2 counts per photon)
+    # the third, the fourth and the fifth held-out sets' gains in 1-2 counts per photon)
     def inside(span: Span, low: float, high: float) -> bool:
         return low <= span.low and span.high <= high
 
@@ -221,7 +222,8 @@ def test_the_family_covers_the_required_ranges() -> None:
     assert all(inside(m.source.photon_level, 0.1, 1) for m in ALL_MEMBERS)
     assert all(inside(m.camera.pedestal, 0, 300) for m in ALL_MEMBERS)
     assert all(inside(m.camera.read_noise, 1, 10) for m in ALL_MEMBERS)
-    assert all(inside(m.camera.gain, 1, 2) for m in (*HELDOUT_3_MEMBERS, *HELDOUT_4_MEMBERS))
+    later = (*HELDOUT_3_MEMBERS, *HELDOUT_4_MEMBERS, *HELDOUT_5_MEMBERS)
+    assert all(inside(m.camera.gain, 1, 2) for m in later)
 
 
 @pytest.mark.parametrize("shape", ["erf", "logistic"])
@@ -286,6 +288,7 @@ def test_without_noise_and_jitter_the_ratio_is_half_way_at_the_true_position(
         HELDOUT_2_MEMBERS[0],
         HELDOUT_3_MEMBERS[0],
         HELDOUT_4_MEMBERS[0],
+        HELDOUT_5_MEMBERS[0],
     ],
     ids=lambda m: m.name,
 )
@@ -394,22 +397,23 @@ def _leaves(spec: object, prefix: str = "") -> dict[str, object]:
 
 
 def test_held_out_members_exist_and_differ_from_the_tuning_ones() -> None:
-    assert len(HELDOUT_4_MEMBERS) >= 4 and len(FIRST_TUNING_MEMBERS) >= 7
-    # the first, the second and the third held-out sets, each run on 2026-11-29, are tuning
+    assert len(HELDOUT_5_MEMBERS) >= 4 and len(FIRST_TUNING_MEMBERS) >= 7
+    # the first four held-out sets, each run on 2026-11-29 (the fourth at 882a064), are tuning
     # members now
     assert (
         *FIRST_TUNING_MEMBERS,
         *HELDOUT_MEMBERS,
         *HELDOUT_2_MEMBERS,
         *HELDOUT_3_MEMBERS,
+        *HELDOUT_4_MEMBERS,
     ) == TUNING_MEMBERS
     names = [m.name for m in ALL_MEMBERS]
     assert len(set(names)) == len(names)
     assert all(
         len(m.description) > 200
-        for m in (*HELDOUT_2_MEMBERS, *HELDOUT_3_MEMBERS, *HELDOUT_4_MEMBERS)
+        for m in (*HELDOUT_2_MEMBERS, *HELDOUT_3_MEMBERS, *HELDOUT_4_MEMBERS, *HELDOUT_5_MEMBERS)
     )
-    for held in HELDOUT_4_MEMBERS:
+    for held in HELDOUT_5_MEMBERS:
         mine = _leaves(held)
         for tuning in TUNING_MEMBERS:
             theirs = _leaves(tuning)
