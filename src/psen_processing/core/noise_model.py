@@ -691,8 +691,11 @@ def _without_spikes(ratio: F64, noise: F64) -> F64:
     :data:`_SPIKE_SIGMAS` of its ``noise`` replaced by the median of the three: a single hot or
     dead pixel in one shot (a cosmic ray, a bad readout) is no step, while a step, however
     sharp, is monotonic and left as it is. A usable pixel between two unusable ones is left as
-    it is (``noise`` is inf where unusable)."""
-    if ratio.size < 3:
+    it is (``noise`` is inf where unusable). The profile's first and last pixels are compared
+    with their one neighbour and replaced by it (a step between them lies in the margin, where
+    no edge is searched)."""
+    n = ratio.size
+    if n < 3:
         return ratio
     left, middle, right = ratio[:-2], ratio[1:-1], ratio[2:]
     median = np.maximum(np.minimum(left, middle), np.minimum(np.maximum(left, middle), right))
@@ -700,10 +703,17 @@ def _without_spikes(ratio: F64, noise: F64) -> F64:
     # a usable pixel between two unusable ones (their ratio 0: no measurement) has nothing to
     # be compared with; beside one unusable pixel the median can only move it towards the other
     spikes &= np.isfinite(noise[:-2]) | np.isfinite(noise[2:])
-    if not spikes.any():
-        return ratio
-    cleaned = ratio.copy()
-    cleaned[1:-1][spikes] = median[spikes]
+    cleaned = ratio
+    if spikes.any():
+        cleaned = ratio.copy()
+        cleaned[1:-1][spikes] = median[spikes]
+    for end, inner in ((0, 1), (n - 1, n - 2)):  # against the neighbour as cleaned
+        if math.isfinite(noise[inner]) and abs(
+            float(cleaned[end] - cleaned[inner])
+        ) > _SPIKE_SIGMAS * float(noise[end]):
+            if cleaned is ratio:
+                cleaned = ratio.copy()
+            cleaned[end] = cleaned[inner]
     return cleaned
 
 
