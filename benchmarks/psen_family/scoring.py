@@ -34,19 +34,33 @@ class Score:
     confident_off: float
     """Fraction of the confident shots that are off (NaN without confident shots)."""
     crb: float
-    """``sqrt(mean(Cramer-Rao variance bounds))`` (px)."""
+    """``sqrt(mean(Cramer-Rao variance bounds))`` (px), over all the X-ray shots."""
+    crb_within: float = math.nan
+    """The same over the shots within :data:`OFF_PX` (those :attr:`rms_within` counts): the
+    bound to compare that RMS with. Over all shots, a few shots whose edge has next to no light
+    (a bound of hundreds of px) make the bound larger than any method's RMS of the shots it
+    found."""
 
     @property
     def rms_over_crb(self) -> float:
         return self.rms_within / self.crb if self.crb > 0 else math.nan
 
+    @property
+    def rms_over_crb_within(self) -> float:
+        """:attr:`rms_within` over :attr:`crb_within`, the same shots' RMS and bound."""
+        return self.rms_within / self.crb_within if self.crb_within > 0 else math.nan
 
-def score(truth: F64, reported: F64, confident: B1, crb: float) -> Score:
-    """Score reported positions against true ones (arrays over the same X-ray shots)."""
+
+def score(truth: F64, reported: F64, confident: B1, crb: float, bounds: F64 | None = None) -> Score:
+    """Score reported positions against true ones (arrays over the same X-ray shots);
+    ``bounds``: the shots' Cramer-Rao variance bounds, for :attr:`Score.crb_within`."""
     error = np.abs(reported - truth)
     error[np.isnan(error)] = np.inf
     within = error <= OFF_PX
     confident_within = within[confident]
+    crb_within = math.nan
+    if bounds is not None and within.any():
+        crb_within = math.sqrt(float(np.mean(bounds[within])))
     return Score(
         shots=int(truth.size),
         rms_within=math.sqrt(float(np.mean(error[within] ** 2))) if within.any() else math.nan,
@@ -55,6 +69,7 @@ def score(truth: F64, reported: F64, confident: B1, crb: float) -> Score:
         confident=float(np.mean(confident)) if error.size else math.nan,
         confident_off=1.0 - float(np.mean(confident_within)) if confident_within.size else math.nan,
         crb=crb,
+        crb_within=crb_within,
     )
 
 
@@ -72,7 +87,8 @@ class Row:
 
 _HEADER = (
     f"{'member':<24}{'depth':>6}  {'method':<10}{'N':>6}{'RMS<=10':>9}{'med|e|':>8}"
-    f"{'off%':>7}{'conf%':>7}{'confoff%':>9}{'CRB':>8}{'RMS/CRB':>8}{'us/shot':>8}{'s':>6}"
+    f"{'off%':>7}{'conf%':>7}{'confoff%':>9}{'CRB':>8}{'RMS/CRB':>8}{'CRBw':>7}{'RMS/CRBw':>9}"
+    f"{'us/shot':>8}{'s':>6}"
 )
 
 
@@ -94,6 +110,8 @@ def format_table(rows: Sequence[Row]) -> str:
             + _number(100 * s.confident_off, 9, 2)
             + _number(s.crb, 8, 3)
             + _number(s.rms_over_crb, 8, 1)
+            + _number(s.crb_within, 7, 3)
+            + _number(s.rms_over_crb_within, 9, 2)
             + _number(row.method_us, 8, 0)
             + _number(row.seconds, 6, 1)
         )

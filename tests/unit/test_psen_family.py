@@ -460,6 +460,18 @@ def test_scoring_counts_missing_edges_as_off() -> None:
     assert result.rms_over_crb == pytest.approx(result.rms_within / 0.5)
 
 
+def test_the_bound_for_the_rms_is_taken_over_the_same_shots() -> None:
+    """The RMS counts the shots within 10 px; their bound is the one to compare it with (an
+    edge out in the dark, with a bound of hundreds of px, is off and counts in neither)."""
+    truth = np.array([100.0, 200.0, 300.0])
+    reported = np.array([101.0, 199.0, np.nan])
+    bounds = np.array([1.0, 4.0, 90_000.0])
+    result = score(truth, reported, np.array([True, True, False]), crb=173.2, bounds=bounds)
+    assert result.crb_within == pytest.approx(math.sqrt(2.5))
+    assert result.rms_over_crb_within == pytest.approx(1.0 / math.sqrt(2.5))
+    assert math.isnan(score(truth, reported, np.array([True, True, False]), crb=1.0).crb_within)
+
+
 def test_stray_xray_hits_land_on_xray_shots_only() -> None:
     member = next(m for m in HELDOUT_2_MEMBERS if m.camera.xray_hits.high > 0)
     run = Run(member, 0.1, seed=5)
