@@ -8,11 +8,11 @@ parameters) and judges edge finders on them against the truth and the Cramér-Ra
 Modules:
 
 - :mod:`.spec`: what a member is (frozen dataclasses of ranges) and :data:`.spec.PEAK_PHOTONS`;
-- :mod:`.members`: the tuning members (since 2026-11-29 including the first, the second, the
-  third and the fourth held-out sets, :mod:`.heldout`, :mod:`.heldout_2`, :mod:`.heldout_3` and
-  :mod:`.heldout_4`, each run once that day, the fourth at 882a064, and no longer unseen);
-  :mod:`.heldout_5`: the held-out members (not to be read by a method's author before the
-  method is final); :mod:`.cameras`: shared cameras;
+- :mod:`.members`: the tuning members (since 2026-11-29 including the first five held-out
+  sets, :mod:`.heldout`, :mod:`.heldout_2`, :mod:`.heldout_3`, :mod:`.heldout_4` and
+  :mod:`.heldout_5`, each run once that day, the fourth at 882a064 and the fifth at be618c1, and
+  no longer unseen); :mod:`.heldout_6`: the held-out members (not to be read by a method's
+  author before the method is final); :mod:`.cameras`: shared cameras;
 - :mod:`.spectrum`, :mod:`.camera`, :mod:`.noise`: the probe spectrum, the camera and its
   noise, as pure functions;
 - :mod:`.generator`: ``Run(member, depth, seed)``, a deterministic sequence of shots, each with

@@ -4,10 +4,10 @@ They were written to differ in character from the first tuning members (not only
 seeds) and kept from a method's author until the method was final. Their results were run and
 read on 2026-11-29, so they are no longer unseen: :data:`.members.TUNING_MEMBERS` includes
 them and ``python benchmarks/family_benchmark.py`` runs them by default. The module and its
-names stay as they were; the second, the third and the fourth held-out sets (:mod:`.heldout_2`,
-:mod:`.heldout_3` and :mod:`.heldout_4`, the fourth run at 882a064) joined the tuning members the
-same way on 2026-11-29, and the held-out members now are :data:`.heldout_5.HELDOUT_5_MEMBERS`
-(``--heldout``).
+names stay as they were; the second, the third, the fourth and the fifth held-out sets
+(:mod:`.heldout_2`, :mod:`.heldout_3`, :mod:`.heldout_4` and :mod:`.heldout_5`, the fourth run
+at 882a064 and the fifth at be618c1) joined the tuning members the same way on 2026-11-29, and
+the held-out members now are :data:`.heldout_6.HELDOUT_6_MEMBERS` (``--heldout``).
 """
 
 from __future__ import annotations

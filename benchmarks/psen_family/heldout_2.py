@@ -4,10 +4,10 @@ TUNING members.
 They were kept from a method's author until the method was final; their results were run and
 read on 2026-11-29, so they are no longer unseen: :data:`.members.TUNING_MEMBERS` includes them
 and ``python benchmarks/family_benchmark.py`` runs them by default. The module and its names
-stay as they were; the third and the fourth held-out sets (:mod:`.heldout_3` and
-:mod:`.heldout_4`, the fourth run at 882a064) joined the tuning members the same way on
-2026-11-29, and the held-out members now are :data:`.heldout_5.HELDOUT_5_MEMBERS`
-(``--heldout``).
+stay as they were; the third, the fourth and the fifth held-out sets (:mod:`.heldout_3`,
+:mod:`.heldout_4` and :mod:`.heldout_5`, the fourth run at 882a064 and the fifth at be618c1)
+joined the tuning members the same way on 2026-11-29, and the held-out members now are
+:data:`.heldout_6.HELDOUT_6_MEMBERS` (``--heldout``).
 
 They were written to differ in character from every tuning member of the time (the first ones
 and the first held-out set of :mod:`.heldout`), not only in their seeds: other camera widths

@@ -1,6 +1,6 @@
 """The PSEN benchmark family (benchmarks/psen_family): determinism, ranges, the edge's truth, the
 image/ROI agreement, the Cramér-Rao bound against a Monte-Carlo fit, the held-out members (the
-fifth set; the first four joined the tuning members), stray X-ray hits, and that existing members
+sixth set; the first five joined the tuning members), stray X-ray hits, and that existing members
 make the same runs as before the generator's extensions."""
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from psen_family.heldout_2 import HELDOUT_2_MEMBERS  # noqa: E402
 from psen_family.heldout_3 import HELDOUT_3_MEMBERS  # noqa: E402
 from psen_family.heldout_4 import HELDOUT_4_MEMBERS  # noqa: E402
 from psen_family.heldout_5 import HELDOUT_5_MEMBERS  # noqa: E402
+from psen_family.heldout_6 import HELDOUT_6_MEMBERS  # noqa: E402
 from psen_family.members import CAMERA_2048, FIRST_TUNING_MEMBERS, TUNING_MEMBERS  # noqa: E402
 from psen_family.scoring import score  # noqa: E402
 from psen_family.spec import (  # noqa: E402
@@ -43,7 +44,7 @@ from psen_family.spec import (  # noqa: E402
 )
 from psen_processing.core.roi import Roi, roi_x_profile  # noqa: E402
 
-ALL_MEMBERS = (*TUNING_MEMBERS, *HELDOUT_5_MEMBERS)
+ALL_MEMBERS = (*TUNING_MEMBERS, *HELDOUT_6_MEMBERS)
 
 SIMPLE = Member(
     name="simple",
@@ -196,8 +197,8 @@ def test_the_family_covers_the_required_ranges() -> None:
     assert min(s.low for s in spans("edge.floor")) <= 0.15
     assert {shape for m in ALL_MEMBERS for shape in m.edge.shapes} == {"erf", "logistic"}
     assert {m.edge.direction for m in TUNING_MEMBERS} == {"rising", "falling"}
-    assert {m.edge.direction for m in HELDOUT_5_MEMBERS} == {"rising", "falling"}
-    assert {m.edge.change for m in HELDOUT_5_MEMBERS} == {"absorption", "bleaching"}
+    assert {m.edge.direction for m in HELDOUT_6_MEMBERS} == {"rising", "falling"}
+    assert {m.edge.change for m in HELDOUT_6_MEMBERS} == {"absorption", "bleaching"}
     # the first members' cameras and modulation scales; the later sets go beyond
     first = (*FIRST_TUNING_MEMBERS, *HELDOUT_MEMBERS)
     assert all(
@@ -214,7 +215,7 @@ def test_the_family_covers_the_required_ranges() -> None:
     )
 
     # the edges' widths, photon levels, pedestals and read noise stay in the family's ranges (and
-    # the third, the fourth and the fifth held-out sets' gains in 1-2 counts per photon)
+    # the third to the sixth held-out sets' gains in 1-2 counts per photon)
     def inside(span: Span, low: float, high: float) -> bool:
         return low <= span.low and span.high <= high
 
@@ -222,7 +223,7 @@ def test_the_family_covers_the_required_ranges() -> None:
     assert all(inside(m.source.photon_level, 0.1, 1) for m in ALL_MEMBERS)
     assert all(inside(m.camera.pedestal, 0, 300) for m in ALL_MEMBERS)
     assert all(inside(m.camera.read_noise, 1, 10) for m in ALL_MEMBERS)
-    later = (*HELDOUT_3_MEMBERS, *HELDOUT_4_MEMBERS, *HELDOUT_5_MEMBERS)
+    later = (*HELDOUT_3_MEMBERS, *HELDOUT_4_MEMBERS, *HELDOUT_5_MEMBERS, *HELDOUT_6_MEMBERS)
     assert all(inside(m.camera.gain, 1, 2) for m in later)
 
 
@@ -289,6 +290,7 @@ def test_without_noise_and_jitter_the_ratio_is_half_way_at_the_true_position(
         HELDOUT_3_MEMBERS[0],
         HELDOUT_4_MEMBERS[0],
         HELDOUT_5_MEMBERS[0],
+        HELDOUT_6_MEMBERS[0],
     ],
     ids=lambda m: m.name,
 )
@@ -397,23 +399,28 @@ def _leaves(spec: object, prefix: str = "") -> dict[str, object]:
 
 
 def test_held_out_members_exist_and_differ_from_the_tuning_ones() -> None:
-    assert len(HELDOUT_5_MEMBERS) >= 4 and len(FIRST_TUNING_MEMBERS) >= 7
-    # the first four held-out sets, each run on 2026-11-29 (the fourth at 882a064), are tuning
-    # members now
+    assert len(HELDOUT_6_MEMBERS) >= 4 and len(FIRST_TUNING_MEMBERS) >= 7
+    # the first five held-out sets, each run on 2026-11-29 (the fourth at 882a064, the fifth at
+    # be618c1), are tuning members now
     assert (
         *FIRST_TUNING_MEMBERS,
         *HELDOUT_MEMBERS,
         *HELDOUT_2_MEMBERS,
         *HELDOUT_3_MEMBERS,
         *HELDOUT_4_MEMBERS,
+        *HELDOUT_5_MEMBERS,
     ) == TUNING_MEMBERS
     names = [m.name for m in ALL_MEMBERS]
     assert len(set(names)) == len(names)
-    assert all(
-        len(m.description) > 200
-        for m in (*HELDOUT_2_MEMBERS, *HELDOUT_3_MEMBERS, *HELDOUT_4_MEMBERS, *HELDOUT_5_MEMBERS)
+    described = (
+        *HELDOUT_2_MEMBERS,
+        *HELDOUT_3_MEMBERS,
+        *HELDOUT_4_MEMBERS,
+        *HELDOUT_5_MEMBERS,
+        *HELDOUT_6_MEMBERS,
     )
-    for held in HELDOUT_5_MEMBERS:
+    assert all(len(m.description) > 200 for m in described)
+    for held in HELDOUT_6_MEMBERS:
         mine = _leaves(held)
         for tuning in TUNING_MEMBERS:
             theirs = _leaves(tuning)
