@@ -345,11 +345,9 @@ def reference_ratio(signal: F64, reference: F64, usable: npt.NDArray[np.bool_]) 
     return ratio_and_brightness(signal, reference, usable)[0]
 
 
-def _smooth_basis(n: int, first: int, stop: int, min_period: float, most: int) -> F64:
-    """Cosines over pixels ``[first, stop)`` (0 outside), periods down to ``min_period``, at
-    most ``most`` of them (a wider span gets longer shortest periods)."""
+def _cosines(n: int, first: int, stop: int, count: int) -> F64:
+    """The first ``count`` cosines over pixels ``[first, stop)`` (0 outside), normalised."""
     length = stop - first
-    count = min(int(2 * length / min_period) + 1, most)
     i = (np.arange(length) + 0.5) / length
     basis = np.zeros((n, count))
     basis[first:stop] = np.cos(np.pi * np.arange(count)[None, :] * i[:, None])
@@ -443,17 +441,21 @@ def _smooth_prior(coefficients: F64, smooth: F64, pixel_variance: F64) -> tuple[
     return (outer * variances) @ outer.T, (inner / variances) @ inner.T
 
 
-def _fine_basis(
-    usable: npt.NDArray[np.bool_], indices: npt.NDArray[np.intp], m: int, params: ModelParams
-) -> F64:
-    """The fine cosines (:attr:`ModelParams.fine_period`) past the ``m`` of the smooth basis,
-    orthonormal over the usable pixels and to the smooth basis."""
+def _cosine_bases(
+    usable: npt.NDArray[np.bool_], indices: npt.NDArray[np.intp], params: ModelParams, fine: bool
+) -> tuple[F64, F64]:
+    """The smooth cosines (periods down to ``min_period``, at most ``max_smooth``: a wider span
+    gets longer shortest periods) and, if ``fine``, the fine ones past them (down to
+    ``fine_period``, at most ``max_fine``; else none), orthonormal over the usable pixels: one
+    QR of all, whose first columns are those of the smooth cosines alone."""
     first, stop = int(indices[0]), int(indices[-1]) + 1
-    cosines = _smooth_basis(usable.size, first, stop, params.fine_period, m + params.max_fine)
-    if cosines.shape[1] <= m:
-        return np.zeros((usable.size, 0))
-    both, _ = np.linalg.qr(cosines * usable[:, None])
-    return np.asarray(both[:, m:], dtype=np.float64)
+    length = stop - first
+    m = min(int(2 * length / params.min_period) + 1, params.max_smooth)
+    count = m
+    if fine:
+        count = max(m, min(int(2 * length / params.fine_period) + 1, m + params.max_fine))
+    both, _ = np.linalg.qr(_cosines(usable.size, first, stop, count) * usable[:, None])
+    return np.asarray(both[:, :m], dtype=np.float64), np.asarray(both[:, m:], dtype=np.float64)
 
 
 def _fine_variance(along: F64, fine: F64, pixel_variance: F64, dof: int) -> F64:
@@ -487,14 +489,9 @@ def learn_noise_model(
         return None
     q = ratios * usable[None, :]
     count = q.shape[0]
-    basis_of_span = _smooth_basis(
-        n, int(indices[0]), int(indices[-1]) + 1, params.min_period, params.max_smooth
-    )
-    smooth, _ = np.linalg.qr(basis_of_span * usable[:, None])
+    smooth, fine = _cosine_bases(usable, indices, params, fine=count >= _FINE_RATIOS)
     m = smooth.shape[1]
     coefficients = q @ smooth
-    smooth_variance = np.maximum(np.mean(coefficients * coefficients, axis=0), 1e-8)
-    smooth_variance[:2] = _FREE_VARIANCE  # level and tilt: normalisation, not noise
     rest = q - coefficients @ smooth.T
     # The components are taken of the ratios in units of their noise, so that they follow
     # structure (fringes, ripple) rather than the noisiest pixels (the dim wings, where read
@@ -532,9 +529,10 @@ def learn_noise_model(
     # noise twice would down-weight the low frequencies, where a wide edge lies).
     pixel_variance = np.where(usable, variance, 0.0)
     noise_along = np.sum(smooth * smooth * pixel_variance[:, None], axis=0)
-    smooth_variance = np.maximum(smooth_variance - noise_along, _PRIOR_FLOOR * noise_along)
+    smooth_variance = np.maximum(
+        np.mean(coefficients * coefficients, axis=0) - noise_along, _PRIOR_FLOOR * noise_along
+    )
     smooth_variance[:2] = _FREE_VARIANCE  # level and tilt: normalisation, not noise
-    fine = _fine_basis(usable, indices, m, params) if count >= _FINE_RATIOS else smooth[:, :0]
     fine_variance = _fine_variance(residual @ fine, fine, pixel_variance, count - eigenvalues.size)
     basis = np.concatenate([smooth, components, fine], axis=1)
     variances = np.concatenate(
