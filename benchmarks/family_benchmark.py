@@ -43,7 +43,7 @@ from family_methods import CurrentMethod, CurrentWithBackground, LearnedNoiseMet
 from family_prototype import LearnedNoise
 from psen_family.baseline import StepCorrelation
 from psen_family.camera import EXACT_POISSON_BELOW
-from psen_family.cramer_rao import aggregate_bound, position_variance_bound
+from psen_family.cramer_rao import position_variance_bound
 from psen_family.generator import Run
 from psen_family.heldout_6 import HELDOUT_6_MEMBERS
 from psen_family.members import TUNING_MEMBERS
@@ -107,7 +107,6 @@ def evaluate(
         if scored:
             truth.append(shot.truth.position)
             bounds.append(position_variance_bound(shot))
-    crb = aggregate_bound(bounds)
     seconds = time.perf_counter() - started
     true_positions = np.array(truth)
     return [
@@ -119,7 +118,6 @@ def evaluate(
                 true_positions,
                 np.array(positions[name], dtype=np.float64),
                 np.array(confident[name], dtype=bool),
-                crb,
                 np.array(bounds, dtype=np.float64),
             ),
             seconds=seconds,

@@ -35,7 +35,7 @@ class Score:
     """Fraction of the confident shots that are off (NaN without confident shots)."""
     crb: float
     """``sqrt(mean(Cramer-Rao variance bounds))`` (px), over all the X-ray shots."""
-    crb_within: float = math.nan
+    crb_within: float
     """The same over the shots within :data:`OFF_PX` (those :attr:`rms_within` counts): the
     bound to compare that RMS with. Over all shots, a few shots whose edge has next to no light
     (a bound of hundreds of px) make the bound larger than any method's RMS of the shots it
@@ -51,16 +51,13 @@ class Score:
         return self.rms_within / self.crb_within if self.crb_within > 0 else math.nan
 
 
-def score(truth: F64, reported: F64, confident: B1, crb: float, bounds: F64 | None = None) -> Score:
-    """Score reported positions against true ones (arrays over the same X-ray shots);
-    ``bounds``: the shots' Cramer-Rao variance bounds, for :attr:`Score.crb_within`."""
+def score(truth: F64, reported: F64, confident: B1, bounds: F64) -> Score:
+    """Score reported positions against true ones, with the shots' Cramer-Rao variance bounds
+    (arrays over the same X-ray shots)."""
     error = np.abs(reported - truth)
     error[np.isnan(error)] = np.inf
     within = error <= OFF_PX
     confident_within = within[confident]
-    crb_within = math.nan
-    if bounds is not None and within.any():
-        crb_within = math.sqrt(float(np.mean(bounds[within])))
     return Score(
         shots=int(truth.size),
         rms_within=math.sqrt(float(np.mean(error[within] ** 2))) if within.any() else math.nan,
@@ -68,9 +65,13 @@ def score(truth: F64, reported: F64, confident: B1, crb: float, bounds: F64 | No
         off=1.0 - float(np.mean(within)) if error.size else math.nan,
         confident=float(np.mean(confident)) if error.size else math.nan,
         confident_off=1.0 - float(np.mean(confident_within)) if confident_within.size else math.nan,
-        crb=crb,
-        crb_within=crb_within,
+        crb=_root_mean(bounds),
+        crb_within=_root_mean(bounds[within]),
     )
+
+
+def _root_mean(variances: F64) -> float:
+    return math.sqrt(float(np.mean(variances))) if variances.size else math.nan
 
 
 @dataclass(frozen=True, slots=True)
