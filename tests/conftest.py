@@ -23,6 +23,7 @@ from psen_processing.api.server import ServerThread
 from psen_processing.codec import Decoder, Message
 from psen_processing.service import PsenService
 from psen_processing.settings_file import SettingsStore
+from psen_processing.sim.offer import offer
 from psen_processing.stream.worker import StreamConfig
 
 PREFIX = "TEST-CAM"
@@ -180,9 +181,8 @@ class Source:
     address: str
 
     def send(self, parts: list[bytes], timeout_ms: int = 5000) -> None:
-        if not self.socket.poll(timeout_ms, zmq.POLLOUT):
+        if not offer(self.socket, parts, timeout_ms):
             pytest.fail("the service did not take the frame")
-        self.socket.send_multipart(parts)
 
 
 @pytest.fixture

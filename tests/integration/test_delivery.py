@@ -25,6 +25,7 @@ import zmq
 from psen_processing.codec import Decoder
 from psen_processing.errors import ProtocolError
 from psen_processing.sim.messages import encode_message
+from psen_processing.sim.offer import offer
 
 from ..conftest import IMAGE, Running, Source, free_port, wait_until
 
@@ -57,8 +58,7 @@ class Feeder(threading.Thread):
     def run(self) -> None:
         sock = self.source.socket
         while not self.stop.is_set():
-            if sock.poll(50, zmq.POLLOUT):
-                sock.send_multipart(self.parts, copy=False)
+            if offer(sock, self.parts, 50, copy=False):
                 self.sent += 1
 
 
@@ -221,8 +221,7 @@ def test_frames_in_hand_at_stop_are_counted(running: Running, source: Source) ->
     running.client.start()  # block mode and no consumer: frames pile up in the service
     image = np.zeros((64, 64), dtype=np.uint16)
     taken = 0
-    while source.socket.poll(300, zmq.POLLOUT):
-        source.socket.send_multipart(encode_message(taken, [(IMAGE, image)]))
+    while offer(source.socket, encode_message(taken, [(IMAGE, image)]), 300):
         taken += 1
     running.client.stop()
     wait_until(lambda: running.client.get_statistics()["frames_discarded_at_stop"] > 1)

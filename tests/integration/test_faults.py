@@ -21,6 +21,7 @@ import requests
 import zmq
 
 from psen_processing.sim.messages import encode_message
+from psen_processing.sim.offer import offer
 
 from ..conftest import IMAGE, Running, Source, bind_push, wait_until
 
@@ -289,8 +290,7 @@ def _fill(source: Source, count: int, shape: tuple[int, int] = (256, 256)) -> in
     """Send up to ``count`` frames while the service takes them; how many it took."""
     image = np.zeros(shape, dtype=np.uint16)
     sent = 0
-    while sent < count and source.socket.poll(300, zmq.POLLOUT):
-        source.socket.send_multipart(encode_message(sent, [(IMAGE, image)]))
+    while sent < count and offer(source.socket, encode_message(sent, [(IMAGE, image)]), 300):
         sent += 1
     return sent
 

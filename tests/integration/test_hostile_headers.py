@@ -19,6 +19,7 @@ import zmq
 from psen_processing.codec.compression import compress
 from psen_processing.core.profiles import ProcessingSettings
 from psen_processing.sim.messages import encode_message
+from psen_processing.sim.offer import offer
 from psen_processing.stream.statistics import Statistics
 from psen_processing.stream.worker import StreamConfig, Worker
 
@@ -102,8 +103,7 @@ def test_memory_per_message_is_bounded_by_bytes(
 
         def send(parts: list[bytes]) -> None:
             nonlocal sent
-            assert camera.poll(20000, zmq.POLLOUT), "the service does not take frames"
-            camera.send_multipart(parts)
+            assert offer(camera, parts, 20000), "the service does not take frames"
             sent += 1
 
         def received() -> int:

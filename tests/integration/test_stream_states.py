@@ -14,6 +14,7 @@ import zmq
 from prometheus_client.parser import text_string_to_metric_families
 
 from psen_processing.sim.messages import encode_message
+from psen_processing.sim.offer import offer
 from psen_processing.stream.reasons import PROFILE_PROBLEMS, SKIP_REASONS
 
 from ..conftest import IMAGE, Running, Source, free_port, wait_until
@@ -133,8 +134,7 @@ def test_stalled_consumer_is_reported_as_blocked(
     big = np.ones((1024, 1024), dtype=np.uint16)  # kernel buffers fill after a few
 
     def blocked() -> bool:
-        if source.socket.poll(0, zmq.POLLOUT):
-            source.socket.send_multipart(encode_message(1, [(IMAGE, big)]))
+        offer(source.socket, encode_message(1, [(IMAGE, big)]), 0)
         output = running.client.get_statistics()["output"]
         return bool(output["state"] == "blocked" and output["blocked_seconds"] > 0.6)
 

@@ -25,6 +25,7 @@ import zmq
 
 from psen_processing.core.profiles import ProcessingSettings
 from psen_processing.sim.messages import encode_message
+from psen_processing.sim.offer import offer
 from psen_processing.stream.statistics import Statistics
 from psen_processing.stream.supervision import RestartPolicy
 from psen_processing.stream.worker import StreamConfig, Worker
@@ -52,10 +53,7 @@ def _inject_fault(monkeypatch: pytest.MonkeyPatch, times: int | None) -> list[in
 
 def _offer(source: Source, pulse_id: int = 0) -> bool:
     """Send one frame if the service takes it at once (never waits)."""
-    if not source.socket.poll(0, zmq.POLLOUT):
-        return False
-    source.socket.send_multipart(encode_message(pulse_id, [(IMAGE, IMAGE_4x4)]))
-    return True
+    return offer(source.socket, encode_message(pulse_id, [(IMAGE, IMAGE_4x4)]), 0)
 
 
 def _feeding(source: Source, done: Callable[[], object]) -> Callable[[], object]:

@@ -33,6 +33,7 @@ from .frame_ring import (
     ring_size,
 )
 from .messages import encode_message
+from .offer import offer
 from .socket_thread import SocketThread
 from .spectrum import SpectrumModel, image
 
@@ -285,8 +286,7 @@ class CameraSender(SocketThread):
         next_at = time.monotonic()
         while not self._stop.is_set() and (self._count is None or self.sent < self._count):
             parts = self.camera.message(pulse_id)
-            if self._socket.poll(int(period * 1000), zmq.POLLOUT):
-                self._socket.send_multipart(parts, copy=False)
+            if offer(self._socket, parts, int(period * 1000), copy=False):
                 self.sent += 1
             else:
                 self.dropped += 1
