@@ -1,7 +1,7 @@
 """The PSEN benchmark family (benchmarks/psen_family): determinism, ranges, the edge's truth, the
 image/ROI agreement, the Cramér-Rao bound against a Monte-Carlo fit, the held-out members (the
-sixth set; the first five joined the tuning members), stray X-ray hits, and that existing members
-make the same runs as before the generator's extensions."""
+sixth and the seventh sets; the first five joined the tuning members), stray X-ray hits, and that
+existing members make the same runs as before the generator's extensions."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from psen_family.heldout_3 import HELDOUT_3_MEMBERS  # noqa: E402
 from psen_family.heldout_4 import HELDOUT_4_MEMBERS  # noqa: E402
 from psen_family.heldout_5 import HELDOUT_5_MEMBERS  # noqa: E402
 from psen_family.heldout_6 import HELDOUT_6_MEMBERS  # noqa: E402
+from psen_family.heldout_7 import HELDOUT_7_MEMBERS  # noqa: E402
 from psen_family.members import CAMERA_2048, FIRST_TUNING_MEMBERS, TUNING_MEMBERS  # noqa: E402
 from psen_family.scoring import score  # noqa: E402
 from psen_family.spec import (  # noqa: E402
@@ -44,7 +45,7 @@ from psen_family.spec import (  # noqa: E402
 )
 from psen_processing.core.roi import Roi, roi_x_profile  # noqa: E402
 
-ALL_MEMBERS = (*TUNING_MEMBERS, *HELDOUT_6_MEMBERS)
+ALL_MEMBERS = (*TUNING_MEMBERS, *HELDOUT_6_MEMBERS, *HELDOUT_7_MEMBERS)
 
 SIMPLE = Member(
     name="simple",
@@ -199,6 +200,8 @@ def test_the_family_covers_the_required_ranges() -> None:
     assert {m.edge.direction for m in TUNING_MEMBERS} == {"rising", "falling"}
     assert {m.edge.direction for m in HELDOUT_6_MEMBERS} == {"rising", "falling"}
     assert {m.edge.change for m in HELDOUT_6_MEMBERS} == {"absorption", "bleaching"}
+    assert {m.edge.direction for m in HELDOUT_7_MEMBERS} == {"rising", "falling"}
+    assert {m.edge.change for m in HELDOUT_7_MEMBERS} == {"absorption", "bleaching"}
     # the first members' cameras and modulation scales; the later sets go beyond
     first = (*FIRST_TUNING_MEMBERS, *HELDOUT_MEMBERS)
     assert all(
@@ -223,7 +226,13 @@ def test_the_family_covers_the_required_ranges() -> None:
     assert all(inside(m.source.photon_level, 0.1, 1) for m in ALL_MEMBERS)
     assert all(inside(m.camera.pedestal, 0, 300) for m in ALL_MEMBERS)
     assert all(inside(m.camera.read_noise, 1, 10) for m in ALL_MEMBERS)
-    later = (*HELDOUT_3_MEMBERS, *HELDOUT_4_MEMBERS, *HELDOUT_5_MEMBERS, *HELDOUT_6_MEMBERS)
+    later = (
+        *HELDOUT_3_MEMBERS,
+        *HELDOUT_4_MEMBERS,
+        *HELDOUT_5_MEMBERS,
+        *HELDOUT_6_MEMBERS,
+        *HELDOUT_7_MEMBERS,
+    )
     assert all(inside(m.camera.gain, 1, 2) for m in later)
 
 
@@ -291,6 +300,7 @@ def test_without_noise_and_jitter_the_ratio_is_half_way_at_the_true_position(
         HELDOUT_4_MEMBERS[0],
         HELDOUT_5_MEMBERS[0],
         HELDOUT_6_MEMBERS[0],
+        HELDOUT_7_MEMBERS[0],
     ],
     ids=lambda m: m.name,
 )
@@ -418,14 +428,35 @@ def test_held_out_members_exist_and_differ_from_the_tuning_ones() -> None:
         *HELDOUT_4_MEMBERS,
         *HELDOUT_5_MEMBERS,
         *HELDOUT_6_MEMBERS,
+        *HELDOUT_7_MEMBERS,
     )
     assert all(len(m.description) > 200 for m in described)
-    for held in HELDOUT_6_MEMBERS:
+    assert len(HELDOUT_7_MEMBERS) >= 4
+    for held in (*HELDOUT_6_MEMBERS, *HELDOUT_7_MEMBERS):
         mine = _leaves(held)
-        for tuning in TUNING_MEMBERS:
+        others: tuple[Member, ...] = HELDOUT_6_MEMBERS if held in HELDOUT_7_MEMBERS else ()
+        for tuning in (*TUNING_MEMBERS, *others):
             theirs = _leaves(tuning)
             differing = [k for k in mine if mine[k] != theirs.get(k)]
             assert len(differing) >= 8, (held.name, tuning.name, differing)
+
+
+@pytest.mark.parametrize("member", HELDOUT_7_MEMBERS, ids=lambda m: m.name)
+def test_the_seventh_held_out_members_make_frames(member: Member) -> None:
+    run = Run(member, 0.1, seed=1)
+    size_x = member.signal_roi[1]
+    positions = []
+    for shot in run.shots(200):
+        pixels = shot.roi_pixels()
+        assert np.all(np.isfinite(pixels.signal_profile()))
+        assert np.all(np.isfinite(pixels.background_profile()))
+        assert pixels.signal_profile().max() > pixels.background_profile().max()
+        if shot.is_xray:
+            assert EDGE_MARGIN <= shot.truth.position <= size_x - 1 - EDGE_MARGIN
+            positions.append(shot.truth.position)
+    assert len(positions) == 100
+    # the edges spread over the light, not over one spot
+    assert max(positions) - min(positions) > 0.4 * size_x
 
 
 def test_a_member_with_lit_background_rows_is_refused() -> None:
