@@ -17,15 +17,14 @@ larger than any RMS) and RMS/CRBw, the method's µs per shot and the wall time o
 depth (generation, methods and bounds).
 
 The tuning members run by default: since 2026-11-29 they include the first, the second, the
-third, the fourth and the fifth held-out sets (``psen_family/heldout.py``,
-``psen_family/heldout_2.py``, ``psen_family/heldout_3.py``, ``psen_family/heldout_4.py`` and
-``psen_family/heldout_5.py``, each run once that day, the fourth at 882a064 and the fifth at
-be618c1, and no longer unseen). ``--heldout`` runs the held-out members instead, now the sixth
-set (``psen_family/heldout_6.py``): their results are to be reported apart, and their
-definitions not read by a method's author before the method is final; naming one of them in
-``--members`` needs ``--heldout``. A
-method is added to :data:`METHODS` in one line: a name and a factory ``(direction, geometry)
--> method`` (see ``psen_family/method.py``).
+third, the fourth, the fifth and the sixth held-out sets (``psen_family/heldout.py``,
+``psen_family/heldout_2.py`` to ``psen_family/heldout_6.py``, each run once that day, the fourth
+at 882a064, the fifth at be618c1 and the sixth at 480bb0c, and no longer unseen). ``--heldout``
+runs the held-out members instead, now the seventh set (``psen_family/heldout_7.py``): their
+results are to be reported apart, and their definitions not read by a method's author before
+the method is final; naming one of them in ``--members`` needs ``--heldout``. A method is added
+to :data:`METHODS` in one line: a name and a factory ``(direction, geometry) -> method`` (see
+``psen_family/method.py``).
 """
 
 from __future__ import annotations
@@ -45,7 +44,7 @@ from psen_family.baseline import StepCorrelation
 from psen_family.camera import EXACT_POISSON_BELOW
 from psen_family.cramer_rao import position_variance_bound
 from psen_family.generator import Run
-from psen_family.heldout_6 import HELDOUT_6_MEMBERS
+from psen_family.heldout_7 import HELDOUT_7_MEMBERS
 from psen_family.members import TUNING_MEMBERS
 from psen_family.method import MethodFactory
 from psen_family.scoring import Row, format_table, score
@@ -134,12 +133,12 @@ def _names(text: str) -> list[str]:
 def _select(members: Sequence[Member], names: list[str] | None, heldout: bool) -> list[Member]:
     if not names:
         return list(members)
-    known = {m.name: m for m in (*TUNING_MEMBERS, *HELDOUT_6_MEMBERS)}
+    known = {m.name: m for m in (*TUNING_MEMBERS, *HELDOUT_7_MEMBERS)}
     missing = [name for name in names if name not in known]
     if missing:
         raise SystemExit(f"unknown members: {', '.join(missing)}")
     chosen = [known[name] for name in names]
-    held = {m.name for m in HELDOUT_6_MEMBERS}
+    held = {m.name for m in HELDOUT_7_MEMBERS}
     if not heldout and any(m.name in held for m in chosen):
         raise SystemExit("held-out members need --heldout")
     return chosen
@@ -158,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=16, help="X-ray shots not scored first")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--heldout", action="store_true", help="run the held-out members (the sixth set)"
+        "--heldout", action="store_true", help="run the held-out members (the seventh set)"
     )
     parser.add_argument("--methods", type=_names, default=list(METHODS))
     parser.add_argument(
@@ -174,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         raise SystemExit(f"unknown methods: {', '.join(unknown)} (known: {', '.join(METHODS)})")
     methods = {name: METHODS[name] for name in args.methods}
-    pool = HELDOUT_6_MEMBERS if args.heldout else TUNING_MEMBERS
+    pool = HELDOUT_7_MEMBERS if args.heldout else TUNING_MEMBERS
     members = _select(pool, args.members, args.heldout)
     exact_below = math.inf if args.exact_poisson else EXACT_POISSON_BELOW
     kind = "HELD-OUT" if args.heldout else "tuning"
