@@ -8,7 +8,7 @@ learned from and when it is renewed:
 * the **reference**: the mean of the last ``reference_length`` pedestal-free reference shots;
 * the **reference ratios**: each reference shot's :func:`.noise_model.reference_ratio` to the
   reference before it joined, the last :data:`RATIOS` of them;
-* the **model**, learned from the ratios when their count reaches 4, 8, 16, 32, 64 and 128,
+* the **model**, learned from the ratios when their count reaches 4, 8, 16, 32, 64, 128 and 256,
   then every :data:`REBUILD_EVERY` references (from the last :data:`RATIOS` ratios).
 
 A model build takes tens of milliseconds, so all but the first run off the processing loop
@@ -53,19 +53,21 @@ F64 = npt.NDArray[np.float64]
 
 MAX_LENGTH = 8192
 """Longest signal profile (px) the learned method takes; a longer one is left to the
-matched filter (learning a model of 8,192 px takes about 300 MB at its peak and 0.2-0.7 s:
-tracemalloc, 128 ratios, 24 components, 64 fine cosines)."""
+matched filter (learning a model of 8,192 px takes about 300 MB at its peak and 0.2-1 s:
+tracemalloc, 256 ratios, 24 components, 64 fine cosines; 250 MB with 128 ratios)."""
 BACKGROUNDS = 64
 """Background profiles averaged into the pedestal."""
-RATIOS = 128
-"""Reference ratios a model is learned from."""
+RATIOS = 256
+"""Reference ratios a model is learned from (128 until 2026-11-29: with 256 the learned
+covariance is closer to the true one: fewer shots off on 28 of the benchmark family's 37
+members)."""
 REBUILD_EVERY = 256
 """References between model builds once :data:`RATIOS` ratios are held (a build takes about
-20 ms: every 256 references it costs about 0.04 ms per frame when references and X-ray shots
-alternate)."""
+25 ms at 1,024 px: every 256 references it costs about 0.05 ms per frame when references and
+X-ray shots alternate)."""
 INSTALL_AFTER = 4
 """References after a build's start at which its model is put to use."""
-_FIRST_BUILDS = (4, 8, 16, 32, 64, 128)
+_FIRST_BUILDS = (4, 8, 16, 32, 64, 128, 256)
 """Ratio counts at which a model is built while the first ratios come in."""
 
 _DERIVATIVE_FWHM_PER_10_90 = 2.0 * math.sqrt(2.0 * math.log(2.0)) / 2.5631031310892007
