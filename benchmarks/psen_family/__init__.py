@@ -13,6 +13,7 @@ Modules:
   fourth at 882a064, the fifth at be618c1 and the sixth at 480bb0c, and no longer unseen);
   :mod:`.heldout_7`: the held-out members (the seventh set, not to be read by a method's author
   before the method is final); :mod:`.cameras`: shared cameras;
+- :mod:`.heldout_8`: the eighth held-out set, kept from a method's author like the seventh;
 - :mod:`.spectrum`, :mod:`.camera`, :mod:`.noise`: the probe spectrum, the camera and its
   noise, as pure functions;
 - :mod:`.generator`: ``Run(member, depth, seed)``, a deterministic sequence of shots, each with

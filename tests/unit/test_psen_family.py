@@ -1,6 +1,6 @@
 """The PSEN benchmark family (benchmarks/psen_family): determinism, ranges, the edge's truth, the
 image/ROI agreement, the Cramér-Rao bound against a Monte-Carlo fit, the held-out members (the
-seventh set; the first six joined the tuning members), stray X-ray hits, and that
+seventh and the eighth sets; the first six joined the tuning members), stray X-ray hits, and that
 existing members make the same runs as before the generator's extensions."""
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from psen_family.heldout_4 import HELDOUT_4_MEMBERS  # noqa: E402
 from psen_family.heldout_5 import HELDOUT_5_MEMBERS  # noqa: E402
 from psen_family.heldout_6 import HELDOUT_6_MEMBERS  # noqa: E402
 from psen_family.heldout_7 import HELDOUT_7_MEMBERS  # noqa: E402
+from psen_family.heldout_8 import HELDOUT_8_MEMBERS  # noqa: E402
 from psen_family.members import CAMERA_2048, FIRST_TUNING_MEMBERS, TUNING_MEMBERS  # noqa: E402
 from psen_family.scoring import score  # noqa: E402
 from psen_family.spec import (  # noqa: E402
@@ -45,7 +46,7 @@ from psen_family.spec import (  # noqa: E402
 )
 from psen_processing.core.roi import Roi, roi_x_profile  # noqa: E402
 
-ALL_MEMBERS = (*TUNING_MEMBERS, *HELDOUT_7_MEMBERS)
+ALL_MEMBERS = (*TUNING_MEMBERS, *HELDOUT_7_MEMBERS, *HELDOUT_8_MEMBERS)
 
 SIMPLE = Member(
     name="simple",
@@ -202,6 +203,8 @@ def test_the_family_covers_the_required_ranges() -> None:
     assert {m.edge.change for m in HELDOUT_6_MEMBERS} == {"absorption", "bleaching"}
     assert {m.edge.direction for m in HELDOUT_7_MEMBERS} == {"rising", "falling"}
     assert {m.edge.change for m in HELDOUT_7_MEMBERS} == {"absorption", "bleaching"}
+    assert {m.edge.direction for m in HELDOUT_8_MEMBERS} == {"rising", "falling"}
+    assert {m.edge.change for m in HELDOUT_8_MEMBERS} == {"absorption", "bleaching"}
     # the first members' cameras and modulation scales; the later sets go beyond
     first = (*FIRST_TUNING_MEMBERS, *HELDOUT_MEMBERS)
     assert all(
@@ -218,7 +221,7 @@ def test_the_family_covers_the_required_ranges() -> None:
     )
 
     # the edges' widths, photon levels, pedestals and read noise stay in the family's ranges (and
-    # the third to the sixth held-out sets' gains in 1-2 counts per photon)
+    # the third to the eighth held-out sets' gains in 1-2 counts per photon)
     def inside(span: Span, low: float, high: float) -> bool:
         return low <= span.low and span.high <= high
 
@@ -232,6 +235,7 @@ def test_the_family_covers_the_required_ranges() -> None:
         *HELDOUT_5_MEMBERS,
         *HELDOUT_6_MEMBERS,
         *HELDOUT_7_MEMBERS,
+        *HELDOUT_8_MEMBERS,
     )
     assert all(inside(m.camera.gain, 1, 2) for m in later)
 
@@ -301,6 +305,7 @@ def test_without_noise_and_jitter_the_ratio_is_half_way_at_the_true_position(
         HELDOUT_5_MEMBERS[0],
         HELDOUT_6_MEMBERS[0],
         HELDOUT_7_MEMBERS[0],
+        HELDOUT_8_MEMBERS[0],
     ],
     ids=lambda m: m.name,
 )
@@ -409,7 +414,8 @@ def _leaves(spec: object, prefix: str = "") -> dict[str, object]:
 
 
 def test_held_out_members_exist_and_differ_from_the_tuning_ones() -> None:
-    assert len(HELDOUT_7_MEMBERS) >= 4 and len(FIRST_TUNING_MEMBERS) >= 7
+    assert len(HELDOUT_7_MEMBERS) >= 4 and len(HELDOUT_8_MEMBERS) >= 5
+    assert len(FIRST_TUNING_MEMBERS) >= 7
     # the first six held-out sets, each run on 2026-11-29 (the fourth at 882a064, the fifth at
     # be618c1, the sixth at 480bb0c), are tuning members now
     assert (
@@ -430,6 +436,7 @@ def test_held_out_members_exist_and_differ_from_the_tuning_ones() -> None:
         *HELDOUT_5_MEMBERS,
         *HELDOUT_6_MEMBERS,
         *HELDOUT_7_MEMBERS,
+        *HELDOUT_8_MEMBERS,
     )
     assert all(len(m.description) > 200 for m in described)
     for held in HELDOUT_7_MEMBERS:
@@ -438,10 +445,35 @@ def test_held_out_members_exist_and_differ_from_the_tuning_ones() -> None:
             theirs = _leaves(tuning)
             differing = [k for k in mine if mine[k] != theirs.get(k)]
             assert len(differing) >= 8, (held.name, tuning.name, differing)
+    # the eighth set differs from the tuning members and from the seventh set alike
+    for held in HELDOUT_8_MEMBERS:
+        mine = _leaves(held)
+        for other in (*TUNING_MEMBERS, *HELDOUT_7_MEMBERS):
+            theirs = _leaves(other)
+            differing = [k for k in mine if mine[k] != theirs.get(k)]
+            assert len(differing) >= 8, (held.name, other.name, len(differing))
 
 
 @pytest.mark.parametrize("member", HELDOUT_7_MEMBERS, ids=lambda m: m.name)
 def test_the_seventh_held_out_members_make_frames(member: Member) -> None:
+    run = Run(member, 0.1, seed=1)
+    size_x = member.signal_roi[1]
+    positions = []
+    for shot in run.shots(200):
+        pixels = shot.roi_pixels()
+        assert np.all(np.isfinite(pixels.signal_profile()))
+        assert np.all(np.isfinite(pixels.background_profile()))
+        assert pixels.signal_profile().max() > pixels.background_profile().max()
+        if shot.is_xray:
+            assert EDGE_MARGIN <= shot.truth.position <= size_x - 1 - EDGE_MARGIN
+            positions.append(shot.truth.position)
+    assert len(positions) == 100
+    # the edges spread over the light, not over one spot
+    assert max(positions) - min(positions) > 0.4 * size_x
+
+
+@pytest.mark.parametrize("member", HELDOUT_8_MEMBERS, ids=lambda m: m.name)
+def test_the_eighth_held_out_members_make_frames(member: Member) -> None:
     run = Run(member, 0.1, seed=1)
     size_x = member.signal_roi[1]
     positions = []
