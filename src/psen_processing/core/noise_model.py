@@ -89,13 +89,6 @@ spectrum) as spread over the whole profile, and early models placed edges on it.
 _FINE_FLOOR = 0.01
 """A fine cosine's variance where it shows nothing, in units of the noise along it."""
 
-_OUTLYING = 3.0
-"""A reference ratio whose root mean square over the usable pixels is more than this many times
-the median of the ratios' is left out of the model: a near-dark or broken reference shot, a
-transient. Its variation is not the run's, and a few of them among 256 ratios gave components
-and noise that cut the z of real edges by a factor of 2-3 for the next 256 references
-(chirped_sase_probe: a tenth of its shots off at 5 % depth instead of 5 %)."""
-
 _FULL_PRIOR_RATIOS = _FOLDS
 """Reference ratios from which on the smooth prior is a full matrix (:func:`_smooth_prior`:
 one ratio per block at least); with fewer, one variance per cosine. The cross-validation keeps
@@ -491,9 +484,6 @@ def learn_noise_model(
     ratios = ratios[np.isfinite(ratios).all(axis=1)]
     peak = float(reference.max())
     usable = reference > params.usable_fraction * peak
-    if ratios.shape[0] >= _FOLDS and usable.any():  # enough of them to tell what is usual
-        size = np.sqrt(np.mean(ratios[:, usable] ** 2, axis=1))
-        ratios = ratios[size <= _OUTLYING * float(np.median(size))]
     indices = np.flatnonzero(usable)
     if ratios.shape[0] < 4 or peak <= 0 or indices.size < 2 * params.margin + 4:
         return None
