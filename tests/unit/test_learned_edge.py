@@ -433,30 +433,14 @@ def test_a_narrow_profile_whose_reference_dims_is_searched(width: int) -> None:
     assert math.isfinite(edge.z)
 
 
-def _gaussian_hump(n: int) -> F64:
-    i = np.arange(n, dtype=np.float64)
-    return np.asarray(20_000.0 * np.exp(-0.5 * ((i - n * 0.5) / (n * 0.22)) ** 2) + 50.0)
-
-
-def _rippled(clean: F64, rng: np.random.Generator, edge: float | None = None) -> F64:
-    """``clean`` with a 37-px ripple new on every shot, its intensity jittered, photon noise;
-    ``edge``: a falling 5 % edge of 8 px there."""
-    i = np.arange(clean.size, dtype=np.float64)
-    ripple = 1 + rng.uniform(0.01, 0.04) * np.sin(2 * np.pi * i / 37 + rng.uniform(0, 2 * np.pi))
-    shape = clean * ripple * rng.uniform(0.8, 1.2)
-    if edge is not None:
-        shape = shape * (1 - 0.05 / (1 + np.exp(-(i - edge) / 1.8)))
-    return np.asarray(rng.poisson(shape), dtype=np.float64)
-
-
 @pytest.mark.parametrize("dark", [2, 4])
 def test_near_dark_references_do_not_cost_the_edges_their_significance(dark: int) -> None:
     """``dark`` near-dark references (1 % of the light, read noise) among 128: learned from
     their ratios, whose noise is that of their own light, the model cut the z of real edges to
     about half (0.55 with 2, 0.43 with 4). They give no ratio now."""
     rng = np.random.default_rng(2)
-    clean = _gaussian_hump(1024)
-    references = [_rippled(clean, rng) for _ in range(140)]
+    clean = _spectrum(1024, rng)
+    references = [_shot(clean, rng) for _ in range(140)]
     dim = [
         np.asarray(rng.poisson(clean * 0.01), float) + rng.normal(0, 5, clean.size)
         for _ in range(dark)
@@ -469,7 +453,7 @@ def test_near_dark_references_do_not_cost_the_edges_their_significance(dark: int
             for shot in dim:
                 mixed.add_reference(shot, None, 16)
     assert usual.model is not None and mixed.model is not None
-    shots = [_rippled(clean, rng, float(p)) for p in rng.uniform(300, 700, 40)]
+    shots = [_shot(clean, rng, (float(p), 8.0, 0.05)) for p in rng.uniform(300, 700, 40)]
     z_usual = [e.z for e in (usual.find(s, None, -1.0, 4.0) for s in shots) if e is not None]
     z_mixed = [e.z for e in (mixed.find(s, None, -1.0, 4.0) for s in shots) if e is not None]
     assert len(z_usual) == len(z_mixed) == 40

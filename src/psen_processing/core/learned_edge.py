@@ -7,7 +7,8 @@ learned from and when it is renewed:
   the signal rows' scale), subtracted from every signal profile;
 * the **reference**: the mean of the last ``reference_length`` pedestal-free reference shots;
 * the **reference ratios**: each reference shot's :func:`.noise_model.reference_ratio` to the
-  reference before it joined, the last :data:`RATIOS` of them;
+  reference before it joined (none from a near-dark shot: :data:`DIM_REFERENCE`), the last
+  :data:`RATIOS` of them;
 * the **model**, learned from the ratios when their count reaches 4, 8, 16, 32, 64, 128 and 256,
   then every :data:`REBUILD_EVERY` references (from the last :data:`RATIOS` ratios).
 
@@ -75,8 +76,9 @@ state of the spectrum seen on a few per cent of the shots makes ratios as large,
 must learn it."""
 INSTALL_AFTER = 4
 """References after a build's start at which its model is put to use."""
-_FIRST_BUILDS = (4, 8, 16, 32, 64, 128, 256)
-"""Ratio counts at which a model is built while the first ratios come in."""
+_FIRST_BUILDS = tuple(2**k for k in range(2, RATIOS.bit_length()))
+"""Ratio counts at which a model is built while the first ratios come in: 4, 8, ... up to
+:data:`RATIOS`."""
 
 _DERIVATIVE_FWHM_PER_10_90 = 2.0 * math.sqrt(2.0 * math.log(2.0)) / 2.5631031310892007
 """FWHM of an error-function step's derivative, per 10-90 % width of the step (0.919)."""

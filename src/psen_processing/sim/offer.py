@@ -26,15 +26,13 @@ def send_now(socket: zmq.Socket[Any], parts: Sequence[Any], *, copy: bool = True
     goes to libzmq, which drops it up to the message's last part, so no partial message remains).
     """
     last = len(parts) - 1
-    try:
-        socket.send(parts[0], _MORE if last > 0 else _LAST, copy=copy)
-    except zmq.Again:
-        return False
     whole = True
-    for i in range(1, last + 1):
+    for i, part in enumerate(parts):
         try:
-            socket.send(parts[i], _MORE if i < last else _LAST, copy=copy)
+            socket.send(part, _MORE if i < last else _LAST, copy=copy)
         except zmq.Again:
+            if i == 0:
+                return False
             whole = False
     return whole
 
