@@ -556,9 +556,11 @@ class PsenService:
                 f"{self._input_hint(self.statistics.input_state())}",
                 age,
             )
-        delivered = self.statistics.last_delivered
-        out_since = max(delivered or 0.0, self._started_at)
-        if now - out_since > bound:  # frames come in, none goes out
+        # frames come in, none goes out: counted from the first frame not followed by a sent
+        # one (a frame taken a moment ago and still being processed is not a failure)
+        unsent = self.statistics.unsent_since
+        out_since = now if unsent is None else max(unsent, self._started_at)
+        if now - out_since > bound:
             if self.statistics.last_undelivered == "dropped":
                 why = (
                     f"every frame is dropped: no consumer reads the output stream "

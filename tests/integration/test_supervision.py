@@ -274,9 +274,23 @@ def test_health_names_a_blocked_output(
     running = make_service(source.address, service_options={"health_timeout_s": 1.0})
     running.client.start()
     source.send(encode_message(1, [(IMAGE, IMAGE_4x4)]))  # nobody reads the output
-    wait_until(lambda: _health(running)[0] == 503, 10, "health to report the blocked output")
-    status = _health(running)[1]["status"]
-    assert "output blocked" in status and str(running.output_port) in status, status
+    # a slow start can first show "no input frames" (the frame not yet taken): wait for the block
+    wait_until(lambda: "output blocked" in _health(running)[1]["status"], 10, "the blocked output")
+    code, body = _health(running)
+    assert code == 503 and str(running.output_port) in body["status"], body
+
+
+def test_health_counts_no_frame_sent_from_the_first_frame_not_sent(
+    make_service: Callable[..., Running], source: Source
+) -> None:
+    # CI once caught health between a frame's arrival and its send: "no frame sent for 1 s",
+    # counted from the start, for a frame taken a moment before and still being processed
+    running = make_service(source.address, service_options={"health_timeout_s": 1.0})
+    running.client.start()
+    wait_until(lambda: _health(running)[0] == 503, 10, "health to report no input")
+    running.service.statistics.received(time.monotonic())  # a frame taken now, not yet sent
+    code, body = _health(running)
+    assert (code, body["status"]) == (200, "processing"), body
 
 
 def test_health_while_the_processing_thread_is_dead_and_stop_is_not_a_failure(

@@ -152,8 +152,8 @@ class Statistics:
             self._problems: Counter[str] = Counter()
             self._last_pulse_id: int | None = None
             self._last_sent: float | None = None
-            self._last_delivered: float | None = None
             self._last_undelivered = ""
+            self._unsent_since: float | None = None
             self._send_times: deque[float] = deque()
             self._latencies: deque[float] = deque(maxlen=self._latency_window)
             self._image_shape: tuple[int, ...] | None = None
@@ -180,6 +180,8 @@ class Statistics:
         with self._lock:
             self._received += 1
             self._last_received = at
+            if self._unsent_since is None:
+                self._unsent_since = at
             self._receive_times.append(at)
             while self._receive_times and at - self._receive_times[0] > self._rate_window_s:
                 self._receive_times.popleft()
@@ -282,7 +284,7 @@ class Statistics:
         self._sent += 1
         self._last_pulse_id = pulse_id
         self._last_sent = time.time()
-        self._last_delivered = now
+        self._unsent_since = None
         latency = (now - received_at) * 1000.0
         self._latencies.append(latency)
         self._latency_counts[bisect.bisect_left(LATENCY_BUCKETS_MS, latency)] += 1
@@ -311,9 +313,10 @@ class Statistics:
         return self._last_received
 
     @property
-    def last_delivered(self) -> float | None:
-        """When (``time.monotonic``) a frame last went out; None: none since the reset."""
-        return self._last_delivered
+    def unsent_since(self) -> float | None:
+        """When (``time.monotonic``) the first frame arrived that no frame went out after;
+        None: every frame received so far was followed by one sent (or none came)."""
+        return self._unsent_since
 
     @property
     def last_undelivered(self) -> str:
