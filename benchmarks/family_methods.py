@@ -79,7 +79,9 @@ class LearnedNoiseMethod:
         self.finder.add_reference(signal, background * self.scale, 16)
 
     def xray(self, signal: F64, background: F64) -> Result:
-        edge = self.finder.find(signal, background * self.scale, self.sign, self.params.min_z)
+        edge = self.finder.find(
+            signal, background * self.scale, self.sign, self.params.min_z, self.params.max_depth
+        )
         if edge is None or not edge.found:
             return NO_EDGE
         confident = edge.z >= self.Z_CONFIDENT and edge.runner_up_ratio >= self.RATIO_CONFIDENT

@@ -206,7 +206,7 @@ def _hostile_requests() -> list[tuple[str, str, bytes]]:
     edge_keys = ["enabled", "reference", "reference_length", "calibration", "direction",
                  "filter_length", "filter_width", "fit_fraction", "min_amplitude",
                  "background_subtraction", "reference_threshold", "method", "min_z",
-                 "pedestal"]  # fmt: skip
+                 "max_depth", "pedestal"]  # fmt: skip
     for value in _HOSTILE:
         text = json.dumps(value).encode()
         for roi in ("/roi_signal", "/roi_background"):

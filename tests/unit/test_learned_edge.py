@@ -176,6 +176,9 @@ def test_the_matched_filter_method_learns_nothing() -> None:
         ("pedestal", "dark", "'background' or 'none'"),
         ("min_z", -1, "between 0 and 1000"),
         ("min_z", math.inf, "finite"),
+        ("max_depth", 1.0, "between 0 and 1"),
+        ("max_depth", 0, "between 0 and 1"),
+        ("max_depth", math.nan, "finite"),
     ],
 )
 def test_bad_learned_settings_are_refused(key: str, value: object, words: str) -> None:
@@ -475,3 +478,31 @@ def test_a_rare_second_state_of_the_spectrum_is_learned_not_taken_for_edges(shar
         finder.add_reference(_shot(second if rng.random() < share else first, rng), None, 16)
     found = [finder.find(_shot(second, rng), None, -1.0, 4.0) for _ in range(60)]
     assert sum(1 for r in found if r is not None and r.found) <= 3
+
+
+def test_max_depth_sets_the_largest_change_taken_for_an_edge() -> None:
+    """The light beyond pixel 500 drops to a third on one X-ray shot (the spectrum's side moved
+    in), with a real 10 % edge at 250: the default ``max_depth`` (0.5) takes the drop for the
+    spectrum's own and finds the edge; a ``max_depth`` of 0.9 (a user whose edges are that
+    deep) takes the drop for the edge, through the tracker's settings as through the finder."""
+    tracker = EdgeTracker()
+    settings = EdgeDetectionSettings(enabled=True, params=LEARNED)
+    rng = np.random.default_rng(3)
+    for k, (edge, profile) in enumerate(_shots(5, 200)):
+        if edge is None:
+            tracker.update(
+                settings, roi_signal=ROI, pulse_id=2 * k + 1, lookup=lambda _: None,
+                signal=profile, background=None,
+            )  # fmt: skip
+    drop = np.where(np.arange(MODEL.width) > 500, 1 / 3, 1.0)
+    shot = spectrum(MODEL, rng, 250.0) * drop
+    deep = replace(settings, params=replace(LEARNED, max_depth=0.9))
+    found = {}
+    for name, chosen in (("default", settings), ("deep", deep)):
+        timing = tracker.update(
+            chosen, roi_signal=ROI, pulse_id=1000, lookup=lambda _: None,
+            signal=shot, background=None,
+        )  # fmt: skip
+        found[name] = timing.edge.position
+    assert abs(found["default"] - 250.0) < 3, found
+    assert abs(found["deep"] - 500.5) < 3, found

@@ -645,3 +645,29 @@ def test_the_moving_steep_sides_of_a_breathing_spectrum_are_no_edge() -> None:
     for position in (500.0, 768.0, 1000.0):
         edge = find_gls_edge(model, reference_ratio(shot(position), mean, model.usable), -1.0)
         assert abs(edge.position - position) < 3, (position, edge.position, edge.z)
+
+
+@pytest.mark.parametrize("sign", [-1.0, 1.0])
+def test_a_step_too_large_for_an_x_ray_edge_is_no_candidate(sign: float) -> None:
+    """The light beyond pixel 880 drops to a sixth (a steep side of the spectrum that moved, seen
+    against a mean reference): a step of 1.8 in the ratio's logarithm, far above any X-ray
+    edge's, and far above a real 10 % edge at 500 in z. The drop is taken out as the spectrum's
+    own and the real edge found (without the bound: the drop, z 700; excluding only the steps
+    over the bound: a neighbour of the drop just under it, z 700 too); with the drop alone,
+    what is left is noise."""
+    rng = np.random.default_rng(11)
+    clean = _spectrum(1024, rng)
+    model, mean = _model_from([_shot(clean, rng) for _ in range(64)])
+    assert model is not None
+    i = np.arange(1024)
+    drop = np.where(i > 880, 1 / 6, 1.0) if sign < 0 else np.where(i < 140, 1 / 6, 1.0)
+    with_edge = _shot(clean, rng, (500.0, 10.0, 0.1)) * drop
+    if sign > 0:  # a rising edge: the light after it 10 % higher
+        with_edge = _shot(clean * np.where(i > 500, 1.1, 1.0), rng) * drop
+    edge = find_gls_edge(model, reference_ratio(with_edge, mean, model.usable), sign)
+    assert abs(edge.position - 500) < 3, edge
+    assert abs(edge.amplitude) < 0.2, edge
+    alone = find_gls_edge(
+        model, reference_ratio(_shot(clean, rng) * drop, mean, model.usable), sign
+    )
+    assert alone.z < 6.0 and abs(alone.amplitude) < 0.1, alone  # noise: not confident

@@ -91,7 +91,7 @@ class EdgeDetectionAnswer(OkAnswer):
     edge_detection: dict[str, Any] = Field(
         description="enabled, reference, reference_length, calibration, direction, "
         "filter_length, filter_width, fit_fraction, min_amplitude, background_subtraction, "
-        "reference_threshold, method, min_z, pedestal"
+        "reference_threshold, method, min_z, max_depth, pedestal"
     )
 
 

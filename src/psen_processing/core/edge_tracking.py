@@ -286,7 +286,7 @@ class EdgeTracker:
             return ShotTiming(False, _NO_EDGE, math.nan, "edge_no_reference")
         if learned:
             sign = -1.0 if params.direction == "falling" else 1.0
-            found = self.learned.find(signal, pedestal, sign, params.min_z)
+            found = self.learned.find(signal, pedestal, sign, params.min_z, params.max_depth)
             if found is not None:
                 return ShotTiming(False, found, arrival_time(found.position, settings.calibration))
         if params.background_subtraction and background is not None:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from .matched_filter import EdgeResult, ReferenceAccumulator
+from .matched_filter import DEFAULT_MAX_DEPTH, EdgeResult, ReferenceAccumulator
 from .noise_model import (
     ModelParams,
     NoiseModel,
@@ -235,10 +235,16 @@ class LearnedEdgeFinder:
         self._pending = _Pending(self._submit(build), self._reference_count + INSTALL_AFTER)
 
     def find(
-        self, signal: F64, background: F64 | None, sign: float, min_z: float
+        self,
+        signal: F64,
+        background: F64 | None,
+        sign: float,
+        min_z: float,
+        max_depth: float = DEFAULT_MAX_DEPTH,
     ) -> EdgeResult | None:
         """The edge of an X-ray shot, or None while no model is learned (or the shot's
-        profile does not fit it): the caller falls back to another method."""
+        profile does not fit it): the caller falls back to another method. ``max_depth``:
+        a larger change of the light is the spectrum's own (``EdgeParams.max_depth``)."""
         model = self._model
         reference = self._references.mean
         if model is None or reference is None or reference.size != signal.size:
@@ -251,7 +257,8 @@ class LearnedEdgeFinder:
         if made_for is None or made_for[0] is not model or made_for[1] is not reference:
             # a new model or reference (every reference's mean is a new array)
             self._light_of, self._light = (model, reference), relative_light(model, reference)
-        edge = find_gls_edge(model, ratio, sign, alpha, self._light)
+        max_step = -math.log1p(-max_depth)
+        edge = find_gls_edge(model, ratio, sign, alpha, self._light, max_step=max_step)
         found = edge.z >= min_z and math.isfinite(edge.position)
         depth = sign * math.expm1(edge.amplitude) if math.isfinite(edge.amplitude) else math.nan
         return EdgeResult(

@@ -41,6 +41,7 @@ from .limits import MAX_MIN_AMPLITUDE, MAX_REFERENCE_LENGTH, shown
 from .settings import Flag, Integer, Number, refusing
 
 __all__ = [
+    "DEFAULT_MAX_DEPTH",
     "DEFAULT_MIN_Z",
     "MAX_FILTER_LENGTH",
     "MAX_MIN_Z",
@@ -68,6 +69,11 @@ DEFAULT_MIN_Z = 4.0
 best of the ~10^4 (width, position) candidates of a 1000-px profile reaches about 3.5-4."""
 
 MAX_MIN_Z = 1000.0
+
+DEFAULT_MAX_DEPTH = 0.5
+"""The deepest edge the learned method takes for one: the light halving at a falling edge
+(doubling at a rising one). A larger change is the spectrum itself (a steep side that moved
+against the mean reference), taken out of the shot before the edge is looked for."""
 
 MIN_FILTER_LENGTH = 4
 MAX_FILTER_LENGTH = 2000
@@ -134,6 +140,9 @@ class EdgeParams:
     ``reference_threshold`` steer the matched filter, which the learned method also falls back
     to until it has learned its first model. ``min_z``: the learned method reports no edge
     (NaN) when the edge's signal-to-noise ratio against the learned noise is below it.
+    ``max_depth``: the learned method takes a step in which the light falls by more than this
+    fraction (or rises by more than ``1 / (1 - max_depth)`` times) for the spectrum's own, not
+    an edge: it is taken out of the shot and the edge looked for in what is left.
     ``pedestal``: ``"background"`` (the learned method subtracts the mean of the last 64
     background profiles, scaled to the signal's rows, from every profile) or ``"none"``.
     """
@@ -147,6 +156,7 @@ class EdgeParams:
     reference_threshold: Annotated[float, Number(0.0, 1.0, open_high=True)] = 0.1
     method: Literal["learned", "matched_filter"] = "matched_filter"
     min_z: Annotated[float, Number(0.0, MAX_MIN_Z)] = DEFAULT_MIN_Z
+    max_depth: Annotated[float, Number(0.0, 1.0, open_low=True, open_high=True)] = DEFAULT_MAX_DEPTH
     pedestal: Literal["background", "none"] = "background"
     kernel: FloatArray = field(init=False, repr=False, compare=False)
 

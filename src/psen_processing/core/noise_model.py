@@ -818,6 +818,18 @@ def relative_light(model: NoiseModel, reference: F64) -> F64 | None:
     return relit
 
 
+_TAKEN_OUT = 3
+"""Steps too large for an X-ray edge taken out of one shot's ratio at most."""
+
+
+def _of_step(model: NoiseModel, numerators: F64, row: int, p: int) -> F64:
+    """The numerators of every width and position that the step of width ``row`` at ``p``,
+    at its fitted amplitude, accounts for (``t_q^T Sigma^-1 t_p`` times the amplitude)."""
+    n = numerators.shape[1]
+    amplitude = float(numerators[row, p]) / float(model.denominators[row, p])
+    return amplitude * _numerators(model, model.whiten(_step(model, row, p, n)))
+
+
 def _unscaled_best(
     model: NoiseModel, numerators: F64, sign: float, row: int, p: int
 ) -> tuple[int, int]:
@@ -840,6 +852,8 @@ def find_gls_edge(
     sign: float = 1.0,
     shot_brightness: float = 1.0,
     light: F64 | None = None,
+    *,
+    max_step: float = math.log(2.0),
 ) -> GlsEdge:
     """The edge in ``ratio`` (from :func:`reference_ratio` with the model's reference);
     ``sign`` -1 looks for a falling edge (the signal lower after it than before).
@@ -853,7 +867,15 @@ def find_gls_edge(
     light than the model's (``light``, from :func:`relative_light`: the spectrum has moved
     since the model was learned). The runner-up is the best candidate more than
     ``separation`` pixels away once the best edge is taken out of the ratio, so that the best
-    edge's own shoulders do not count as candidates."""
+    edge's own shoulders do not count as candidates.
+
+    A best step larger than ``max_step`` (in the ratio's logarithm; ``log 2`` by default: the
+    light halving or doubling) is no X-ray edge but the spectrum itself (a steep side that
+    moved against the mean reference, a model learned from a handful of references): it is
+    taken out of the ratio at its fitted amplitude (as the runner-up's search takes the best
+    edge out), and the best is looked for again, :data:`_TAKEN_OUT` times at most. Taking out
+    rather than passing over: around a large step the templates beside it fit a step just
+    under any bound with a z almost as large."""
     n = ratio.size
     kernels = model.kernels
     alpha = min(1.0, max(shot_brightness, 0.0)) if math.isfinite(shot_brightness) else 0.0
@@ -874,6 +896,18 @@ def find_gls_edge(
         z *= factor
     best = int(np.argmax(z))
     row, p = divmod(best, n)
+    for _ in range(_TAKEN_OUT):
+        if not abs(float(numerators[row, p])) > max_step * float(model.denominators[row, p]):
+            break
+        # too large a step for an X-ray edge: taken out of the ratio as the spectrum's own
+        numerators = numerators - _of_step(model, numerators, row, p)
+        z = numerators * model.inverse_scale
+        if sign < 0:
+            z = np.negative(z, out=z)
+        if factor is not None:
+            z *= factor
+        best = int(np.argmax(z))
+        row, p = divmod(best, n)
     top = float(z[row, p])
     if not top > 0:
         return GlsEdge(math.nan, float(kernels.widths[row]), top, math.nan, math.nan)
