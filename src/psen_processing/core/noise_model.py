@@ -725,6 +725,7 @@ def _runner_up(
     z: F64,
     numerators: F64,
     factor: F64 | None,
+    scale: F64,
     *,
     row: int,
     p: int,
@@ -751,7 +752,7 @@ def _runner_up(
     )
     windows = padded[peaks[:, None] + kernels.taps[None, :]]
     cross = kernels.phi @ windows.T  # (widths, candidates)
-    rest = sign * (numerators[:, peaks] - amplitude * cross) * model.inverse_scale[:, peaks]
+    rest = sign * (numerators[:, peaks] - amplitude * cross) * scale[:, peaks]
     if factor is not None:
         rest *= factor[peaks]
     return float(rest.max())
@@ -822,25 +823,83 @@ _TAKEN_OUT = 3
 """Steps too large for an X-ray edge taken out of one shot's ratio at most."""
 
 
-def _of_step(model: NoiseModel, numerators: F64, row: int, p: int) -> F64:
-    """The numerators of every width and position that the step of width ``row`` at ``p``,
-    at its fitted amplitude, accounts for (``t_q^T Sigma^-1 t_p`` times the amplitude)."""
+@dataclass(frozen=True, slots=True)
+class _Remainder:
+    """A shot's ratio once steps too large for an X-ray edge are taken out (the GLS fit of
+    each candidate edge together with them): its whitened ratio, numerators, the templates'
+    denominators and ``inverse_scale`` given the steps, and where the steps lie."""
+
+    whitened: F64
+    numerators: F64
+    denominators: F64
+    inverse_scale: F64
+    reaches: tuple[tuple[int, int], ...]
+    """Per step taken out, the positions ``[first, stop)`` of the templates that are part of
+    it (within its width and ``separation`` of it)."""
+
+
+def _large_steps_out(
+    model: NoiseModel, whitened: F64, numerators: F64, factor: F64 | None, max_step: float
+) -> _Remainder:
+    """Takes the steps larger than ``max_step`` (of either sign: a side that moved shows
+    both) out of the ratio, the one of the largest ``|z|`` (the dim-shot ``factor`` applied)
+    first, :data:`_TAKEN_OUT` at most; each time all of them
+    are fitted again together, and the numerators and denominators are those of a candidate
+    edge fitted together with them (generalised least squares: ``t^T Sigma^-1 t`` less what
+    the steps' templates explain of it)."""
     n = numerators.shape[1]
-    amplitude = float(numerators[row, p]) / float(model.denominators[row, p])
-    return amplitude * _numerators(model, model.whiten(_step(model, row, p, n)))
+    base = model.denominators
+    steps: list[tuple[int, int]] = []
+    crosses: list[F64] = []
+    whitened_steps: list[F64] = []
+    current, denominators, scale = numerators, base, model.inverse_scale
+    amplitudes = np.zeros(0)
+    unsigned = numerators * scale
+    if factor is not None:
+        unsigned *= factor
+    for _ in range(_TAKEN_OUT):
+        too_large = np.abs(current) > max_step * denominators
+        if not too_large.any():
+            break
+        r, q = divmod(int(np.argmax(np.where(too_large, np.abs(unsigned), -1.0))), n)
+        whitened_steps.append(model.whiten(_step(model, r, q, n)))
+        crosses.append(_numerators(model, whitened_steps[-1]))
+        steps.append((r, q))
+        stack = np.stack(crosses)  # t_(w,p)^T Sigma^-1 t_j per step j
+        gram = np.array([[float(c[ri, qi]) for c in crosses] for ri, qi in steps])
+        inverse = np.linalg.pinv(gram)
+        amplitudes = inverse @ np.array([float(numerators[ri, qi]) for ri, qi in steps])
+        current = numerators - np.tensordot(amplitudes, stack, axes=1)
+        explained = np.einsum("iwp,ij,jwp->wp", stack, inverse, stack)
+        denominators = np.where(base - explained > 1e-9 * base, base - explained, np.inf)
+        scale = np.where(model.inverse_scale > 0, 1.0 / np.sqrt(denominators), 0.0)
+        unsigned = current * scale
+        if factor is not None:
+            unsigned *= factor
+    if not steps:
+        return _Remainder(whitened, numerators, base, model.inverse_scale, ())
+    out = whitened - np.tensordot(amplitudes, np.stack(whitened_steps), axes=1)
+    widths = model.kernels.widths
+    reaches = tuple(
+        (max(0, q - reach), q + reach + 1)
+        for r, q in steps
+        for reach in [model.separation + math.ceil(widths[r])]
+    )
+    return _Remainder(out, current, denominators, scale, reaches)
 
 
 def _unscaled_best(
-    model: NoiseModel, numerators: F64, sign: float, row: int, p: int
+    model: NoiseModel, numerators: F64, scale: F64, sign: float, *, at: tuple[int, int]
 ) -> tuple[int, int]:
     """The width and position of the best edge by the model's own ``z`` within one template
     width of ``(row, p)``, the best by the scaled ``z``: the dim-shot scaling decides whether
     and roughly where there is an edge, but where it changes along the profile (a spectrum
     that moved) it would pull the position and the width towards the brighter side."""
+    row, p = at
     first, stop = model.span
     reach = math.ceil(model.kernels.widths[row])
     low, high = max(first, p - reach), min(stop, p + reach + 1)
-    around = numerators[:, low:high] * model.inverse_scale[:, low:high]
+    around = numerators[:, low:high] * scale[:, low:high]
     best = int(np.argmax(around * sign))
     better_row, offset = divmod(best, high - low)
     return better_row, low + offset
@@ -889,37 +948,46 @@ def find_gls_edge(
         ratio, factor = _dim_shot(model, ratio, alpha)
     whitened = model.whiten(_without_spikes(ratio, model.noise))
     numerators = _numerators(model, whitened)
-    z = numerators * model.inverse_scale
-    if sign < 0:
-        z = np.negative(z, out=z)
+    denominators, scale = model.denominators, model.inverse_scale
+    z = numerators * scale
     if factor is not None:
         z *= factor
+    row, p = divmod(int(np.argmax(np.abs(z))), n)
+    big = abs(float(numerators[row, p])) > max_step * float(denominators[row, p])
+    if sign < 0:
+        z = np.negative(z, out=z)
     best = int(np.argmax(z))
-    row, p = divmod(best, n)
-    for _ in range(_TAKEN_OUT):
-        if not abs(float(numerators[row, p])) > max_step * float(model.denominators[row, p]):
-            break
-        # too large a step for an X-ray edge: taken out of the ratio as the spectrum's own
-        numerators = numerators - _of_step(model, numerators, row, p)
-        z = numerators * model.inverse_scale
-        if sign < 0:
-            z = np.negative(z, out=z)
+    if big or abs(float(numerators.flat[best])) > max_step * float(denominators.flat[best]):
+        # steps too large for an X-ray edge: the spectrum's own, taken out; the templates
+        # beside them are part of them
+        left = _large_steps_out(model, whitened, numerators, factor, max_step)
+        whitened, numerators = left.whitened, left.numerators
+        denominators, scale = left.denominators, left.inverse_scale
+        for first, stop in left.reaches:
+            numerators[:, first:stop] = 0.0
+        z = numerators * scale
         if factor is not None:
             z *= factor
+        if sign < 0:
+            z = np.negative(z, out=z)
         best = int(np.argmax(z))
-        row, p = divmod(best, n)
+        if abs(float(numerators.flat[best])) > max_step * float(denominators.flat[best]):
+            return GlsEdge(math.nan, float(kernels.widths[0]), 0.0, math.nan, math.nan)
+    row, p = divmod(best, n)
     top = float(z[row, p])
     if not top > 0:
         return GlsEdge(math.nan, float(kernels.widths[row]), top, math.nan, math.nan)
     if factor is not None:
-        row, p = _unscaled_best(model, numerators, sign, row, p)
+        row, p = _unscaled_best(model, numerators, scale, sign, at=(row, p))
         top = float(z[row, p])
-    amplitude = float(numerators[row, p]) / float(model.denominators[row, p])
-    second = _runner_up(model, z, numerators, factor, row=row, p=p, amplitude=amplitude, sign=sign)
+    amplitude = float(numerators[row, p]) / float(denominators[row, p])
+    second = _runner_up(
+        model, z, numerators, factor, scale, row=row, p=p, amplitude=amplitude, sign=sign
+    )
     span = model.span
     if kernels.widths[row] >= _PARABOLA_WIDTH and span[0] < p < span[1] - 1:
         # the model's own z (the dim-shot factor, smooth as it is, would tilt the parabola)
-        around = numerators[row, p - 1 : p + 2] * model.inverse_scale[row, p - 1 : p + 2]
+        around = numerators[row, p - 1 : p + 2] * scale[row, p - 1 : p + 2]
         offset = _parabola_offset(around * sign)
     else:
         offset = _fine_offset(model, whitened, row, p, sign)
