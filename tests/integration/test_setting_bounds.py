@@ -32,7 +32,7 @@ ABSURD = [
     ("edge_detection", {"filter_width": 5000}, "filter_width", "filter_length"),
     ("edge_detection", {"min_amplitude": 1e6}, "min_amplitude", "100"),
     ("edge_detection", {"min_z": 1e300}, "min_z", "1000"),
-    ("edge_detection", {"max_depth": 1e300}, "max_depth", "1"),
+    ("edge_detection", {"max_depth": 1e300}, "max_depth", "0.99"),
     ("edge_detection", {"reference": {"mode": "pulse_id", "period": 10**7}}, "period", "1000000"),
     ("edge_detection", {"reference": {"mode": "channel", "channel": "X" * 1000}}, "channel", "256"),
     ("roi_signal", [0, 10**9, 0, 1], "size_x", "65536"),

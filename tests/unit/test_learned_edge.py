@@ -176,8 +176,8 @@ def test_the_matched_filter_method_learns_nothing() -> None:
         ("pedestal", "dark", "'background' or 'none'"),
         ("min_z", -1, "between 0 and 1000"),
         ("min_z", math.inf, "finite"),
-        ("max_depth", 1.0, "between 0 and 1"),
-        ("max_depth", 0, "between 0 and 1"),
+        ("max_depth", 1.0, "between 0.05 and 0.99"),
+        ("max_depth", 0, "between 0.05 and 0.99"),
         ("max_depth", math.nan, "finite"),
     ],
 )

@@ -156,7 +156,7 @@ class EdgeParams:
     reference_threshold: Annotated[float, Number(0.0, 1.0, open_high=True)] = 0.1
     method: Literal["learned", "matched_filter"] = "matched_filter"
     min_z: Annotated[float, Number(0.0, MAX_MIN_Z)] = DEFAULT_MIN_Z
-    max_depth: Annotated[float, Number(0.0, 1.0, open_low=True, open_high=True)] = DEFAULT_MAX_DEPTH
+    max_depth: Annotated[float, Number(0.05, 0.99)] = DEFAULT_MAX_DEPTH
     pedestal: Literal["background", "none"] = "background"
     kernel: FloatArray = field(init=False, repr=False, compare=False)
 

@@ -952,12 +952,15 @@ def find_gls_edge(
     z = numerators * scale
     if factor is not None:
         z *= factor
-    row, p = divmod(int(np.argmax(np.abs(z))), n)
-    big = abs(float(numerators[row, p])) > max_step * float(denominators[row, p])
+    # the best of either sign: the best edge, and the largest step of the other sign
+    highest, lowest = int(np.argmax(z)), int(np.argmin(z))
+    best = highest if sign > 0 else lowest
     if sign < 0:
         z = np.negative(z, out=z)
-    best = int(np.argmax(z))
-    if big or abs(float(numerators.flat[best])) > max_step * float(denominators.flat[best]):
+    if any(
+        abs(float(numerators.flat[k])) > max_step * float(denominators.flat[k])
+        for k in (highest, lowest)
+    ):
         # steps too large for an X-ray edge: the spectrum's own, taken out; the templates
         # beside them are part of them
         left = _large_steps_out(model, whitened, numerators, factor, max_step)
