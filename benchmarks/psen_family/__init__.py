@@ -8,11 +8,12 @@ parameters) and judges edge finders on them against the truth and the Cramér-Ra
 Modules:
 
 - :mod:`.spec`: what a member is (frozen dataclasses of ranges) and :data:`.spec.PEAK_PHOTONS`;
-- :mod:`.members`: the tuning members (since 2026-11-29 including the first seven held-out
-  sets, :mod:`.heldout`, :mod:`.heldout_2` to :mod:`.heldout_7`, each run once that day, the
-  fourth at 882a064, the fifth at be618c1, the sixth at 480bb0c and the seventh at fe15af3, and
-  no longer unseen); :mod:`.heldout_8`: the held-out members (the eighth set, not to be read by a
-  method's author before the method is final); :mod:`.cameras`: shared cameras;
+- :mod:`.members`: the tuning members (since 2026-11-29 including the first eight held-out
+  sets, :mod:`.heldout`, :mod:`.heldout_2` to :mod:`.heldout_8`, each run once that day, the
+  fourth at 882a064, the fifth at be618c1, the sixth at 480bb0c, the seventh at fe15af3 and the
+  eighth at e4017a6, and no longer unseen); :mod:`.heldout_9`: the held-out members (the ninth
+  set, not to be read by a method's author before the method is final); :mod:`.cameras`: shared
+  cameras;
 - :mod:`.spectrum`, :mod:`.camera`, :mod:`.noise`: the probe spectrum, the camera and its
   noise, as pure functions;
 - :mod:`.generator`: ``Run(member, depth, seed)``, a deterministic sequence of shots, each with
