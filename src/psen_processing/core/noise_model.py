@@ -952,14 +952,15 @@ def find_gls_edge(
     z = numerators * scale
     if factor is not None:
         z *= factor
-    # the best of either sign: the best edge, and the largest step of the other sign
+    # the best edge, and the largest step of either sign
     highest, lowest = int(np.argmax(z)), int(np.argmin(z))
     best = highest if sign > 0 else lowest
+    largest = highest if float(z.flat[highest]) >= -float(z.flat[lowest]) else lowest
     if sign < 0:
         z = np.negative(z, out=z)
     if any(
         abs(float(numerators.flat[k])) > max_step * float(denominators.flat[k])
-        for k in (highest, lowest)
+        for k in {best, largest}
     ):
         # steps too large for an X-ray edge: the spectrum's own, taken out; the templates
         # beside them are part of them
