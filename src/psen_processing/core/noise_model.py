@@ -731,6 +731,7 @@ def _runner_up(
     p: int,
     amplitude: float,
     sign: float,
+    remainder: _Remainder | None = None,
 ) -> float:
     """The best ``z`` more than ``separation`` pixels from ``p`` once the best edge (width
     ``row``, amplitude ``amplitude``) is taken out of the ratio, among the best
@@ -747,9 +748,10 @@ def _runner_up(
     # t_q^T Sigma^-1 t_p for each candidate q and width: windows of the reverse cumulative sum
     # of Sigma^-1 t_p against the widths' step derivatives (as the numerators are made)
     kernels = model.kernels
-    padded = _padded_reverse_cumsum(
-        model.whiten(_step(model, row, p, n)), kernels.half, n + 2 * kernels.half
-    )
+    template = model.whiten(_step(model, row, p, n))
+    if remainder is not None:  # both fitted together with the steps taken out
+        template = remainder.given_steps(template, row, p)
+    padded = _padded_reverse_cumsum(template, kernels.half, n + 2 * kernels.half)
     windows = padded[peaks[:, None] + kernels.taps[None, :]]
     cross = kernels.phi @ windows.T  # (widths, candidates)
     rest = sign * (numerators[:, peaks] - amplitude * cross) * scale[:, peaks]
@@ -836,6 +838,21 @@ class _Remainder:
     reaches: tuple[tuple[int, int], ...]
     """Per step taken out, the positions ``[first, stop)`` of the templates that are part of
     it (within its width and ``separation`` of it)."""
+    steps: F64 | None = None
+    """The steps' whitened templates ``Sigma^-1 t_j`` (rows); None if none was taken out."""
+    crosses: F64 | None = None
+    """``t_(w,p)^T Sigma^-1 t_j`` per step ``j`` (first axis), width and position."""
+    gram_inverse: F64 | None = None
+    """The (pseudo-)inverse of the steps' ``t_i^T Sigma^-1 t_j``."""
+
+    def given_steps(self, whitened_template: F64, row: int, p: int) -> F64:
+        """``Sigma^-1 t`` of the template of width ``row`` at ``p`` less what the steps
+        explain of it, so that ``t_q^T`` of it is ``t_q^T Sigma^-1 t - c_q^T G^-1 c_p``: the
+        cross term of two candidates fitted together with the steps."""
+        if self.steps is None or self.crosses is None or self.gram_inverse is None:
+            return whitened_template
+        weights = self.gram_inverse @ self.crosses[:, row, p]
+        return np.asarray(whitened_template - weights @ self.steps, dtype=np.float64)
 
 
 def _large_steps_out(
@@ -878,29 +895,42 @@ def _large_steps_out(
             unsigned *= factor
     if not steps:
         return _Remainder(whitened, numerators, base, model.inverse_scale, ())
-    out = whitened - np.tensordot(amplitudes, np.stack(whitened_steps), axes=1)
+    templates = np.stack(whitened_steps)
+    out = whitened - np.tensordot(amplitudes, templates, axes=1)
     widths = model.kernels.widths
     reaches = tuple(
         (max(0, q - reach), q + reach + 1)
         for r, q in steps
         for reach in [model.separation + math.ceil(widths[r])]
     )
-    return _Remainder(out, current, denominators, scale, reaches)
+    return _Remainder(
+        out, current, denominators, scale, reaches, templates, np.stack(crosses), inverse
+    )
 
 
 def _unscaled_best(
-    model: NoiseModel, numerators: F64, scale: F64, sign: float, *, at: tuple[int, int]
+    model: NoiseModel,
+    numerators: F64,
+    scale: F64,
+    sign: float,
+    *,
+    at: tuple[int, int],
+    max_step: float,
+    denominators: F64,
 ) -> tuple[int, int]:
     """The width and position of the best edge by the model's own ``z`` within one template
     width of ``(row, p)``, the best by the scaled ``z``: the dim-shot scaling decides whether
     and roughly where there is an edge, but where it changes along the profile (a spectrum
-    that moved) it would pull the position and the width towards the brighter side."""
+    that moved) it would pull the position and the width towards the brighter side. No step
+    larger than ``max_step`` (``denominators``: those the numerators are fitted with)."""
     row, p = at
     first, stop = model.span
     reach = math.ceil(model.kernels.widths[row])
     low, high = max(first, p - reach), min(stop, p + reach + 1)
-    around = numerators[:, low:high] * scale[:, low:high]
-    best = int(np.argmax(around * sign))
+    around = numerators[:, low:high] * scale[:, low:high] * sign
+    # no step too large for an edge (the best by the scaled z is not)
+    around[np.abs(numerators[:, low:high]) > max_step * denominators[:, low:high]] = -np.inf
+    best = int(np.argmax(around))
     better_row, offset = divmod(best, high - low)
     return better_row, low + offset
 
@@ -958,6 +988,7 @@ def find_gls_edge(
     largest = highest if float(z.flat[highest]) >= -float(z.flat[lowest]) else lowest
     if sign < 0:
         z = np.negative(z, out=z)
+    left: _Remainder | None = None
     if any(
         abs(float(numerators.flat[k])) > max_step * float(denominators.flat[k])
         for k in {best, largest}
@@ -982,11 +1013,28 @@ def find_gls_edge(
     if not top > 0:
         return GlsEdge(math.nan, float(kernels.widths[row]), top, math.nan, math.nan)
     if factor is not None:
-        row, p = _unscaled_best(model, numerators, scale, sign, at=(row, p))
+        row, p = _unscaled_best(
+            model,
+            numerators,
+            scale,
+            sign,
+            at=(row, p),
+            max_step=max_step,
+            denominators=denominators,
+        )
         top = float(z[row, p])
     amplitude = float(numerators[row, p]) / float(denominators[row, p])
     second = _runner_up(
-        model, z, numerators, factor, scale, row=row, p=p, amplitude=amplitude, sign=sign
+        model,
+        z,
+        numerators,
+        factor,
+        scale,
+        row=row,
+        p=p,
+        amplitude=amplitude,
+        sign=sign,
+        remainder=left,
     )
     span = model.span
     if kernels.widths[row] >= _PARABOLA_WIDTH and span[0] < p < span[1] - 1:
