@@ -838,21 +838,37 @@ class _Remainder:
     reaches: tuple[tuple[int, int], ...]
     """Per step taken out, the positions ``[first, stop)`` of the templates that are part of
     it (within its width and ``separation`` of it)."""
-    steps: F64 | None = None
-    """The steps' whitened templates ``Sigma^-1 t_j`` (rows); None if none was taken out."""
-    crosses: F64 | None = None
+    steps: F64
+    """The steps' whitened templates ``Sigma^-1 t_j`` (rows)."""
+    crosses: F64
     """``t_(w,p)^T Sigma^-1 t_j`` per step ``j`` (first axis), width and position."""
-    gram_inverse: F64 | None = None
+    gram_inverse: F64
     """The (pseudo-)inverse of the steps' ``t_i^T Sigma^-1 t_j``."""
 
     def given_steps(self, whitened_template: F64, row: int, p: int) -> F64:
         """``Sigma^-1 t`` of the template of width ``row`` at ``p`` less what the steps
         explain of it, so that ``t_q^T`` of it is ``t_q^T Sigma^-1 t - c_q^T G^-1 c_p``: the
         cross term of two candidates fitted together with the steps."""
-        if self.steps is None or self.crosses is None or self.gram_inverse is None:
-            return whitened_template
         weights = self.gram_inverse @ self.crosses[:, row, p]
         return np.asarray(whitened_template - weights @ self.steps, dtype=np.float64)
+
+
+def _too_large(numerators: F64, denominators: F64, max_step: float) -> npt.NDArray[np.bool_]:
+    """Where the step fitted (``numerators / denominators``) is larger than ``max_step``."""
+    return np.asarray(np.abs(numerators) > max_step * denominators)
+
+
+def _is_too_large(numerators: F64, denominators: F64, at: int, max_step: float) -> bool:
+    """:func:`_too_large` of the one template at flat index ``at`` (on every shot: no array)."""
+    return abs(float(numerators.flat[at])) > max_step * float(denominators.flat[at])
+
+
+def _unsigned_z(numerators: F64, scale: F64, factor: F64 | None) -> F64:
+    """``z`` of the rising sign, the dim-shot ``factor`` (if any) applied."""
+    z = numerators * scale
+    if factor is not None:
+        z *= factor
+    return z
 
 
 def _large_steps_out(
@@ -860,22 +876,20 @@ def _large_steps_out(
 ) -> _Remainder:
     """Takes the steps larger than ``max_step`` (of either sign: a side that moved shows
     both) out of the ratio, the one of the largest ``|z|`` (the dim-shot ``factor`` applied)
-    first, :data:`_TAKEN_OUT` at most; each time all of them
-    are fitted again together, and the numerators and denominators are those of a candidate
-    edge fitted together with them (generalised least squares: ``t^T Sigma^-1 t`` less what
-    the steps' templates explain of it)."""
+    first, :data:`_TAKEN_OUT` at most (the caller has seen one). Each time all of them are
+    fitted again together, and the numerators and denominators are those of a candidate edge
+    fitted together with them (generalised least squares: ``t^T Sigma^-1 t`` less what the
+    steps' templates explain of it)."""
     n = numerators.shape[1]
     base = model.denominators
     steps: list[tuple[int, int]] = []
     crosses: list[F64] = []
     whitened_steps: list[F64] = []
     current, denominators, scale = numerators, base, model.inverse_scale
-    amplitudes = np.zeros(0)
-    unsigned = numerators * scale
-    if factor is not None:
-        unsigned *= factor
+    amplitudes, inverse, stack = np.zeros(0), np.zeros((0, 0)), np.zeros((0, *numerators.shape))
+    unsigned = _unsigned_z(numerators, scale, factor)
     for _ in range(_TAKEN_OUT):
-        too_large = np.abs(current) > max_step * denominators
+        too_large = _too_large(current, denominators, max_step)
         if not too_large.any():
             break
         r, q = divmod(int(np.argmax(np.where(too_large, np.abs(unsigned), -1.0))), n)
@@ -890,22 +904,16 @@ def _large_steps_out(
         explained = np.einsum("iwp,ij,jwp->wp", stack, inverse, stack)
         denominators = np.where(base - explained > 1e-9 * base, base - explained, np.inf)
         scale = np.where(model.inverse_scale > 0, 1.0 / np.sqrt(denominators), 0.0)
-        unsigned = current * scale
-        if factor is not None:
-            unsigned *= factor
-    if not steps:
-        return _Remainder(whitened, numerators, base, model.inverse_scale, ())
-    templates = np.stack(whitened_steps)
-    out = whitened - np.tensordot(amplitudes, templates, axes=1)
+        unsigned = _unsigned_z(current, scale, factor)
+    templates = np.array(whitened_steps).reshape(len(steps), n)
+    out = whitened - amplitudes @ templates
     widths = model.kernels.widths
     reaches = tuple(
         (max(0, q - reach), q + reach + 1)
         for r, q in steps
         for reach in [model.separation + math.ceil(widths[r])]
     )
-    return _Remainder(
-        out, current, denominators, scale, reaches, templates, np.stack(crosses), inverse
-    )
+    return _Remainder(out, current, denominators, scale, reaches, templates, stack, inverse)
 
 
 def _unscaled_best(
@@ -929,7 +937,7 @@ def _unscaled_best(
     low, high = max(first, p - reach), min(stop, p + reach + 1)
     around = numerators[:, low:high] * scale[:, low:high] * sign
     # no step too large for an edge (the best by the scaled z is not)
-    around[np.abs(numerators[:, low:high]) > max_step * denominators[:, low:high]] = -np.inf
+    around[_too_large(numerators[:, low:high], denominators[:, low:high], max_step)] = -np.inf
     best = int(np.argmax(around))
     better_row, offset = divmod(best, high - low)
     return better_row, low + offset
@@ -958,13 +966,14 @@ def find_gls_edge(
     ``separation`` pixels away once the best edge is taken out of the ratio, so that the best
     edge's own shoulders do not count as candidates.
 
-    A best step larger than ``max_step`` (in the ratio's logarithm; ``log 2`` by default: the
-    light halving or doubling) is no X-ray edge but the spectrum itself (a steep side that
-    moved against the mean reference, a model learned from a handful of references): it is
-    taken out of the ratio at its fitted amplitude (as the runner-up's search takes the best
-    edge out), and the best is looked for again, :data:`_TAKEN_OUT` times at most. Taking out
-    rather than passing over: around a large step the templates beside it fit a step just
-    under any bound with a z almost as large."""
+    A step larger than ``max_step`` (in the ratio's logarithm; ``log 2`` by default: the light
+    halving or doubling), at the best edge or at the largest ``|z|`` of either sign, is no
+    X-ray edge but the spectrum itself (a steep side that moved against the mean reference, a
+    model learned from a handful of references): such steps are taken out of the ratio
+    (:func:`_large_steps_out`), every candidate is scored fitted together with them, the
+    templates within their reach are no candidates, and a best step still too large is no
+    edge. Taking out rather than passing over: around a large step the templates beside it fit
+    a step just under any bound with a z almost as large."""
     n = ratio.size
     kernels = model.kernels
     alpha = min(1.0, max(shot_brightness, 0.0)) if math.isfinite(shot_brightness) else 0.0
@@ -979,9 +988,7 @@ def find_gls_edge(
     whitened = model.whiten(_without_spikes(ratio, model.noise))
     numerators = _numerators(model, whitened)
     denominators, scale = model.denominators, model.inverse_scale
-    z = numerators * scale
-    if factor is not None:
-        z *= factor
+    z = _unsigned_z(numerators, scale, factor)
     # the best edge, and the largest step of either sign
     highest, lowest = int(np.argmax(z)), int(np.argmin(z))
     best = highest if sign > 0 else lowest
@@ -989,9 +996,8 @@ def find_gls_edge(
     if sign < 0:
         z = np.negative(z, out=z)
     left: _Remainder | None = None
-    if any(
-        abs(float(numerators.flat[k])) > max_step * float(denominators.flat[k])
-        for k in {best, largest}
+    if _is_too_large(numerators, denominators, best, max_step) or (
+        largest != best and _is_too_large(numerators, denominators, largest, max_step)
     ):
         # steps too large for an X-ray edge: the spectrum's own, taken out; the templates
         # beside them are part of them
@@ -1000,13 +1006,11 @@ def find_gls_edge(
         denominators, scale = left.denominators, left.inverse_scale
         for first, stop in left.reaches:
             numerators[:, first:stop] = 0.0
-        z = numerators * scale
-        if factor is not None:
-            z *= factor
+        z = _unsigned_z(numerators, scale, factor)
         if sign < 0:
             z = np.negative(z, out=z)
         best = int(np.argmax(z))
-        if abs(float(numerators.flat[best])) > max_step * float(denominators.flat[best]):
+        if _is_too_large(numerators, denominators, best, max_step):
             return GlsEdge(math.nan, float(kernels.widths[0]), 0.0, math.nan, math.nan)
     row, p = divmod(best, n)
     top = float(z[row, p])
