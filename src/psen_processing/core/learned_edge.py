@@ -168,7 +168,9 @@ class LearnedEdgeFinder:
             return signal
         self._add_background(signal, background)
         pedestal = self._backgrounds.mean
-        return signal if pedestal is None else np.asarray(signal - pedestal, dtype=np.float64)
+        if pedestal is None:
+            return signal
+        return np.asarray(signal - pedestal - level_shift(background, pedestal), dtype=np.float64)
 
     def add_reference(self, signal: F64, background: F64 | None, reference_length: int) -> None:
         """A reference shot: its ratio to the reference, then it joins the reference."""
@@ -270,3 +272,14 @@ class LearnedEdgeFinder:
             z=edge.z,
             runner_up_ratio=edge.runner_up_ratio,
         )
+
+
+def level_shift(background: F64, pedestal: F64) -> float:
+    """How far the shot's own background ROI profile lies above the pedestal (the mean of the
+    recent ones): the median over columns of their difference, a whole-frame dark-level jump
+    (a pulsed magnet's pickup, a bias that follows the frame rate) that the mean of 64 frames
+    does not follow. The median, so that a hot or flickering column or a cosmic ray's hit in
+    the background rows moves it little."""
+    if background.size != pedestal.size:  # a background ROI of another width: its mean
+        return float(np.mean(background)) - float(np.mean(pedestal))
+    return float(np.median(background - pedestal))
