@@ -276,10 +276,13 @@ class LearnedEdgeFinder:
 
 def level_shift(background: F64, pedestal: F64) -> float:
     """How far the shot's own background ROI profile lies above the pedestal (the mean of the
-    recent ones): the median over columns of their difference, a whole-frame dark-level jump
-    (a pulsed magnet's pickup, a bias that follows the frame rate) that the mean of 64 frames
-    does not follow. The median, so that a hot or flickering column or a cosmic ray's hit in
-    the background rows moves it little."""
+    recent ones): the median over columns of their difference (the upper one of an even
+    count), a whole-frame dark-level jump (a pulsed magnet's pickup, a bias that follows the
+    frame rate) that the mean of 64 frames does not follow. The median, so that a hot or
+    flickering column or a cosmic ray's hit in the background rows moves it little."""
     if background.size != pedestal.size:  # a background ROI of another width: its mean
         return float(np.mean(background)) - float(np.mean(pedestal))
-    return float(np.median(background - pedestal))
+    difference = np.subtract(background, pedestal)
+    middle = difference.size // 2
+    difference.partition(middle)  # in place: a fifth of np.median's cost at 1,000 px
+    return float(difference[middle])
