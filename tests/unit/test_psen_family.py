@@ -1,7 +1,7 @@
 """The PSEN benchmark family (benchmarks/psen_family): determinism, ranges, the edge's truth, the
 image/ROI agreement, the Cramér-Rao bound against a Monte-Carlo fit, the held-out members (the
-ninth set; the first eight joined the tuning members), stray X-ray hits, and that existing
-members make the same runs as before the generator's extensions."""
+ninth and the tenth sets; the first eight joined the tuning members), stray X-ray hits, and that
+existing members make the same runs as before the generator's extensions."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from psen_family.heldout_6 import HELDOUT_6_MEMBERS  # noqa: E402
 from psen_family.heldout_7 import HELDOUT_7_MEMBERS  # noqa: E402
 from psen_family.heldout_8 import HELDOUT_8_MEMBERS  # noqa: E402
 from psen_family.heldout_9 import HELDOUT_9_MEMBERS  # noqa: E402
+from psen_family.heldout_10 import HELDOUT_10_MEMBERS  # noqa: E402
 from psen_family.members import CAMERA_2048, FIRST_TUNING_MEMBERS, TUNING_MEMBERS  # noqa: E402
 from psen_family.scoring import score  # noqa: E402
 from psen_family.spec import (  # noqa: E402
@@ -47,7 +48,7 @@ from psen_family.spec import (  # noqa: E402
 )
 from psen_processing.core.roi import Roi, roi_x_profile  # noqa: E402
 
-ALL_MEMBERS = (*TUNING_MEMBERS, *HELDOUT_9_MEMBERS)
+ALL_MEMBERS = (*TUNING_MEMBERS, *HELDOUT_9_MEMBERS, *HELDOUT_10_MEMBERS)
 
 SIMPLE = Member(
     name="simple",
@@ -208,6 +209,8 @@ def test_the_family_covers_the_required_ranges() -> None:
     assert {m.edge.change for m in HELDOUT_8_MEMBERS} == {"absorption", "bleaching"}
     assert {m.edge.direction for m in HELDOUT_9_MEMBERS} == {"rising", "falling"}
     assert {m.edge.change for m in HELDOUT_9_MEMBERS} == {"absorption", "bleaching"}
+    assert {m.edge.direction for m in HELDOUT_10_MEMBERS} == {"rising", "falling"}
+    assert {m.edge.change for m in HELDOUT_10_MEMBERS} == {"absorption", "bleaching"}
     # the first members' cameras and modulation scales; the later sets go beyond
     first = (*FIRST_TUNING_MEMBERS, *HELDOUT_MEMBERS)
     assert all(
@@ -224,7 +227,7 @@ def test_the_family_covers_the_required_ranges() -> None:
     )
 
     # the edges' widths, photon levels, pedestals and read noise stay in the family's ranges (and
-    # the third to the ninth held-out sets' gains in 1-2 counts per photon)
+    # the third to the tenth held-out sets' gains in 1-2 counts per photon)
     def inside(span: Span, low: float, high: float) -> bool:
         return low <= span.low and span.high <= high
 
@@ -240,6 +243,7 @@ def test_the_family_covers_the_required_ranges() -> None:
         *HELDOUT_7_MEMBERS,
         *HELDOUT_8_MEMBERS,
         *HELDOUT_9_MEMBERS,
+        *HELDOUT_10_MEMBERS,
     )
     assert all(inside(m.camera.gain, 1, 2) for m in later)
 
@@ -311,6 +315,7 @@ def test_without_noise_and_jitter_the_ratio_is_half_way_at_the_true_position(
         HELDOUT_7_MEMBERS[0],
         HELDOUT_8_MEMBERS[0],
         HELDOUT_9_MEMBERS[0],
+        HELDOUT_10_MEMBERS[0],
     ],
     ids=lambda m: m.name,
 )
@@ -420,6 +425,7 @@ def _leaves(spec: object, prefix: str = "") -> dict[str, object]:
 
 def test_held_out_members_exist_and_differ_from_the_tuning_ones() -> None:
     assert len(HELDOUT_8_MEMBERS) >= 4 and len(HELDOUT_9_MEMBERS) >= 5
+    assert len(HELDOUT_10_MEMBERS) >= 5
     assert len(FIRST_TUNING_MEMBERS) >= 7
     # the first eight held-out sets, each run on 2026-11-29 (the fourth at 882a064, the fifth at
     # be618c1, the sixth at 480bb0c, the seventh at fe15af3, the eighth at e4017a6), are tuning
@@ -446,6 +452,7 @@ def test_held_out_members_exist_and_differ_from_the_tuning_ones() -> None:
         *HELDOUT_7_MEMBERS,
         *HELDOUT_8_MEMBERS,
         *HELDOUT_9_MEMBERS,
+        *HELDOUT_10_MEMBERS,
     )
     assert all(len(m.description) > 200 for m in described)
     # the held-out set differs from every tuning member (the eighth set among them)
@@ -455,11 +462,20 @@ def test_held_out_members_exist_and_differ_from_the_tuning_ones() -> None:
             theirs = _leaves(other)
             differing = [k for k in mine if mine[k] != theirs.get(k)]
             assert len(differing) >= 8, (held.name, other.name, len(differing))
+    # and the tenth set from every member written before it (the ninth set among them)
+    for held in HELDOUT_10_MEMBERS:
+        mine = _leaves(held)
+        for other in (*TUNING_MEMBERS, *HELDOUT_9_MEMBERS):
+            theirs = _leaves(other)
+            differing = [k for k in mine if mine[k] != theirs.get(k)]
+            assert len(differing) >= 8, (held.name, other.name, len(differing))
 
 
-@pytest.mark.parametrize("member", (*HELDOUT_8_MEMBERS, *HELDOUT_9_MEMBERS), ids=lambda m: m.name)
+@pytest.mark.parametrize(
+    "member", (*HELDOUT_8_MEMBERS, *HELDOUT_9_MEMBERS, *HELDOUT_10_MEMBERS), ids=lambda m: m.name
+)
 def test_the_latest_held_out_members_make_frames(member: Member) -> None:
-    """The eighth and the ninth sets (written by helpers who had not read the method): finite
+    """The eighth to the tenth sets (written by helpers who had not read the method): finite
     profiles, light above the dark rows, every edge on the camera, the edges spread over the
     light."""
     run = Run(member, 0.1, seed=1)
