@@ -272,6 +272,9 @@ class NoiseModel:
     """Reference ratios it was learned from."""
     separation: int
     """Pixels a runner-up candidate lies away from the best one at least."""
+    local_weights: F64
+    """Per usable pixel, 1 over the number of usable pixels within :data:`_RELIT_HALF` of it
+    (0 elsewhere): for a shot's local mean light (:func:`_collapsed_smoothed`)."""
     fft_size: int
     kernel_spectrum: npt.NDArray[np.complex128] = field(repr=False)
 
@@ -562,6 +565,8 @@ def learn_noise_model(
     inverse_scale[:, span[0] : span[1]] = 1.0 / np.sqrt(denominators[:, span[0] : span[1]])
     with np.errstate(divide="ignore"):
         noise = np.where(usable, np.sqrt(1.0 / np.where(usable, weight, 1.0)), np.inf)
+    nearby = _window_sums(usable.astype(np.float64))
+    local_weights = np.divide(1.0, nearby, where=usable, out=np.zeros(n))
     return NoiseModel(
         reference=reference,
         usable=usable,
@@ -582,6 +587,7 @@ def learn_noise_model(
         span=span,
         references_used=count,
         separation=params.separation,
+        local_weights=local_weights,
         fft_size=size,
         kernel_spectrum=spectrum,
     )
@@ -797,6 +803,36 @@ def _dim_shot(model: NoiseModel, ratio: F64, alpha: float | F64) -> tuple[F64, F
     return ratio, factor
 
 
+def _collapsed_smoothed(model: NoiseModel, ratio: F64, alpha: float, light: F64 | None) -> F64:
+    """``ratio`` with its level averaged over the usable pixels within :data:`_RELIT_HALF` px
+    (the log of the mean of ``exp(ratio)``) wherever the shot's own light there is too little
+    for the logarithm to be close to Gaussian (:data:`_UNLIT_NOISE`, as :func:`_dim_shot` for
+    a shot dim as a whole): a part of the spectrum that collapsed in this shot (a narrower or
+    shifted spectrum's wing at a tenth of the reference's light) holds only noise, whose
+    logarithm passed for 2 px edges of z 10-20. The model's noise is that of the reference's
+    light (times ``alpha`` and ``light``); the shot's is that of its own. Cheap unless the
+    shot has, over 15 px, less than :data:`_RELIT` of the light the reference leads one to
+    expect."""
+    half = _RELIT_HALF
+    usable = model.usable
+    ends = np.zeros(half + 1)
+    lit = np.exp(ratio)
+    lit *= usable
+    sums = np.cumsum(np.concatenate((ends, lit, ends[:half])))
+    local = np.subtract(sums[2 * half + 1 :], sums[: -(2 * half + 1)], out=lit)
+    local *= model.local_weights
+    local += ~usable  # unusable: lit as expected (not looked at)
+    if not float(local.min()) < _RELIT:
+        return ratio
+    shot = local * alpha if light is None else local * (light * alpha)
+    a, b, level = model.photon_noise, model.read_noise, model.level
+    unlit = level * (a * shot) + b > (level * level) * (_UNLIT_NOISE * shot) ** 2
+    unlit &= usable
+    if not unlit.any():
+        return ratio
+    return np.where(unlit, np.log(np.maximum(local, _LOG_FLOOR)), ratio)
+
+
 def _window_sums(values: F64) -> F64:
     """Per pixel, the sum of ``values`` over the pixels within :data:`_RELIT_HALF` of it."""
     half = _RELIT_HALF
@@ -980,6 +1016,7 @@ def find_gls_edge(
     if not alpha > 0:  # no light: no edge
         return GlsEdge(math.nan, float(kernels.widths[0]), 0.0, math.nan, math.nan)
     factor: F64 | None = None
+    ratio = _collapsed_smoothed(model, ratio, alpha, light)
     if light is not None:
         shot_light = np.clip(light * alpha, 1e-6, 1.0)  # no light: all noise (left out)
         ratio, factor = _dim_shot(model, ratio, shot_light)
