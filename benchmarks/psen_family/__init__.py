@@ -11,9 +11,9 @@ Modules:
 - :mod:`.members`: the tuning members (since 2026-11-29 including the first eight held-out
   sets, :mod:`.heldout`, :mod:`.heldout_2` to :mod:`.heldout_8`, each run once that day, the
   fourth at 882a064, the fifth at be618c1, the sixth at 480bb0c, the seventh at fe15af3 and the
-  eighth at e4017a6, and no longer unseen); :mod:`.heldout_9`: the held-out members (the ninth
-  set, not to be read by a method's author before the method is final); :mod:`.cameras`: shared
-  cameras;
+  eighth at e4017a6, and since 2026-11-30 the ninth, :mod:`.heldout_9`, run at 33f02a4: no
+  longer unseen); :mod:`.heldout_10`: the held-out members (the tenth set, not to be read by a
+  method's author before the method is final); :mod:`.cameras`: shared cameras;
 - :mod:`.spectrum`, :mod:`.camera`, :mod:`.noise`: the probe spectrum, the camera and its
   noise, as pure functions;
 - :mod:`.generator`: ``Run(member, depth, seed)``, a deterministic sequence of shots, each with
