@@ -159,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=16, help="X-ray shots not scored first")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--heldout", action="store_true", help="run the held-out members (the ninth set)"
+        "--heldout", action="store_true", help="run the held-out members (the tenth set)"
     )
     parser.add_argument("--methods", type=_names, default=list(METHODS))
     parser.add_argument(

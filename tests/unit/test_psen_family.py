@@ -1,6 +1,6 @@
 """The PSEN benchmark family (benchmarks/psen_family): determinism, ranges, the edge's truth, the
 image/ROI agreement, the Cramér-Rao bound against a Monte-Carlo fit, the held-out members (the
-ninth and the tenth sets; the first eight joined the tuning members), stray X-ray hits, and that
+tenth set; the first nine joined the tuning members), stray X-ray hits, and that
 existing members make the same runs as before the generator's extensions."""
 
 from __future__ import annotations
