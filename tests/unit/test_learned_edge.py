@@ -180,6 +180,32 @@ def test_the_level_shift_is_not_moved_by_a_cosmic_ray_or_a_flickering_column() -
     assert learned_edge.level_shift(narrower, pedestal) == pytest.approx(12.5, abs=0.3)
 
 
+@pytest.mark.parametrize(
+    "background",
+    [np.zeros(0), np.full(600, np.nan), np.full(600, np.inf), np.full(37, np.nan)],
+    ids=["empty", "all_nan", "all_inf", "narrower_nan"],
+)
+def test_a_background_profile_that_tells_no_level_shifts_nothing(background: F64) -> None:
+    """An empty or non-finite background profile after good ones: the pedestal (the mean of the
+    recent ones) alone is subtracted and the reference stays finite (an empty one made every
+    pixel NaN through the mean of an empty array; a NaN one was averaged into the pedestal and
+    made the reference NaN for 64 frames)."""
+    rng = np.random.default_rng(4)
+    finder = LearnedEdgeFinder()
+    signal = 1000.0 + rng.normal(0.0, 5.0, 600)
+    for _ in range(3):
+        finder.add_reference(signal, 100.0 + rng.normal(0.0, 1.0, 600), 16)
+    pedestal = finder.pedestal
+    assert pedestal is not None
+    assert learned_edge.level_shift(background, pedestal) == 0.0
+    with np.errstate(all="raise"):
+        assert learned_edge.level_shift(background, pedestal) == 0.0
+    finder.add_reference(signal, background, 16)
+    reference = finder.reference
+    assert reference is not None and np.isfinite(reference).all()
+    assert finder.pedestal is not None and np.isfinite(finder.pedestal).all()
+
+
 def test_a_new_signal_roi_starts_learning_again() -> None:
     tracker = EdgeTracker()
     settings = EdgeDetectionSettings(enabled=True, params=LEARNED)

@@ -157,7 +157,9 @@ class LearnedEdgeFinder:
         self._light_of = None
 
     def _add_background(self, signal: F64, background: F64 | None) -> None:
-        if background is None or not background.size:
+        # a profile with a NaN or inf pixel (a float camera's bad pixel) would poison the
+        # pedestal, and through it the reference and the model, for 64 frames: not kept
+        if background is None or not background.size or not np.isfinite(background).all():
             return
         if background.size != signal.size:  # a background ROI of another width: its mean
             background = np.full(signal.size, float(np.mean(background)))
@@ -279,10 +281,18 @@ def level_shift(background: F64, pedestal: F64) -> float:
     recent ones): the median over columns of their difference (the upper one of an even
     count), a whole-frame dark-level jump (a pulsed magnet's pickup, a bias that follows the
     frame rate) that the mean of 64 frames does not follow. The median, so that a hot or
-    flickering column or a cosmic ray's hit in the background rows moves it little."""
+    flickering column or a cosmic ray's hit in the background rows moves it little. 0 if
+    there is nothing to tell it (an empty profile) or it is not finite (a background profile
+    mostly NaN or inf): the pedestal alone is subtracted then."""
+    if not (background.size and pedestal.size):
+        return 0.0
     if background.size != pedestal.size:  # a background ROI of another width: its mean
-        return float(np.mean(background)) - float(np.mean(pedestal))
-    difference = np.subtract(background, pedestal)
-    middle = difference.size // 2
-    difference.partition(middle)  # in place: a fifth of np.median's cost at 1,000 px
-    return float(difference[middle])
+        with np.errstate(invalid="ignore", over="ignore"):
+            shift = float(np.mean(background)) - float(np.mean(pedestal))
+    else:
+        with np.errstate(invalid="ignore"):  # inf - inf: NaN, sorted last
+            difference = np.subtract(background, pedestal)
+        middle = difference.size // 2
+        difference.partition(middle)  # in place: a fifth of np.median's cost at 1,000 px
+        shift = float(difference[middle])
+    return shift if math.isfinite(shift) else 0.0
