@@ -49,10 +49,12 @@ SEEDS = (5, 6, 7)
 def test_the_noise_of_a_collapsed_wing_seldom_passes_for_an_edge() -> None:
     """At 870-960 px the shot has 1-10 % of the reference's light (a few counts per pixel).
     Without the smoothing 2 px 'edges' of z 6-10 were found there in 38 of 240 shots (12, 20
-    and 6 of 80 for seeds 5-7); with it 1 (a 14 px template at 911, z 7.6: the 15 px mean of
-    a few counts is still noisier than the model's noise there)."""
+    and 6 of 80 for seeds 5-7); with it 8, none confident (7-20 px templates of z 6-9, runner-up
+    ratio about 1: the 15 px mean of a few counts, taken without spikes, is still noisier than
+    the model's noise there; with the spikes left in it, 1, but a single hot pixel in the wing
+    then made a 15 px box whose sides passed for edges: test_review_pedestal_collapsed.py)."""
     off = [shot for seed in SEEDS for shot in _off(seed)]
-    assert len(off) <= 2, off
+    assert len(off) <= 10, off
 
 
 def test_without_the_smoothing_the_collapsed_wing_gives_false_edges(

@@ -124,6 +124,8 @@ class LearnedEdgeFinder:
         self._failures = 0
         self._light: F64 | None = None
         self._light_of: tuple[NoiseModel, F64] | None = None
+        self._dark: tuple[F64, npt.NDArray[np.intp]] | None = None
+        """The reference and its darkest columns (:meth:`_dark_columns`)."""
         """The model and reference :attr:`_light` was made for."""
 
     @property
@@ -155,6 +157,7 @@ class LearnedEdgeFinder:
         self._model = None
         self._pending = None
         self._light_of = None
+        self._dark = None
 
     def _add_background(self, signal: F64, background: F64 | None) -> None:
         # a profile with a NaN or inf pixel (a float camera's bad pixel) would poison the
@@ -172,7 +175,20 @@ class LearnedEdgeFinder:
         pedestal = self._backgrounds.mean
         if pedestal is None:
             return signal
-        return np.asarray(signal - pedestal - level_shift(background, pedestal), dtype=np.float64)
+        shift = level_shift(background, pedestal, self._dark_columns(background.size))
+        return np.asarray(signal - pedestal - shift, dtype=np.float64)
+
+    def _dark_columns(self, size: int) -> npt.NDArray[np.intp] | None:
+        """The quarter of the columns where the reference has the least light (None before a
+        reference of this width): where :func:`level_shift` is measured."""
+        reference = self._references.mean
+        if reference is None or reference.size != size:
+            return None
+        dark = self._dark
+        if dark is None or dark[0] is not reference:
+            count = max(size // 4, 1)
+            dark = self._dark = (reference, np.argpartition(reference, count - 1)[:count])
+        return dark[1]
 
     def add_reference(self, signal: F64, background: F64 | None, reference_length: int) -> None:
         """A reference shot: its ratio to the reference, then it joins the reference."""
@@ -276,23 +292,31 @@ class LearnedEdgeFinder:
         )
 
 
-def level_shift(background: F64, pedestal: F64) -> float:
+def level_shift(
+    background: F64, pedestal: F64, columns: npt.NDArray[np.intp] | None = None
+) -> float:
     """How far the shot's own background ROI profile lies above the pedestal (the mean of the
-    recent ones): the median over columns of their difference (the upper one of an even
-    count), a whole-frame dark-level jump (a pulsed magnet's pickup, a bias that follows the
-    frame rate) that the mean of 64 frames does not follow. The median, so that a hot or
-    flickering column or a cosmic ray's hit in the background rows moves it little. 0 if
-    there is nothing to tell it (an empty profile) or it is not finite (a background profile
-    mostly NaN or inf): the pedestal alone is subtracted then."""
+    recent ones): a whole-frame dark-level jump (a pulsed magnet's pickup, a bias that follows
+    the frame rate) that the mean of 64 frames does not follow. The median over ``columns``
+    (all if None; the service passes the quarter where the reference is darkest) of their
+    difference (the upper one of an even count): the median, so that a hot or flickering column
+    or a cosmic ray's hit in the background rows moves it little; the darkest columns, so that
+    light reaching the background rows (a halo of the band, shaped like the spectrum, where a
+    pickup is flat) is not taken for a dark level. A background ROI of another width: the
+    median of its profile less the pedestal's mean. Columns that are not finite say nothing;
+    0 if none is left."""
     if not (background.size and pedestal.size):
         return 0.0
-    if background.size != pedestal.size:  # a background ROI of another width: its mean
-        with np.errstate(invalid="ignore", over="ignore"):
-            shift = float(np.mean(background)) - float(np.mean(pedestal))
+    if background.size != pedestal.size:  # a background ROI of another width
+        difference = np.subtract(background, float(np.mean(pedestal)))
+    elif columns is None:
+        difference = np.subtract(background, pedestal)
     else:
-        with np.errstate(invalid="ignore"):  # inf - inf: NaN, sorted last
-            difference = np.subtract(background, pedestal)
-        middle = difference.size // 2
-        difference.partition(middle)  # in place: a fifth of np.median's cost at 1,000 px
-        shift = float(difference[middle])
-    return shift if math.isfinite(shift) else 0.0
+        difference = np.subtract(background[columns], pedestal[columns])
+    if not np.isfinite(difference).all():  # masked or unread columns
+        difference = difference[np.isfinite(difference)]
+        if not difference.size:
+            return 0.0
+    middle = difference.size // 2
+    difference.partition(middle)  # in place: a fifth of np.median's cost at 1,000 px
+    return float(difference[middle])
