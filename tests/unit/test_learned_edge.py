@@ -206,6 +206,32 @@ def test_a_background_profile_that_tells_no_level_shifts_nothing(background: F64
     assert finder.pedestal is not None and np.isfinite(finder.pedestal).all()
 
 
+def test_columns_stuck_high_left_in_the_profile_do_not_stop_the_learning() -> None:
+    """Two hot columns (1e6 and 7e5 counts; no background ROI of the same width to take them
+    out, e.g. ``"pedestal": "none"`` or a narrower background ROI): the usable pixels are those
+    above 3 % of the spectrum's peak (the 9th-largest value), and a pixel over 4 times that is a
+    stuck column, not light. Failed with the maximum as the peak: only the hot columns were
+    usable, no model was ever learned and the matched filter answered every shot."""
+    rng = np.random.default_rng(1)
+    pixels = np.arange(600)
+    clean = 20_000.0 * np.exp(-0.5 * ((pixels - 300) / 120) ** 2) + 200.0
+    finder = LearnedEdgeFinder()
+    errors = []
+    for k in range(400):
+        shot = rng.poisson(clean * rng.uniform(0.8, 1.2)).astype(np.float64)
+        edge = None if k % 2 == 0 else float(rng.uniform(250, 350))
+        if edge is not None:
+            shot[pixels >= edge] *= 0.9
+        shot[100], shot[450] = 1e6, 7e5
+        if edge is None:
+            finder.add_reference(shot, None, 16)
+        elif (result := finder.find(shot, None, -1.0, 4.0)) is not None:
+            errors.append(result.position - edge)
+    assert finder.model is not None
+    assert not finder.model.usable[[100, 450]].any() and finder.model.usable.sum() > 500
+    assert len(errors) > 150 and max(abs(e) for e in errors) < 3
+
+
 def test_a_new_signal_roi_starts_learning_again() -> None:
     tracker = EdgeTracker()
     settings = EdgeDetectionSettings(enabled=True, params=LEARNED)

@@ -37,6 +37,7 @@ from .noise_model import (
     learn_noise_model,
     ratio_and_brightness,
     relative_light,
+    usable_pixels,
 )
 
 __all__ = [
@@ -203,7 +204,7 @@ class LearnedEdgeFinder:
             clean = self._pedestal_free(signal, background)
             mean = None
         if mean is not None:
-            usable = mean > self._params.usable_fraction * float(mean.max())
+            usable = usable_pixels(mean, self._params.usable_fraction)[0]
             ratio, brightness = ratio_and_brightness(clean, mean, usable)
             if brightness >= DIM_REFERENCE:
                 self._add_ratio(ratio)

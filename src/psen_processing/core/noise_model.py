@@ -47,6 +47,7 @@ __all__ = [
     "reference_ratio",
     "relative_light",
     "step_kernels",
+    "usable_pixels",
 ]
 
 F64 = npt.NDArray[np.float64]
@@ -475,6 +476,28 @@ def _fine_variance(along: F64, fine: F64, pixel_variance: F64, dof: int) -> F64:
     return np.asarray(np.where(significant, excess, _FINE_FLOOR * noise), dtype=np.float64)
 
 
+_PEAK_RANK = 9
+"""The reference's peak, for which pixels are usable, is its this-largest value: a few columns
+stuck high (hot columns left in when no background of the same width is subtracted) are not
+the spectrum's peak."""
+
+_STUCK_ABOVE = 4.0
+"""A pixel of the reference above this many times its peak (:data:`_PEAK_RANK`) is a column
+stuck high, not light: not usable."""
+
+
+def usable_pixels(reference: F64, fraction: float) -> tuple[npt.NDArray[np.bool_], float]:
+    """The pixels where ``reference`` is above ``fraction`` of its peak and not stuck high, and
+    the peak: the :data:`_PEAK_RANK`-largest value (one hot column, left in the profile, made
+    the spectrum itself fall below 3 % of its maximum: no model was ever learned)."""
+    n = reference.size
+    rank = max(1, min(_PEAK_RANK, n // 8))
+    peak = float(np.partition(reference, n - rank)[n - rank]) if n else 0.0
+    usable = reference > fraction * peak
+    usable &= reference <= _STUCK_ABOVE * peak
+    return usable, peak
+
+
 def learn_noise_model(
     reference: F64, ratios: F64, params: ModelParams = ModelParams()
 ) -> NoiseModel | None:
@@ -485,8 +508,7 @@ def learn_noise_model(
     if not n or not np.isfinite(reference).all():
         return None
     ratios = ratios[np.isfinite(ratios).all(axis=1)]
-    peak = float(reference.max())
-    usable = reference > params.usable_fraction * peak
+    usable, peak = usable_pixels(reference, params.usable_fraction)
     indices = np.flatnonzero(usable)
     if ratios.shape[0] < 4 or peak <= 0 or indices.size < 2 * params.margin + 4:
         return None
