@@ -24,10 +24,11 @@ def _narrower(sigma: float) -> F64:
     return np.asarray(np.exp(-0.5 * x**2 * (1.0 / sigma**2 - 1.0 / 225.0**2)))
 
 
-def _off(seed: int) -> list[tuple[int, float, float]]:
+def _off(seed: int, hit: float = 0.0) -> list[tuple[int, float, float, float]]:
     """A dim spectrum (peak 500 counts, photon noise) whose width jitters (the model learns
     that from 128 references); 80 X-ray shots at the narrow end of it, a 10 % edge at 400
-    px: (position, width, z) of each shot's edge more than 10 px off."""
+    px, and ``hit`` counts added to one pixel at 920-926 px (in the collapsed wing): (position,
+    width, z, runner-up ratio) of each shot's edge more than 10 px off."""
     rng = np.random.default_rng(seed)
     clean = _spectrum(1024, rng) / 40.0
     references = [_shot(clean * _narrower(rng.uniform(120.0, 400.0)), rng) for _ in range(128)]
@@ -36,10 +37,11 @@ def _off(seed: int) -> list[tuple[int, float, float]]:
     off = []
     for k in range(80):
         shot = _shot(clean * _narrower(130.0 + 20.0 * (k % 2)), rng, (400.0, 5.0, 0.1))
+        shot[920 + k % 7] += hit
         ratio, alpha = ratio_and_brightness(shot, mean, model.usable)
         edge = find_gls_edge(model, ratio, -1.0, alpha)
         if not abs(edge.position - 400.0) <= 10:
-            off.append((round(edge.position), edge.width, round(edge.z, 1)))
+            off.append((round(edge.position), edge.width, round(edge.z, 1), edge.runner_up_ratio))
     return off
 
 
@@ -63,4 +65,4 @@ def test_without_the_smoothing_the_collapsed_wing_gives_false_edges(
     """The control: the same shots with the collapsed part's ratio left as it is."""
     monkeypatch.setattr(noise_model, "_collapsed_smoothed", lambda model, ratio, *_: ratio)
     off = [shot for seed in SEEDS for shot in _off(seed)]
-    assert len(off) >= 20 and all(position > 800 for position, _, _ in off), off
+    assert len(off) >= 20 and all(position > 800 for position, *_ in off), off

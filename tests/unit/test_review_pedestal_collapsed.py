@@ -19,11 +19,9 @@ import pytest
 
 from psen_processing.core import learned_edge
 from psen_processing.core.learned_edge import LearnedEdgeFinder
-from psen_processing.core.noise_model import find_gls_edge, ratio_and_brightness
 from psen_processing.sim.spectrum import SpectrumModel, spectrum
 
-from .test_collapsed_wing import _narrower
-from .test_noise_model import _model_from, _shot, _spectrum
+from .test_collapsed_wing import _off
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 if str(BENCHMARKS) not in sys.path:
@@ -134,20 +132,7 @@ def _off_with_a_hit(seed: int, hit: float) -> list[tuple[int, float, float, floa
     the narrow end, a 10 % falling edge at 400 px), plus one stray hit of ``hit`` counts in
     one pixel at 920-926 px (in the collapsed wing) on each X-ray shot: (position, width, z,
     runner-up ratio) of each shot's edge more than 10 px off."""
-    rng = np.random.default_rng(seed)
-    clean = _spectrum(1024, rng) / 40.0
-    references = [_shot(clean * _narrower(rng.uniform(120.0, 400.0)), rng) for _ in range(128)]
-    model, mean = _model_from(references)
-    assert model is not None
-    off = []
-    for k in range(80):
-        shot = _shot(clean * _narrower(130.0 + 20.0 * (k % 2)), rng, (400.0, 5.0, 0.1))
-        shot[920 + k % 7] += hit
-        ratio, alpha = ratio_and_brightness(shot, mean, model.usable)
-        edge = find_gls_edge(model, ratio, -1.0, alpha)
-        if not abs(edge.position - 400.0) <= 10:
-            off.append((round(edge.position), edge.width, round(edge.z, 1), edge.runner_up_ratio))
-    return off
+    return _off(seed, hit)
 
 
 def test_a_single_pixel_hit_in_a_collapsed_wing_is_not_smeared_into_an_edge() -> None:
