@@ -140,8 +140,8 @@ class LearnedEdgeFinder:
         self._failures = 0
         self._light: F64 | None = None
         self._light_of: tuple[NoiseModel, F64] | None = None
-        self._outline: _Outline | None = None
         """The model and reference :attr:`_light` was made for."""
+        self._outline: _Outline | None = None
 
     @property
     def model(self) -> NoiseModel | None:
@@ -205,12 +205,12 @@ class LearnedEdgeFinder:
         """The reference's darkest columns and peak, renewed every :data:`OUTLINE_EVERY`
         references."""
         outline = self._outline
+        count = max(reference.size // 4, 1)
         if (
             outline is None
-            or outline.dark.size != max(reference.size // 4, 1)
+            or outline.dark.size != count
             or self._reference_count - outline.made_at >= OUTLINE_EVERY
         ):
-            count = max(reference.size // 4, 1)
             dark = np.argpartition(reference, count - 1)[:count]
             peak = usable_pixels(reference, self._params.usable_fraction)[1]
             outline = self._outline = _Outline(self._reference_count, dark, peak)

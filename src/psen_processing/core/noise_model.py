@@ -493,13 +493,10 @@ def usable_pixels(
     the peak: the :data:`_PEAK_RANK`-largest value (one hot column, left in the profile, made
     the spectrum itself fall below 3 % of its maximum: no model was ever learned), or ``peak``
     if given (one found a little earlier: the partition costs about 8 us at 1,000 px)."""
-    if peak is not None:
-        usable = reference > fraction * peak
-        usable &= reference <= _STUCK_ABOVE * peak
-        return usable, peak
-    n = reference.size
-    rank = max(1, min(_PEAK_RANK, n // 8))
-    peak = float(np.partition(reference, n - rank)[n - rank]) if n else 0.0
+    if peak is None:
+        n = reference.size
+        rank = max(1, min(_PEAK_RANK, n // 8))
+        peak = float(np.partition(reference, n - rank)[n - rank]) if n else 0.0
     usable = reference > fraction * peak
     usable &= reference <= _STUCK_ABOVE * peak
     return usable, peak
@@ -836,13 +833,10 @@ def _local_light(model: NoiseModel, ratio: F64) -> F64:
     """Per pixel, the mean of ``exp(ratio)`` over the usable pixels within :data:`_RELIT_HALF`
     of it (the shot's light relative to what the reference leads one to expect); 1 where
     unusable."""
-    half = _RELIT_HALF
     usable = model.usable
-    ends = np.zeros(half + 1)
     lit = np.exp(ratio)
     lit *= usable
-    sums = np.cumsum(np.concatenate((ends, lit, ends[:half])))
-    local = np.subtract(sums[2 * half + 1 :], sums[: -(2 * half + 1)], out=lit)
+    local = _window_sums(lit)
     local *= model.local_weights
     local += ~usable  # unusable: lit as expected (not looked at)
     return np.asarray(local, dtype=np.float64)
