@@ -56,15 +56,13 @@ class LearnedNoiseMethod:
     """The service's learned-noise edge search as it runs in the service
     (:class:`psen_processing.core.learned_edge.LearnedEdgeFinder` with the default
     :class:`EdgeParams`: pedestal from the background profiles, the reference of the last 16
-    references, models from the last 128 reference ratios; builds run at once here, which
+    references, models from the last 256 reference ratios; builds run at once here, which
     gives the same answers as the service's builds off the loop). An X-ray shot's position is
-    NaN below ``min_z`` (no edge reported); it is confident when ``edge_z`` is at least
-    :data:`Z_CONFIDENT` and ``edge_runner_up_ratio`` at least :data:`RATIO_CONFIDENT` (the rule
-    README documents). Before the first model no edge is reported (the service falls back to
-    the matched filter)."""
-
-    Z_CONFIDENT = 6.0
-    RATIO_CONFIDENT = 2.0
+    NaN below ``min_z`` (no edge reported); it is confident when the service's
+    ``edge_confident`` is (:func:`psen_processing.core.learned_edge.is_confident`, the rule
+    README documents; until 2026-11-30 ``edge_z >= 6`` and ``edge_runner_up_ratio >= 2``
+    only). Before the first model no edge is reported (the service falls back to the matched
+    filter)."""
 
     def __init__(self, direction: Direction, geometry: RoiGeometry) -> None:
         self.params = EdgeParams(direction=direction)
@@ -84,5 +82,4 @@ class LearnedNoiseMethod:
         )
         if edge is None or not edge.found:
             return NO_EDGE
-        confident = edge.z >= self.Z_CONFIDENT and edge.runner_up_ratio >= self.RATIO_CONFIDENT
-        return Result(edge.position, confident)
+        return Result(edge.position, edge.confident)

@@ -14,6 +14,7 @@ import pytest
 import zmq
 
 from psen_processing.core.edge_tracking import EdgeDetectionSettings, EdgeTracker
+from psen_processing.core.learned_edge import is_confident
 from psen_processing.core.roi import Roi
 from psen_processing.sim.messages import encode_message
 
@@ -26,7 +27,14 @@ if str(BENCHMARKS) not in sys.path:
 from psen_family.generator import Run  # noqa: E402
 from psen_family.members import TUNING_MEMBERS  # noqa: E402
 
-CHANNELS = ("edge_position", "edge_amplitude", "edge_z", "edge_runner_up_ratio", "edge_width")
+CHANNELS = (
+    "edge_position",
+    "edge_amplitude",
+    "edge_z",
+    "edge_runner_up_ratio",
+    "edge_width",
+    "edge_localisation",
+)
 WARMUP = 40
 """X-ray shots before the scored ones (the references and the model fill in)."""
 SCORED = 60
@@ -59,6 +67,7 @@ def test_edges_of_family_frames_through_the_stream(
     scale = geometry.signal[3] / geometry.background[3]
     errors: list[float] = []
     confident_off = 0
+    confident_shots = 0
     xray = 0
     for shot in run.shots(2 * (WARMUP + SCORED)):
         source.send(encode_message(shot.truth.pulse_id, [(IMAGE, shot.image())]))
@@ -85,13 +94,18 @@ def test_edges_of_family_frames_through_the_stream(
                     expected.edge.z,
                     expected.edge.runner_up_ratio,
                     expected.edge.width,
+                    expected.edge.localisation,
                 ),
                 strict=True,
             )
         )
         assert got == pytest.approx(want, rel=1e-9, nan_ok=True), shot.truth.pulse_id
+        confident = message.value(f"{IMAGE}.edge_confident")
+        assert isinstance(confident, bool)
+        assert confident == expected.edge.confident, shot.truth.pulse_id
         if not shot.truth.is_xray:
             assert all(math.isnan(v) for v in got.values())
+            assert confident is False
             continue
         xray += 1
         if xray <= WARMUP:
@@ -99,7 +113,11 @@ def test_edges_of_family_frames_through_the_stream(
         assert tracker.learned.model is not None
         error = got["edge_position"] - shot.truth.position
         errors.append(error)
-        if got["edge_z"] >= 6 and got["edge_runner_up_ratio"] >= 2 and not abs(error) <= 10:
+        assert confident == is_confident(
+            got["edge_z"], got["edge_runner_up_ratio"], got["edge_localisation"]
+        )
+        confident_shots += confident
+        if confident and not abs(error) <= 10:
             confident_off += 1
         assert got["edge_width"] in (2, 3, 5, 7, 10, 14, 20, 28, 40)
         assert got["edge_amplitude"] == pytest.approx(0.1, abs=0.06)
@@ -108,6 +126,7 @@ def test_edges_of_family_frames_through_the_stream(
     assert all(abs(e) < 10 for e in found), found
     assert float(np.median(np.abs(found))) < 1.5
     assert confident_off == 0
+    assert confident_shots >= 0.9 * SCORED
     model = running.client.get_statistics()["edge_detection"]["noise_model"]
     assert tracker.learned.model.references_used == 64  # the milestone at 64 ratios
     assert model == {"learned_from_references": 64, "failed_builds": 0}

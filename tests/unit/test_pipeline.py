@@ -341,7 +341,17 @@ class _KnownEdge(EdgeTracker):
     odd pulse ids)."""
 
     def update(self, settings: EdgeDetectionSettings, **frame: Any) -> ShotTiming:
-        edge = EdgeResult(1.5, 2.5, 3.5, True, width=4.5, z=5.5, runner_up_ratio=6.5)
+        edge = EdgeResult(
+            1.5,
+            2.5,
+            3.5,
+            True,
+            width=4.5,
+            z=5.5,
+            runner_up_ratio=6.5,
+            localisation=8.5,
+            confident=frame["pulse_id"] % 2 == 0,
+        )
         return ShotTiming(frame["pulse_id"] % 2 == 1, edge, 7.5)
 
 
@@ -364,12 +374,15 @@ def test_every_added_channel_carries_its_own_value(image: np.ndarray, pulse_id: 
         NAMES.edge_z: 5.5,
         NAMES.edge_runner_up_ratio: 6.5,
         NAMES.arrival_time: 7.5,
+        NAMES.edge_localisation: 8.5,
     }
     for name, value in expected.items():
         assert out.value(name) == value, name
         assert out.channel(name) is not None and out.channel(name).type == "float64", name
     assert out.value(NAMES.is_reference) is (pulse_id % 2 == 1)
     assert out.channel(NAMES.is_reference).type == "bool"
+    assert out.value(NAMES.edge_confident) is (pulse_id % 2 == 0)
+    assert out.channel(NAMES.edge_confident).type == "bool"
     np.testing.assert_array_equal(out.array(SIGNAL), numpy_profile(image, signal))
     np.testing.assert_array_equal(out.array(BACKGROUND), numpy_profile(image, background))
     assert out.value(PARAMS) == chosen.parameters_json
@@ -386,6 +399,8 @@ _EDGE_SUFFIXES = (
     "edge_fwhm",
     "arrival_time",
     "is_reference",
+    "edge_localisation",
+    "edge_confident",
 )
 """The edge channels in the order they have always been sent (consumers may read them by
-position)."""
+position; the last two added on 2026-11-30, at the end)."""

@@ -47,6 +47,14 @@ class ChannelNames:
         return self._derived("edge_runner_up_ratio")
 
     @property
+    def edge_localisation(self) -> str:
+        return self._derived("edge_localisation")
+
+    @property
+    def edge_confident(self) -> str:
+        return self._derived("edge_confident")
+
+    @property
     def edge_width(self) -> str:
         return self._derived("edge_width")
 

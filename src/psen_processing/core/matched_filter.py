@@ -227,6 +227,13 @@ class EdgeResult:
     """The learned method's signal-to-noise ratio of the edge (NaN for the matched filter)."""
     runner_up_ratio: float = math.nan
     """``z`` over the best candidate elsewhere (learned method; NaN for the matched filter)."""
+    localisation: float = math.nan
+    """How much better the edge fits at its position than more than 10 px away, as a ``z``
+    (learned method; NaN for the matched filter)."""
+    confident: bool = False
+    """The learned method's edge passes the confidence rule
+    (:func:`psen_processing.core.learned_edge.is_confident`); always False for the matched
+    filter, which has no noise model to judge by."""
 
 
 _NOT_FOUND = EdgeResult(math.nan, math.nan, math.nan, False)

@@ -634,6 +634,14 @@ class GlsEdge:
     amplitude: float
     """The step's height in the ratio, signed (GLS estimate; in log units, close to the
     relative change: about -0.105 for a 10 % deep falling edge)."""
+    localisation: float = math.nan
+    """How much better the edge fits where it was found than anywhere more than
+    ``separation`` px away, as a ``z``: ``sqrt(z**2 - z_far**2)``, ``z_far`` the best ``z``
+    (any width, 0 if none is positive) there, the found edge not taken out (the square root of
+    the generalised-least-squares chi-square gained by the found position over the best one
+    that far away; ``z`` if nowhere else). Low where the edge's position is not pinned to
+    within ``separation`` px: a wide or misshapen edge whose neighbours fit almost as well, or
+    a faint one that other places match."""
 
 
 def edge_numerators(model: NoiseModel, ratio: F64) -> F64:
@@ -754,7 +762,7 @@ runner-up is looked for."""
 
 def _runner_up(
     model: NoiseModel,
-    z: F64,
+    profile: F64,
     numerators: F64,
     factor: F64 | None,
     scale: F64,
@@ -767,9 +775,9 @@ def _runner_up(
 ) -> float:
     """The best ``z`` more than ``separation`` pixels from ``p`` once the best edge (width
     ``row``, amplitude ``amplitude``) is taken out of the ratio, among the best
-    :data:`_CANDIDATES` local maxima of ``z`` there (every width at each)."""
-    n = z.shape[1]
-    profile = z.max(axis=0)
+    :data:`_CANDIDATES` local maxima of ``z`` there (every width at each; ``profile``: the
+    best ``z`` of every width per position)."""
+    n = profile.size
     inner = profile[1:-1]
     peaks = np.flatnonzero((inner >= profile[:-2]) & (inner > profile[2:]) & (inner > 0)) + 1
     peaks = peaks[np.abs(peaks - p) > model.separation]
@@ -1099,9 +1107,10 @@ def find_gls_edge(
         )
         top = float(z[row, p])
     amplitude = float(numerators[row, p]) / float(denominators[row, p])
+    profile = z.max(axis=0)
     second = _runner_up(
         model,
-        z,
+        profile,
         numerators,
         factor,
         scale,
@@ -1130,4 +1139,15 @@ def find_gls_edge(
         z=top,
         runner_up_ratio=float(top / second) if second > 0 else math.inf,
         amplitude=float(amplitude),
+        localisation=_localisation(profile, p, top, model.separation),
     )
+
+
+def _localisation(profile: F64, p: int, top: float, separation: int) -> float:
+    """:attr:`GlsEdge.localisation` of the edge at ``p`` of ``z`` ``top`` (``profile``: the
+    best ``z`` per position)."""
+    far = max(
+        float(profile[: max(0, p - separation)].max(initial=0.0)),
+        float(profile[p + separation + 1 :].max(initial=0.0)),
+    )
+    return math.sqrt(max(0.0, top * top - far * far))

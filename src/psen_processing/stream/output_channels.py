@@ -68,8 +68,11 @@ EDGE_CHANNELS = (
     OutputChannel("edge_fwhm", "float64", "edge.fwhm"),
     OutputChannel("arrival_time", "float64", "arrival_time"),
     OutputChannel("is_reference", "bool", "is_reference"),
+    OutputChannel("edge_localisation", "float64", "edge.localisation"),
+    OutputChannel("edge_confident", "bool", "edge.confident"),
 )
-"""From the shot's edge detection: all sent while it is on (NaN where nothing was found)."""
+"""From the shot's edge detection: all sent while it is on (NaN where nothing was found). New
+channels go at the end: consumers may read them by position."""
 
 OUTPUT_CHANNELS = SETTINGS_CHANNELS + PROFILE_CHANNELS + EDGE_CHANNELS
 """Every channel the processor may add, in the order it adds them."""
