@@ -77,6 +77,12 @@ class CameraState:
     hot: I64
     """Camera columns stuck high."""
     hot_values: F64
+    full_scale: float = 65535.0
+    """Highest pixel value (the ADC's saturation)."""
+    excess_noise: float = 1.0
+    """Excess noise factor of the photon noise."""
+    lag: float = 0.0
+    """Fraction of the previous frame's light in a frame."""
 
     def band_centre(self, columns: F64, pointing: float) -> F64:
         """Row of the band's centre at each camera column (smile: parabolic, ``smile`` rows
@@ -105,10 +111,13 @@ def render(
     rng: np.random.Generator,
     shape: tuple[int, int],
     exact_below: float = EXACT_POISSON_BELOW,
+    full_scale: float = 65535.0,
+    excess_noise: float = 1.0,
 ) -> U16:
-    """Pixel values ``floor(pedestal + gain * n + read_noise * z)`` clipped to 0..65535, for
-    ``n`` photons drawn per pixel around ``photons`` (rows x columns; ``None``: no light) and a
-    ``pedestal`` per column.
+    """Pixel values ``floor(pedestal + gain * n + read_noise * z)`` clipped to 0..``full_scale``
+    (at most 65535), for ``n`` photons drawn per pixel around ``photons`` (rows x columns;
+    ``None``: no light) and a ``pedestal`` per column; the Gaussian draws' photon variance is
+    multiplied by ``excess_noise ** 2``.
 
     Draws, in this order: one standard normal per pixel (:func:`.noise.standard_normal`); then
     Poisson counts for the pixels expecting fewer than ``exact_below`` photons. Brighter pixels
@@ -120,7 +129,7 @@ def render(
         value = z * np.float32(read_noise)
         value += pedestal
     else:
-        value = photons * np.float32(gain * gain)
+        value = photons * np.float32(gain * gain * (excess_noise * excess_noise))
         value += np.float32(read_noise * read_noise)
         np.sqrt(value, out=value)
         value *= z
@@ -133,8 +142,8 @@ def render(
                 counts = rng.poisson(expected).astype(np.float32)
                 base = np.broadcast_to(pedestal, shape)[small]
                 value[small] = base + np.float32(gain) * counts + np.float32(read_noise) * z[small]
-    # clipped to 0..65535, the conversion's truncation is the floor
-    np.clip(value, np.float32(0.0), np.float32(65535.0), out=value)
+    # clipped to 0..full scale, the conversion's truncation is the floor
+    np.clip(value, np.float32(0.0), np.float32(min(full_scale, 65535.0)), out=value)
     return value.astype(np.uint16)
 
 

@@ -35,7 +35,15 @@ from .camera import (
     stuck,
     stuck_columns,
 )
-from .run_state import EDGE_MARGIN, camera_state, cut_normal, edge_state, source_state
+from .run_state import (
+    EDGE_MARGIN,
+    camera_extras,
+    camera_state,
+    cut_normal,
+    edge_state,
+    extra_state,
+    source_state,
+)
 from .spec import PEAK_PHOTONS, Direction, EdgeShape, Member
 
 __all__ = ["EDGE_MARGIN", "Run", "Shot", "ShotTruth"]
@@ -52,13 +60,13 @@ Hits = tuple[I64, I64, I64]
 _NO_HITS: Hits = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
 
 
-def _add_hits(pixels: U16, hits: Hits) -> None:
-    """Add the hits' counts to ``pixels`` in place (clipped at 65535)."""
+def _add_hits(pixels: U16, hits: Hits, limit: int = 65535) -> None:
+    """Add the hits' counts to ``pixels`` in place (clipped at ``limit``)."""
     rows, columns, counts = hits
     if counts.size:
         total = pixels.astype(np.int64)
         np.add.at(total, (rows, columns), counts)
-        np.minimum(total, 65535, out=total)
+        np.minimum(total, limit, out=total)
         pixels[...] = total
 
 
@@ -136,7 +144,9 @@ class Run:
         self.exact_below = exact_below
         self._entropy = _entropy(member, seed)
         rng = _rng(self._entropy, 0)
-        self.camera = camera_state(member, rng)
+        self.camera = camera_extras(member, camera_state(member, rng), _rng(self._entropy, 7))
+        self.extras = extra_state(member, _rng(self._entropy, 8))
+        """The additive features of the X-ray response (satellite, feature, luminescence)."""
         self.source = source_state(member, rng)
         self.edge = edge_state(member, self.source, rng)
         self.first_pulse_id = 2 * int(rng.integers(5_000_000, 50_000_000)) + 1
@@ -219,13 +229,24 @@ class Run:
 class Shot:
     """One shot of a run: its truth, its expected photons and its pixels (made on demand)."""
 
-    def __init__(self, run: Run, index: int) -> None:
+    def __init__(self, run: Run, index: int, *, afterglow: bool = True) -> None:
+        """``afterglow=False``: without the previous frame's lag (the shot before a lagging
+        shot is made so, to stop there)."""
         self.run = run
         self.index = index
         self.pulse_id = run.first_pulse_id + index
         self.is_xray = self.pulse_id % 2 == 0
         self.draw = draw = run.draw(index)
         self._envelope = self._spectrum_without_edge(run.columns)
+        extras = run.extras
+        self.satellite = extras.satellite
+        """Depth of the trailing step relative to the edge's on this shot."""
+        if extras.satellite_jitter and self.is_xray:
+            z = float(cut_normal(_rng(run._entropy, 9, index), 1)[0])
+            self.satellite = max(0.0, extras.satellite * (1.0 + extras.satellite_jitter * z))
+        lagging = afterglow and run.camera.lag and index > 0
+        self._previous = Shot(run, index - 1, afterglow=False) if lagging else None
+        """The shot before (for the lag), or None."""
         position = draw.position if self.is_xray else math.nan
         envelope_at_edge = math.nan
         _, size_x, _, size_y = run.member.signal_roi
@@ -329,11 +350,49 @@ class Shot:
             overshoot=edge.overshoot,
             ringing=edge.ringing,
         )
-        return spectrum.transmission(fraction, self.draw.depth, self.run.member.edge.change)
+        extras = self.run.extras
+        if not (self.satellite or extras.feature):
+            return spectrum.transmission(fraction, self.draw.depth, self.run.member.edge.change)
+        if self.satellite:
+            trailing = self.run.member.signal_roi[0] + position
+            trailing += edge.side * extras.satellite_offset
+            fraction += self.satellite * spectrum.edge_fraction(
+                columns, trailing, edge.shape, self.draw.width, edge.side
+            )
+        if extras.feature:
+            u = (columns - extras.feature_column) * (1.0 / extras.feature_width)
+            fraction *= 1.0 - extras.feature * np.exp(-0.5 * u * u)
+        result = spectrum.transmission(fraction, self.draw.depth, self.run.member.edge.change)
+        return np.maximum(result, 0.02)
 
     def band_photons(self, position: float | None = None) -> F64:
         """Expected photons per signal-profile column over the whole light band."""
         result: F64 = self._envelope * self.transmission(self.run.columns, position)
+        added = self._added_photons(self.run.columns)
+        if added is not None:
+            result += added
+        return result
+
+    def _added_photons(self, columns: F64) -> F64 | None:
+        """Light that does not pass the sample's edge, at ``columns``: an X-ray shot's
+        luminescence and the previous frame's afterglow (None if there is neither)."""
+        run, extras = self.run, self.run.extras
+        result: F64 | None = None
+        if extras.luminescence and self.is_xray:
+            u = (columns - extras.luminescence_centre) * (1.0 / extras.luminescence_width)
+            first = int(columns[0])
+            energy = self.draw.depth / run.depth
+            scale = extras.luminescence * run.source.level * PEAK_PHOTONS * energy
+            response = run.source.response[first : first + columns.size]
+            result = np.exp(-0.5 * u * u) * scale * response
+        previous = self._previous
+        if previous is not None:
+            if columns is run.columns:
+                before = previous._envelope * previous.transmission(columns)
+            else:
+                before = previous._spectrum_without_edge(columns) * previous.transmission(columns)
+            before *= run.camera.lag
+            result = before if result is None else result + before
         return result
 
     def _weights(self, rows: I64, columns: F64) -> F64:
@@ -357,10 +416,36 @@ class Shot:
     def expected_light(self, position: float | None = None) -> F64:
         """Mean counts from light in each signal-profile column (summed over the ROI's rows),
         for an edge at ``position`` (default: the truth); 0 in dead and hot columns."""
+        if self.run.camera.full_scale < 65535.0:
+            return self._saturated(position)[0]
         light = self.band_photons(position) * self.roi_fraction()
         light *= self.run.camera.gain
         light[self.run.dead_or_hot[0]] = 0.0
         return light
+
+    def _saturated(self, position: float | None = None) -> tuple[F64, F64]:
+        """:meth:`expected_light` and :meth:`profile_variance` of a camera that saturates below
+        65535: each pixel's value taken as a Gaussian (mean ``pedestal + gain * photons - 0.5``,
+        the variance of photon, read and truncation noise) cut at the full scale."""
+        run, camera = self.run, self.run.camera
+        offset_x, size_x, _, size_y = run.member.signal_roi
+        pedestal = camera.pedestal[offset_x : offset_x + size_x] + self.draw.pedestal_offset
+        photons = self._weights(run.rows, run.columns) * self.band_photons(position)
+        mean = photons * camera.gain + (pedestal - 0.5)
+        spread = np.sqrt(
+            photons * (camera.gain * camera.excess_noise) ** 2
+            + (camera.read_noise**2 + TRUNCATION_VARIANCE)
+        )
+        t = (camera.full_scale - mean) / spread
+        density = np.exp(-0.5 * t * t) * (1.0 / math.sqrt(2.0 * math.pi))
+        below = 0.5 * (1.0 + spectrum.erf(t * (1.0 / math.sqrt(2.0))))
+        shift = t * (1.0 - below) - density
+        light: F64 = (mean + spread * shift).sum(axis=0) - size_y * (pedestal - 0.5)
+        second = below - t * density + t * t * (1.0 - below)
+        variance: F64 = (spread * spread * (second - shift * shift)).sum(axis=0)
+        light[run.dead_or_hot[0]] = 0.0
+        variance[run.dead_or_hot[0]] = 0.0
+        return light, variance
 
     def expected_profile(self, position: float | None = None) -> F64:
         """Mean of the signal profile (counts per column): :meth:`expected_light` plus the dark
@@ -388,8 +473,12 @@ class Shot:
         """Variance of each signal-profile column (photon, read and truncation noise); 0 for
         dead and hot columns."""
         camera, run = self.run.camera, self.run
+        if camera.full_scale < 65535.0:
+            return self._saturated()[1]
         size_y = run.member.signal_roi[3]
         variance = self.expected_light() * camera.gain
+        if camera.excess_noise != 1.0:
+            variance *= camera.excess_noise**2
         variance += size_y * (camera.read_noise**2 + TRUNCATION_VARIANCE)
         variance[run.dead_or_hot[0]] = 0.0
         return variance
@@ -416,6 +505,8 @@ class Shot:
             rng=rng,
             shape=(size_y, size_x),
             exact_below=run.exact_below,
+            full_scale=camera.full_scale,
+            excess_noise=camera.excess_noise,
         )
         background = render(
             None,
@@ -424,9 +515,11 @@ class Shot:
             read_noise=read_noise,
             rng=rng,
             shape=(background_rows, size_x),
+            full_scale=camera.full_scale,
         )
-        _add_hits(signal, self._roi_hits[0])
-        _add_hits(background, self._roi_hits[1])
+        limit = int(min(camera.full_scale, 65535.0))
+        _add_hits(signal, self._roi_hits[0], limit)
+        _add_hits(background, self._roi_hits[1], limit)
         mask, value = run.dead_or_hot
         signal[:, mask] = value
         background[:, mask] = value
@@ -440,6 +533,9 @@ class Shot:
         columns = np.arange(geometry.width, dtype=np.float64)
         rows = np.arange(geometry.height, dtype=np.int64)
         band = self._spectrum_without_edge(columns) * self.transmission(columns)
+        added = self._added_photons(columns)
+        if added is not None:
+            band += added
         photons = (self._weights(rows, columns) * band).astype(np.float32)
         rng = _rng(run._entropy, 3, self.index)
         pedestal = (camera.pedestal + self.draw.pedestal_offset).astype(np.float32)
@@ -452,8 +548,10 @@ class Shot:
             rng=rng,
             shape=shape,
             exact_below=run.exact_below,
+            full_scale=camera.full_scale,
+            excess_noise=camera.excess_noise,
         )
-        _add_hits(image, self._draw_hits(6, (shape,))[0])
+        _add_hits(image, self._draw_hits(6, (shape,))[0], int(min(camera.full_scale, 65535.0)))
         stuck_columns(camera, image, 0)
         roi = self.roi_pixels()
         for block, (ox, sx, oy, sy) in (

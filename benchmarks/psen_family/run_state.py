@@ -6,7 +6,7 @@ Pure functions of a member and a random generator (their draws in a fixed order)
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -18,10 +18,13 @@ from .spec import JITTER_CUT, Direction, EdgeShape, Member, Span
 __all__ = [
     "EDGE_MARGIN",
     "EdgeState",
+    "ExtraState",
     "SourceState",
+    "camera_extras",
     "camera_state",
     "cut_normal",
     "edge_state",
+    "extra_state",
     "source_state",
 ]
 
@@ -214,4 +217,46 @@ def edge_state(member: Member, source: SourceState, rng: np.random.Generator) ->
         ringing=spec.ringing.draw(rng),
         floor=floor,
         positions=(low, max(low, high)),
+    )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ExtraState:
+    """One run's values of the later, additive features of the X-ray response (drawn from a
+    stream of their own, so that a member without them makes the same run as before)."""
+
+    satellite: float
+    satellite_offset: float
+    satellite_jitter: float
+    feature: float
+    feature_column: float
+    feature_width: float
+    luminescence: float
+    luminescence_centre: float
+    luminescence_width: float
+
+
+def camera_extras(member: Member, camera: CameraState, rng: np.random.Generator) -> CameraState:
+    """``camera`` with its saturation, excess noise and lag (drawn from their own stream)."""
+    spec = member.camera
+    return replace(
+        camera,
+        full_scale=spec.full_scale,
+        excess_noise=spec.excess_noise.draw(rng),
+        lag=spec.lag.draw(rng),
+    )
+
+
+def extra_state(member: Member, rng: np.random.Generator) -> ExtraState:
+    spec = member.edge
+    return ExtraState(
+        satellite=spec.satellite.draw(rng),
+        satellite_offset=spec.satellite_offset.draw(rng),
+        satellite_jitter=spec.satellite_jitter.draw(rng),
+        feature=spec.feature.draw(rng),
+        feature_column=spec.feature_column.draw(rng),
+        feature_width=spec.feature_width.draw(rng),
+        luminescence=spec.luminescence.draw(rng),
+        luminescence_centre=spec.luminescence_centre.draw(rng),
+        luminescence_width=spec.luminescence_width.draw(rng),
     )

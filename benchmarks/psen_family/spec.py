@@ -166,6 +166,20 @@ class CameraSpec:
     values); hits are not in the expected profile nor in the Cramer-Rao bound."""
     hit_level: Span = Span(500.0, 4000.0)
     """Counts one stray X-ray photon deposits (drawn per hit, uniformly in the span)."""
+    full_scale: float = 65535.0
+    """Highest pixel value: the ADC saturates there (4095 for a 12-bit readout). Below 65535
+    the expected profile and the bound take the saturation into account (the pixels' Gaussian
+    law cut at this value); at 65535, the default, nothing changes."""
+    excess_noise: Span = Span(1.0, 1.0)
+    """Excess noise factor ``F`` of the photon noise (an intensifier's or an electron
+    multiplier's gain statistics): the variance of the light's counts is ``F^2 * gain^2 *
+    photons``; 1 (the default) is plain shot noise. Only the Gaussian rendering applies it (the
+    exact Poisson draws, used on request for dim pixels, do not)."""
+    lag: Span = ZERO
+    """Fraction of the previous frame's light that a frame holds as well (a phosphor's
+    afterglow, an incompletely reset sensor): shot ``k`` gets ``lag`` times the expected light of
+    shot ``k - 1`` (with its edge, if it was an X-ray shot) on top of its own; shot 0 none.
+    Requires no pointing jitter (the afterglow sits where the band was). Default off."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +265,34 @@ class EdgeSpec:
     """Period of the ringing in units of the edge width."""
     floor: Span = Span(0.15, 0.15)
     """Edges lie where the run's nominal envelope is at least this fraction of its peak."""
+    satellite: Span = ZERO
+    """Depth of a second, trailing step relative to the edge's (a second X-ray pulse, as in a
+    two-bunch mode): the change grows by ``satellite * depth`` once more, ``satellite_offset``
+    px further into the affected side. The true position stays the leading edge's. Default
+    off."""
+    satellite_offset: Span = Span(60.0, 60.0)
+    """Distance of the trailing step from the edge (px, per run)."""
+    satellite_jitter: Span = ZERO
+    """Shot-to-shot relative rms of the trailing step's depth (its own pulse energy)."""
+    feature: Span = ZERO
+    """Strength ``b`` of a narrow spectral feature of the X-ray-induced change, fixed on the
+    camera: the local change is ``depth * (1 - b * exp(-(x - c)^2 / (2 w^2)))`` (``b > 1``: the
+    change reverses sign inside the feature), ``c`` = ``feature_column``, ``w`` =
+    ``feature_width``. At the true position the change is half of its local size. Default
+    off."""
+    feature_column: Span = Span(0.0, 0.0)
+    """Camera column of the feature's centre (per run)."""
+    feature_width: Span = Span(10.0, 10.0)
+    """Rms width of the feature (px)."""
+    luminescence: Span = ZERO
+    """X-ray-excited luminescence of the sample reaching the spectrometer on X-ray shots only:
+    a Gaussian band of light whose peak is this fraction of the run's nominal probe peak
+    (photons per column), scaled on each shot by that shot's X-ray pulse energy (the depth's
+    jitter) and not by the probe's intensity; not attenuated by the edge. Default off."""
+    luminescence_centre: Span = Span(0.0, 0.0)
+    """Camera column of the luminescence band's peak (per run)."""
+    luminescence_width: Span = Span(200.0, 200.0)
+    """Rms width of the luminescence band (px)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,12 +361,29 @@ def check_member(member: Member) -> None:
         raise ValueError(f"{member.name}: invalid camera levels")
     if cam.xray_hits.low < 0 or cam.hit_level.low < 0 or cam.hit_level.high > 65535:
         raise ValueError(f"{member.name}: invalid camera levels")
+    if not 0 < cam.full_scale <= 65535 or cam.hot_level.high > cam.full_scale:
+        raise ValueError(f"{member.name}: invalid full scale")
+    if cam.excess_noise.low < 1.0 or cam.lag.low < 0.0 or cam.lag.high >= 0.5:
+        raise ValueError(f"{member.name}: invalid excess noise or lag")
+    if cam.lag.high > 0.0 and cam.pointing_jitter.high > 0.0:
+        raise ValueError(f"{member.name}: a lag needs a band without pointing jitter")
+    if (
+        edge.satellite.low < 0.0
+        or edge.satellite.high * (1 + JITTER_CUT * edge.satellite_jitter.high) > 1.5
+        or (edge.satellite.high > 0.0 and edge.satellite_offset.low < edge.width.high)
+        or edge.feature.low < 0.0
+        or edge.feature.high > 3.0
+        or edge.feature_width.low < 1.0
+        or edge.luminescence.low < 0.0
+        or edge.luminescence_width.low < 1.0
+    ):
+        raise ValueError(f"{member.name}: invalid satellite, feature or luminescence")
 
 
 def still(member: Member) -> Member:
     """The member with every shot-to-shot change and drift switched off (the fixed structure,
-    fringes at their run phase and the camera noise stay, stray X-ray hits go): X-ray and
-    reference shots differ only by the edge."""
+    fringes at their run phase and the camera noise stay, stray X-ray hits, a lag and an X-ray
+    luminescence go): X-ray and reference shots differ only by the edge."""
     fringes = tuple(
         replace(f, phase_jitter=ZERO, amplitude_jitter=ZERO) for f in member.source.fringes
     )
@@ -340,6 +399,10 @@ def still(member: Member) -> Member:
         width_drift=ZERO,
         intensity_drift=ZERO,
     )
-    camera = replace(member.camera, pointing_jitter=ZERO, pedestal_jitter=ZERO, xray_hits=ZERO)
-    edge = replace(member.edge, width_jitter=ZERO, depth_jitter=ZERO)
+    camera = replace(
+        member.camera, pointing_jitter=ZERO, pedestal_jitter=ZERO, xray_hits=ZERO, lag=ZERO
+    )
+    edge = replace(
+        member.edge, width_jitter=ZERO, depth_jitter=ZERO, satellite_jitter=ZERO, luminescence=ZERO
+    )
     return replace(member, name=f"{member.name}-still", camera=camera, source=source, edge=edge)
