@@ -34,15 +34,16 @@ SATURATED_CORE_12BIT = Member(
         "A 1024-px CMOS of the kind many timing tools use, read in its 12-bit mode (a 128-row "
         "window of a 1024 x 1024 sensor, black level 30-60, gain 1.6-2): to get more light into "
         "the spectrum's wings, where edges also fall, the users took out a neutral-density filter "
-        "and accepted that the core saturates. The band is tightly focused (rms 1.4-1.9 rows, a "
-        "12-row ROI), so its middle rows reach 4,095 counts wherever the spectrum is above about "
-        "30-80 % of its peak (photon level 0.6-1), while its outer rows stay below: over the "
-        "bright part of the spectrum the profile grows with the light far less than in "
-        "proportion, by an amount that changes with the shot's intensity (jitter 6-12 %, a slow "
-        "drift), and an edge there shows only in the outer rows' share of the light. Hot pixels "
-        "stick at up to 4,095. A continuum (order 2-2.6, half width 250-290 px) that the ROI "
-        "holds down into its wings, a weak window ripple. The X-rays bleach and the edge rises "
-        "(erf or logistic, one per run, 5-10 px), out to where the light is 10-14 % of its peak."
+        "and accepted that the core saturates. The band is tightly focused (rms 1.5-2 rows, a "
+        "12-row ROI), so its middle rows reach 4,095 counts wherever the spectrum is above a "
+        "third to nine tenths of its peak (photon level 0.55-0.9), while its outer rows stay "
+        "below: over the bright part of the spectrum the profile grows with the light far less "
+        "than in proportion, by an amount that changes with the shot's intensity (jitter 6-12 %, "
+        "a slow drift), and an edge there shows only in the outer rows' share of the light. Hot "
+        "pixels stick at up to 4,095. A continuum (order 2-2.6, half width 250-290 px) that the "
+        "ROI holds down into its wings, a weak window ripple. The X-rays bleach and the edge "
+        "rises (erf or logistic, one per run, 5-10 px), out to where the light is 10-14 % of its "
+        "peak."
     ),
     camera=CameraSpec(
         width=1024,
@@ -51,7 +52,7 @@ SATURATED_CORE_12BIT = Member(
         signal_rows=(58, 12),
         background_rows=(4, 10),
         light_row=Span(63.5, 65.5),
-        light_sigma=Span(1.4, 1.9),
+        light_sigma=Span(1.5, 2.0),
         smile=Span(0.0, 0.4),
         pointing_jitter=Span(0.1, 0.25),
         gain=Span(1.6, 2.0),
@@ -69,7 +70,7 @@ SATURATED_CORE_12BIT = Member(
         half_width=Span(250.0, 290.0),
         order=Span(2.0, 2.6),
         asymmetry=Span(-0.08, 0.08),
-        photon_level=Span(0.6, 1.0),
+        photon_level=Span(0.55, 0.9),
         pixel_response=Span(0.003, 0.006),
         fringes=(
             FringeSpec(Span(70.0, 110.0), Span(0.01, 0.02), Span(0.05, 0.2), Span(0.02, 0.05)),
