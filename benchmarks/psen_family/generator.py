@@ -8,7 +8,10 @@ parameters, its ROI pixels' noise and the noise of the image's other pixels are 
 streams, so ``shot.roi_pixels()`` and the same rows of ``shot.image()`` are equal. Stray X-ray
 hits (``CameraSpec.xray_hits``) come from streams of their own (the run's rate, the ROIs' hits
 and the other pixels' hits), so a member without them makes the same run as before they
-existed.
+existed. So do the later features (a camera's saturation, excess noise and lag; a trailing
+step, a feature of the change and X-ray luminescence, see :class:`.spec.CameraSpec` and
+:class:`.spec.EdgeSpec`): their per-run values and the trailing step's per-shot jitter come
+from streams 7 to 9, and they are off unless a member sets them.
 
 The nominal depth enters only as a scale: one seed gives the same spectra, edge positions and
 noise draws at every depth.
