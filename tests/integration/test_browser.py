@@ -57,6 +57,10 @@ def test_live_page_updates_and_sets_a_roi(
     )
     page.wait_for_function("Number(document.getElementById('history-count').textContent) > 3")
     page.wait_for_function("Number(document.getElementById('edge-position').textContent) > 0")
+    # the shares of X-ray shots with an edge found and with a confident one (the default
+    # matched filter is never confident)
+    page.wait_for_function("document.getElementById('edge-ratio').textContent.endsWith(' %')")
+    assert page.text_content("#edge-confident") == "0.0 %"
     page.wait_for_function("Number(document.getElementById('image-pulse').textContent) > 0")
     drawn = page.evaluate(
         """() => {

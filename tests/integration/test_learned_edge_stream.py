@@ -18,7 +18,7 @@ from psen_processing.core.learned_edge import is_confident
 from psen_processing.core.roi import Roi
 from psen_processing.sim.messages import encode_message
 
-from ..conftest import IMAGE, Running, Source
+from ..conftest import IMAGE, Running, Source, wait_until
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 if str(BENCHMARKS) not in sys.path:
@@ -68,6 +68,7 @@ def test_edges_of_family_frames_through_the_stream(
     errors: list[float] = []
     confident_off = 0
     confident_shots = 0
+    confident_sent = 0  # warm-up included
     xray = 0
     for shot in run.shots(2 * (WARMUP + SCORED)):
         source.send(encode_message(shot.truth.pulse_id, [(IMAGE, shot.image())]))
@@ -102,6 +103,7 @@ def test_edges_of_family_frames_through_the_stream(
         assert got == pytest.approx(want, rel=1e-9, nan_ok=True), shot.truth.pulse_id
         confident = message.value(f"{IMAGE}.edge_confident")
         assert isinstance(confident, bool)
+        confident_sent += confident
         assert confident == expected.edge.confident, shot.truth.pulse_id
         if not shot.truth.is_xray:
             assert all(math.isnan(v) for v in got.values())
@@ -127,6 +129,14 @@ def test_edges_of_family_frames_through_the_stream(
     assert float(np.median(np.abs(found))) < 1.5
     assert confident_off == 0
     assert confident_shots >= 0.9 * SCORED
-    model = running.client.get_statistics()["edge_detection"]["noise_model"]
+    # the statistics count a frame just after it is sent: wait for the last one
+    wait_until(
+        lambda: running.client.get_statistics()["edge_detection"]["xray_shots"] == xray,
+        what="the statistics to count every X-ray shot",
+    )
+    edge_statistics = running.client.get_statistics()["edge_detection"]
+    assert edge_statistics["edges_confident"] == confident_sent
+    assert edge_statistics["edge_confident_ratio"] == round(confident_sent / xray, 4)
+    model = edge_statistics["noise_model"]
     assert tracker.learned.model.references_used == 64  # the milestone at 64 ratios
     assert model == {"learned_from_references": 64, "failed_builds": 0}

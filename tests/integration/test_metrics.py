@@ -42,6 +42,7 @@ def test_metrics_match_the_statistics(
     assert before["psen_processing"][()] == 0.0
     assert before["psen_frames_received_total"][()] == 0.0
     assert math.isnan(before["psen_edge_found_ratio"][()])
+    assert math.isnan(before["psen_edge_confident_ratio"][()])
     client.start()
     sink = running.sink(zmq_context)
     x = np.arange(300)
@@ -75,6 +76,9 @@ def test_metrics_match_the_statistics(
     assert metrics["psen_reference_shots_total"][()] == edge["reference_shots"]
     assert metrics["psen_edges_found_total"][()] == edge["edges_found"] > 0
     assert metrics["psen_edge_found_ratio"][()] == pytest.approx(edge["edge_found_ratio"])
+    # the matched filter (this test's method) is never confident
+    assert metrics["psen_edges_confident_total"][()] == edge["edges_confident"] == 0
+    assert metrics["psen_edge_confident_ratio"][()] == edge["edge_confident_ratio"] == 0
     buckets = metrics["psen_latency_seconds_bucket"]
     assert len(buckets) == len(LATENCY_BUCKETS_MS) + 1
     counts = [buckets[(("le", le),)] for le in [*(str(b / 1000) for b in LATENCY_BUCKETS_MS)]]

@@ -66,6 +66,8 @@ def test_fresh_snapshot_is_empty(stats: Statistics) -> None:
             "xray_shots": 0,
             "edges_found": 0,
             "edge_found_ratio": None,
+            "edges_confident": 0,
+            "edge_confident_ratio": None,
             "last_edge_position": None,
             "last_edge_amplitude": None,
             "last_arrival_time": None,
@@ -246,6 +248,33 @@ def test_one_call_per_frame(stats: Statistics, clock: FakeClock) -> None:
     assert snap.edge_detection["xray_shots"] == 1 and snap.edge_detection["reference_shots"] == 1
     assert snap.edge_detection["last_edge_position"] == 12.5
     assert snap.edge_detection["last_arrival_time"] == 125.0
+    assert snap.edge_detection["edges_confident"] == 0  # found, not confident
+
+
+def test_confident_edges_are_counted_apart_from_the_found_ones(
+    stats: Statistics, clock: FakeClock
+) -> None:
+    found = EdgeResult(12.5, 0.1, 3.0, True, z=5.0, runner_up_ratio=3.0, localisation=5.0)
+    confident = EdgeResult(
+        20.5, 0.1, 3.0, True, z=9.0, runner_up_ratio=3.0, localisation=6.0, confident=True
+    )
+    missed = EdgeResult(math.nan, math.nan, math.nan, False)
+    reference = ShotTiming(True, missed, math.nan)
+    for pulse_id, timing in enumerate(
+        [
+            ShotTiming(False, confident, 205.0),
+            reference,
+            ShotTiming(False, found, 125.0),
+            reference,
+            ShotTiming(False, missed, math.nan),
+            ShotTiming(False, confident, 205.0),
+        ]
+    ):
+        stats.received(clock.now)
+        stats.frame(pulse_id, clock.now, delivered=True, image=((8, 9), "uint16"), timing=timing)
+    edge = stats.snapshot().edge_detection
+    assert (edge["xray_shots"], edge["edges_found"], edge["edges_confident"]) == (4, 3, 2)
+    assert (edge["edge_found_ratio"], edge["edge_confident_ratio"]) == (0.75, 0.5)
 
 
 @pytest.mark.parametrize(

@@ -175,14 +175,19 @@ class ServiceCollector(Collector):
             ("reference_shots", "Reference (no X-ray) shots"),
             ("xray_shots", "X-ray shots"),
             ("edges_found", "X-ray shots with an edge found"),
+            ("edges_confident", "X-ray shots with a confident edge (edge_confident)"),
         ):
             yield counter(name, doc, _count(edge[name]))
-        ratio = edge["edge_found_ratio"]
-        yield gauge(
-            "edge_found_ratio",
-            "Edges found per X-ray shot (NaN before the first X-ray shot)",
-            float("nan") if ratio is None else float(ratio),
-        )
+        for name, doc in (
+            ("edge_found_ratio", "Edges found per X-ray shot"),
+            ("edge_confident_ratio", "Confident edges per X-ray shot"),
+        ):
+            ratio = edge[name]
+            yield gauge(
+                name,
+                f"{doc} (NaN before the first X-ray shot)",
+                float("nan") if ratio is None else float(ratio),
+            )
         yield counter(
             "image_frames_published",
             "Images handed to the image output stream",

@@ -162,6 +162,7 @@ class Statistics:
             self._reference_shots = 0
             self._xray_shots = 0
             self._edges_found = 0
+            self._edges_confident = 0
             self._last_edge: tuple[float, float, float] | None = None
             self._latency_counts = [0] * (len(LATENCY_BUCKETS_MS) + 1)
             self._latency_sum = 0.0
@@ -275,6 +276,8 @@ class Statistics:
             self._reference_shots += 1
             return
         self._xray_shots += 1
+        if timing.edge.confident:
+            self._edges_confident += 1
         if timing.edge.found:
             self._edges_found += 1
             edge = timing.edge
@@ -410,12 +413,16 @@ class Statistics:
 
     def _edge_summary(self) -> dict[str, float | int | None]:
         position, amplitude, arrival = self._last_edge or (None, None, None)
-        found = self._edges_found / self._xray_shots if self._xray_shots else None
+        xray = self._xray_shots
+        found = self._edges_found / xray if xray else None
+        confident = self._edges_confident / xray if xray else None
         return {
             "reference_shots": self._reference_shots,
             "xray_shots": self._xray_shots,
             "edges_found": self._edges_found,
             "edge_found_ratio": None if found is None else round(found, 4),
+            "edges_confident": self._edges_confident,
+            "edge_confident_ratio": None if confident is None else round(confident, 4),
             "last_edge_position": position,
             "last_edge_amplitude": amplitude,
             "last_arrival_time": None if arrival is None or math.isnan(arrival) else arrival,

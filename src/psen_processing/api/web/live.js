@@ -18,6 +18,9 @@
     return value === null || value === undefined || Number.isNaN(value)
       ? "-" : Number(value).toFixed(digits);
   }
+  function percent(ratio) {
+    return ratio === null || ratio === undefined ? "-" : `${(100 * ratio).toFixed(1)} %`;
+  }
   function reasons(counts) {
     const entries = Object.entries(counts || {});
     return entries.length ? entries.map(([k, v]) => `${k}: ${v}`).join(", ") : "none";
@@ -254,8 +257,9 @@
     $("frames-skipped").textContent = s.frames_skipped;
     $("frames-dropped").textContent = s.frames_dropped_output;
     $("latency").textContent = fmt(s.latency_ms && s.latency_ms.p50, 2);
-    const ratio = s.edge_detection && s.edge_detection.edge_found_ratio;
-    $("edge-ratio").textContent = ratio === null || ratio === undefined ? "-" : `${(100 * ratio).toFixed(1)} %`;
+    const edge = s.edge_detection || {};
+    $("edge-ratio").textContent = percent(edge.edge_found_ratio);
+    $("edge-confident").textContent = percent(edge.edge_confident_ratio);
     renderStreams(s.input, s.output);
     $("skipped-reasons").textContent = reasons(s.frames_skipped_by_reason);
     $("problems").textContent = reasons(s.profile_problems);
