@@ -14,7 +14,7 @@ import pytest
 import zmq
 
 from psen_processing.core.edge_tracking import EdgeDetectionSettings, EdgeTracker
-from psen_processing.core.learned_edge import is_confident
+from psen_processing.core.learned_edge import CONFIDENT_RATIOS, is_confident
 from psen_processing.core.roi import Roi
 from psen_processing.sim.messages import encode_message
 
@@ -68,6 +68,7 @@ def test_edges_of_family_frames_through_the_stream(
     errors: list[float] = []
     confident_off = 0
     confident_shots = 0
+    grown = 0
     confident_sent = 0  # warm-up included
     xray = 0
     for shot in run.shots(2 * (WARMUP + SCORED)):
@@ -112,12 +113,17 @@ def test_edges_of_family_frames_through_the_stream(
         xray += 1
         if xray <= WARMUP:
             continue
-        assert tracker.learned.model is not None
+        model = tracker.learned.model
+        assert model is not None
         error = got["edge_position"] - shot.truth.position
         errors.append(error)
         assert confident == is_confident(
-            got["edge_z"], got["edge_runner_up_ratio"], got["edge_localisation"]
+            got["edge_z"],
+            got["edge_runner_up_ratio"],
+            got["edge_localisation"],
+            model.references_used,
         )
+        grown += model.references_used >= CONFIDENT_RATIOS
         confident_shots += confident
         if confident and not abs(error) <= 10:
             confident_off += 1
@@ -128,7 +134,8 @@ def test_edges_of_family_frames_through_the_stream(
     assert all(abs(e) < 10 for e in found), found
     assert float(np.median(np.abs(found))) < 1.5
     assert confident_off == 0
-    assert confident_shots >= 0.9 * SCORED
+    assert grown >= SCORED / 3  # shots with a model from enough ratios to be confident
+    assert confident_shots >= 0.9 * grown
     # the statistics count a frame just after it is sent: wait for the last one
     wait_until(
         lambda: running.client.get_statistics()["edge_detection"]["xray_shots"] == xray,

@@ -9,11 +9,14 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from psen_processing.core.edge_tracking import EdgeDetectionSettings, EdgeTracker
 from psen_processing.core.learned_edge import (
     CONFIDENT_LOCALISATION,
+    CONFIDENT_RATIOS,
     LearnedEdgeFinder,
     is_confident,
 )
+from psen_processing.core.matched_filter import EdgeParams, EdgeResult
 from psen_processing.core.noise_model import (
     GlsEdge,
     NoiseModel,
@@ -21,6 +24,7 @@ from psen_processing.core.noise_model import (
     find_gls_edge,
     reference_ratio,
 )
+from psen_processing.core.roi import Roi
 
 from .test_noise_model import _model_from, _shot, _spectrum
 
@@ -75,7 +79,11 @@ def test_an_edge_whose_position_is_not_pinned_is_not_confident(
     edges = _edges(learned, 64.0, 0.015)
     off = [abs(edge.position - centre) > 10 for edge, centre in edges]
     by_z_alone = [edge.z >= 6 and edge.runner_up_ratio >= 2 for edge, _ in edges]
-    confident = [is_confident(e.z, e.runner_up_ratio, e.localisation) for e, _ in edges]
+    model = learned[0]
+    confident = [
+        is_confident(e.z, e.runner_up_ratio, e.localisation, model.references_used)
+        for e, _ in edges
+    ]
     assert sum(o and c for o, c in zip(off, by_z_alone, strict=True)) >= 10  # the test's power
     assert not any(o and c for o, c in zip(off, confident, strict=True))
     assert all(e.localisation < CONFIDENT_LOCALISATION for e, _ in edges if e.z < 12)
@@ -85,7 +93,9 @@ def test_a_sharp_edge_is_confident_and_pinned(learned: tuple[NoiseModel, F64, F6
     edges = _edges(learned, 0.0, 0.03)
     for edge, centre in edges:
         assert abs(edge.position - centre) <= 5
-        assert is_confident(edge.z, edge.runner_up_ratio, edge.localisation)
+        assert is_confident(
+            edge.z, edge.runner_up_ratio, edge.localisation, learned[0].references_used
+        )
         assert edge.localisation <= edge.z
 
 
@@ -116,20 +126,60 @@ def test_localisation_is_the_z_gained_over_the_best_position_beyond_10_px(
     assert 0 < edge.localisation < edge.z
 
 
-def test_the_finder_reports_the_rule_and_the_matched_filter_is_never_confident() -> None:
+def _sharp_shots(
+    finder: LearnedEdgeFinder, clean: F64, rng: np.random.Generator
+) -> list[EdgeResult]:
+    out = []
+    for _ in range(20):
+        shot = _ramp_shot(clean, rng, float(rng.uniform(200, 400)), 0.0, 0.03)
+        result = finder.find(shot, None, -1.0, 4.0)
+        assert result is not None
+        out.append(result)
+    return out
+
+
+def test_a_young_model_calls_no_shot_confident_a_grown_one_does() -> None:
+    """Before the model is learned from :data:`CONFIDENT_RATIOS` reference ratios no shot is
+    confident, however plain its edge; from then on the finder reports the rule."""
     rng = np.random.default_rng(2)
     clean = _spectrum(N, rng)
     finder = LearnedEdgeFinder()
     for _ in range(40):
         finder.add_reference(_shot(clean, rng), None, 16)
-    results = [
-        finder.find(
-            _ramp_shot(clean, rng, float(rng.uniform(200, 400)), 0.0, 0.03), None, -1.0, 4.0
-        )
-        for _ in range(20)
-    ]
-    assert all(r is not None for r in results)
-    for r in results:
-        assert r is not None
-        assert r.confident == (r.found and is_confident(r.z, r.runner_up_ratio, r.localisation))
-    assert sum(r.confident for r in results if r is not None) >= 18
+    assert finder.model is not None and finder.model.references_used < CONFIDENT_RATIOS
+    young = _sharp_shots(finder, clean, rng)
+    assert all(r.found and r.z >= 6 and r.localisation >= 4 for r in young)
+    assert not any(r.confident for r in young)
+    for _ in range(CONFIDENT_RATIOS + 8):
+        finder.add_reference(_shot(clean, rng), None, 16)
+    model = finder.model
+    assert model is not None and model.references_used >= CONFIDENT_RATIOS
+    grown = _sharp_shots(finder, clean, rng)
+    for r in grown:
+        rule = is_confident(r.z, r.runner_up_ratio, r.localisation, model.references_used)
+        assert r.confident == (r.found and rule)
+    assert sum(r.confident for r in grown) >= 18
+
+
+def test_the_matched_filter_and_the_learned_methods_fallback_are_never_confident() -> None:
+    rng = np.random.default_rng(4)
+    clean = _spectrum(N, rng)
+    roi = Roi(0, N, 0, 1)
+    for params in (EdgeParams(), EdgeParams(method="learned")):
+        tracker = EdgeTracker()
+        settings = EdgeDetectionSettings(enabled=True, reference_length=4, params=params)
+        found = 0
+        for pulse_id in range(1, 9):  # too few references for a model: the fallback answers
+            xray = pulse_id % 2 == 0
+            profile = _ramp_shot(clean, rng, 300.0, 0.0, 0.3 if xray else 0.0)
+            timing = tracker.update(
+                settings,
+                roi_signal=roi,
+                pulse_id=pulse_id,
+                lookup=lambda _: None,
+                signal=profile,
+                background=None,
+            )
+            assert not timing.edge.confident and math.isnan(timing.edge.localisation)
+            found += timing.edge.found
+        assert found >= 3  # the edges were found, by the matched filter

@@ -43,6 +43,7 @@ from .noise_model import (
 __all__ = [
     "BACKGROUNDS",
     "CONFIDENT_LOCALISATION",
+    "CONFIDENT_RATIOS",
     "CONFIDENT_RUNNER_UP",
     "CONFIDENT_Z",
     "INSTALL_AFTER",
@@ -96,16 +97,27 @@ than anywhere more than 10 px away (since 2026-11-30; without it, shots whose be
 was 10-30 px beside the true edge, a wide or misshapen edge whose neighbours fit almost as
 well, were confident: on the benchmark family at 5 % depth over 0.3 % of the confident shots
 were off by more than 10 px in 10 of 52 members, with it in 4)."""
+CONFIDENT_RATIOS = 64
+"""... found with a model learned from at least this many reference ratios (the first with the
+fine modulations, ``noise_model._FINE_RATIOS``): a younger model does not know the noise well
+enough (since 2026-11-30: on the benchmark family it made 1.45 % of no-edge shots confident
+against 0.22 % for a model from 64 ratios and 0.10 % from 128-256; of the confident X-ray shots
+off by more than 10 px at 10 % and 20 % depth, 9 of 22 and 12 of 15 came from such models). The
+first references after every start of learning give no confident shot."""
 
 
-def is_confident(z: float, runner_up_ratio: float, localisation: float) -> bool:
+def is_confident(
+    z: float, runner_up_ratio: float, localisation: float, references_used: int
+) -> bool:
     """The confidence rule: an edge whose position can be trusted for a time-sorted scan
-    (:data:`CONFIDENT_Z`, :data:`CONFIDENT_RUNNER_UP`, :data:`CONFIDENT_LOCALISATION`; False
+    (:data:`CONFIDENT_Z`, :data:`CONFIDENT_RUNNER_UP`, :data:`CONFIDENT_LOCALISATION`,
+    :data:`CONFIDENT_RATIOS`: ``references_used``, the ratios the model was learned from; False
     if any is NaN)."""
     return (
         z >= CONFIDENT_Z
         and runner_up_ratio >= CONFIDENT_RUNNER_UP
         and localisation >= CONFIDENT_LOCALISATION
+        and references_used >= CONFIDENT_RATIOS
     )
 
 
@@ -347,7 +359,10 @@ class LearnedEdgeFinder:
             z=edge.z,
             runner_up_ratio=edge.runner_up_ratio,
             localisation=edge.localisation,
-            confident=found and is_confident(edge.z, edge.runner_up_ratio, edge.localisation),
+            confident=found
+            and is_confident(
+                edge.z, edge.runner_up_ratio, edge.localisation, model.references_used
+            ),
         )
 
 
