@@ -9,7 +9,7 @@ import numpy as np
 from bsread import PULL
 from bsread import Source as BsreadSource
 
-from psen_processing.core.learned_edge import is_confident
+from psen_processing.core.learned_edge import CONFIDENT_RATIOS, is_confident
 from psen_processing.sim.messages import encode_message
 from psen_processing.sim.spectrum import SpectrumModel, image
 
@@ -39,7 +39,10 @@ def test_psi_bsread_reads_edge_confident_and_edge_localisation(
     """Passes (kept as a pin; no interop test covered the edge channels). The learned method
     falls back to the matched filter until its first model (``edge_z`` NaN): there and on
     reference shots ``edge_confident`` is False and ``edge_localisation`` NaN; afterwards
-    ``edge_confident`` is the rule of the other channels. psi-bsread decodes the bool channel
+    ``edge_confident`` follows the rule of the other channels, and is never true before the
+    model is learned from 64 reference ratios (not sent per frame: no X-ray shot among the
+    first 64 references is confident, most of the last ones are). psi-bsread decodes the bool
+    channel
     as ``numpy.bool_`` (not Python's ``bool``: ``value is True`` is False for a consumer), in
     the header after ``is_reference``, the older edge channels in their order."""
     running.client.set_roi_signal([0, WIDTH, 16, 16])
@@ -54,7 +57,7 @@ def test_psi_bsread_reads_edge_confident_and_edge_localisation(
     confident: list[bool] = []
     fallback = 0
     try:
-        for pulse_id in range(1, 41):  # odd pulses are references
+        for pulse_id in range(1, 161):  # odd pulses are references
             xray = pulse_id % 2 == 0
             frame = image(MODEL, rng, HEIGHT, float(rng.uniform(200, 310)) if xray else None)
             source.send(encode_message(pulse_id, [(IMAGE, frame)]))
@@ -76,13 +79,20 @@ def test_psi_bsread_reads_edge_confident_and_edge_localisation(
                 fallback += xray
                 continue
             rule = is_confident(
-                value("edge_z"), value("edge_runner_up_ratio"), value("edge_localisation")
+                value("edge_z"),
+                value("edge_runner_up_ratio"),
+                value("edge_localisation"),
+                CONFIDENT_RATIOS,  # the model's own count is not sent
             )
-            assert bool(flag) == (rule and math.isfinite(value("edge_position")))
-            confident.append(bool(flag))
+            assert not flag or (rule and math.isfinite(value("edge_position")))
+            if pulse_id <= 2 * CONFIDENT_RATIOS:
+                assert not flag  # a model from fewer ratios than the references so far
+            else:
+                confident.append(bool(flag))
     finally:
         receiver.disconnect()
         if not receiver.stream.socket.closed:
             receiver.stream.socket.close(linger=0)
     assert fallback >= 1  # the first X-ray shot, after one reference
-    assert len(confident) >= 15 and sum(confident) >= len(confident) - 2, confident
+    last = confident[-10:]  # a model from 64 ratios, installed 4 references after its start
+    assert len(confident) >= 10 and sum(last) >= 8, confident

@@ -1,8 +1,9 @@
 """Written by a review of the confidence rule (``edge_localisation``, ``edge_confident``,
 f7d7cec): what README documents against what the service computes, and the bounds of
-``localisation``. On f7d7cec (and 24ceccf) the first and the last test fail (README's account
+``localisation``. On f7d7cec (and 24ceccf) the first and the last test failed (README's account
 of the rule); the parametrised one passes and is kept as a pin of every branch of
-``find_gls_edge``."""
+``find_gls_edge``. README now states the rule whole (the first passes) and the cost to sharp
+edges (the last is a strict xfail: a chosen cost)."""
 
 from __future__ import annotations
 
@@ -27,11 +28,20 @@ F64 = npt.NDArray[np.float64]
 N = 600
 
 
-def _readme_rule(z: float, runner_up_ratio: float, localisation: float) -> bool:
-    """README, "Edge detection and arrival time", **Confidence**: "A shot is *confident*
-    (`edge_confident`) when `edge_z >= 6`, `edge_runner_up_ratio >= 2` and
-    `edge_localisation >= 4`"."""
-    return z >= 6 and runner_up_ratio >= 2 and localisation >= 4
+def _readme_rule(
+    position: float, z: float, runner_up_ratio: float, localisation: float, ratios: int
+) -> bool:
+    """README, "Edge detection and arrival time", **Confidence** (as fixed after this review):
+    confident when an edge is reported (``edge_position`` not NaN: ``edge_z >= min_z``),
+    ``edge_z >= 6``, ``edge_runner_up_ratio >= 2`` and ``edge_localisation >= 4``, with a
+    model learned from at least 64 reference ratios."""
+    return (
+        math.isfinite(position)
+        and z >= 6
+        and runner_up_ratio >= 2
+        and localisation >= 4
+        and ratios >= 64
+    )
 
 
 def test_the_documented_rule_on_the_sent_channels_is_edge_confident_with_a_higher_min_z() -> None:
@@ -43,17 +53,28 @@ def test_the_documented_rule_on_the_sent_channels_is_edge_confident_with_a_highe
     rng = np.random.default_rng(2)
     clean = _spectrum(N, rng)
     finder = LearnedEdgeFinder()
-    for _ in range(40):
+    for _ in range(100):
         finder.add_reference(_shot(clean, rng), None, 16)
+    model = finder.model
+    assert model is not None and model.references_used >= 64
     mismatched = []
+    between = 0
     for _ in range(20):
         edge = (float(rng.uniform(200, 400)), 3.0, 0.015)
         result = finder.find(_shot(clean, rng, edge), None, -1.0, 8.0)
         assert result is not None
-        documented = _readme_rule(result.z, result.runner_up_ratio, result.localisation)
+        documented = _readme_rule(
+            result.position,
+            result.z,
+            result.runner_up_ratio,
+            result.localisation,
+            model.references_used,
+        )
+        between += 6 <= result.z < 8  # the case README left out: passes 6, not min_z
         if documented != result.confident:
             mismatched.append((result.z, result.runner_up_ratio, result.localisation))
     assert not mismatched, mismatched
+    assert between >= 2  # the test's power
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +118,12 @@ def test_localisation_is_finite_and_between_0_and_z_in_every_branch(
             assert 0.0 <= edge.localisation <= edge.z
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="a chosen cost (README, Confidence): the localisation bound of 4 asks a sharp edge "
+    "for edge_z of about 6-10, a wide one for more; lower bounds (3, 3.5) left confident "
+    "shots over 0.3 % off at 10 % depth on the benchmark family",
+)
 def test_a_sharp_edge_found_where_it_is_is_not_refused_for_its_localisation(
     learned: tuple[NoiseModel, F64, F64],
 ) -> None:
