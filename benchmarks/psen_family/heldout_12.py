@@ -40,15 +40,16 @@ CHIRP_LIMITED_FRESNEL_EDGE = Member(
         "spectral encoding holds only to within the square root of the chirped and the "
         "transform-limited durations, and a change of transmission faster than that shows in the "
         "spectrum as the Fresnel pattern of a sudden step, as behind a knife edge: the step plus "
-        "a ringing whose period falls away from the edge, on both sides of it, about 11-14 % of "
-        "the change at its first turn (7-13 px from the edge, the Fresnel scale per run). The "
-        "X-rays change both the absorption and the refractive index of the target (a thin YAG or "
-        "silicon nitride), so a dispersive term of 0-0.8 times the absorptive one (either sign, "
-        "per run) makes the ringing unequal on the two sides. The X-ray pulse and the "
-        "spectrometer's resolution smooth it (erf or logistic, one per run, 3-7 px). A 2048-px "
-        "sCMOS (a 100-row window, dark rows below the band), a broad continuum (order 2.3-3, half "
-        "width 520-620 px) at 35-70 % of full scale, a weak window ripple. The X-rays absorb and "
-        "the edge falls."
+        "a ringing whose period falls away from the edge, on both sides of it and point-symmetric "
+        "about it, a dip before the edge as large as the bump after it (the Fresnel scale 7-13 "
+        "px per run, the first turn 7-18 px from the edge). The X-rays change both the "
+        "absorption and the refractive index of the target (a thin YAG or silicon nitride), so a "
+        "dispersive term of up to 0.8 times the absorptive one (either sign, per run) changes the "
+        "ringing's size and phase. The X-ray pulse and the spectrometer's resolution smooth it "
+        "(erf or logistic, one per run, 3-7 px), leaving 4-23 % of the change at the first turn. "
+        "A 2048-px sCMOS (a 100-row window, dark rows below the band), a broad continuum (order "
+        "2.3-3, half width 520-620 px) at 35-70 % of full scale, a weak window ripple. The X-rays "
+        "absorb and the edge falls."
     ),
     camera=CameraSpec(
         width=2048,
@@ -314,9 +315,10 @@ DELAY_SCAN_STEPPED_STAGE = Member(
         "jumps anywhere in the window; each step's delay is new, and nothing but the data tells "
         "where the next one lies. The stage sits in the pump arm, so the probe does not move. A "
         "1920-px CMOS (a 96-row window, dark rows below the band), a broad continuum (order "
-        "2.2-3, half width 560-660 px) at 30-70 % of full scale, a weak window ripple. The X-rays "
-        "bleach and the edge falls (erf or logistic, one per run, 6-12 px); the pulse energy "
-        "jitters by 10-20 %."
+        "2.2-3, half width 560-660 px) kept at 12-30 % of full scale (attenuated to spare the "
+        "target over the scan's hours, so that a single shot's edge is noisy and a method is "
+        "tempted to lean on the shots before it), a weak window ripple. The X-rays bleach and the "
+        "edge falls (erf or logistic, one per run, 6-12 px); the pulse energy jitters by 10-20 %."
     ),
     camera=CameraSpec(
         width=1920,
@@ -342,7 +344,7 @@ DELAY_SCAN_STEPPED_STAGE = Member(
         half_width=Span(560.0, 660.0),
         order=Span(2.2, 3.0),
         asymmetry=Span(-0.08, 0.08),
-        photon_level=Span(0.3, 0.7),
+        photon_level=Span(0.12, 0.3),
         pixel_response=Span(0.003, 0.006),
         fringes=(
             FringeSpec(Span(110.0, 170.0), Span(0.01, 0.02), Span(0.05, 0.2), Span(0.02, 0.05)),

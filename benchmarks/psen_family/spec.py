@@ -316,7 +316,8 @@ class EdgeSpec:
     combined with an overshoot."""
     fresnel_ratio: Span = ZERO
     """Ratio ``r`` of the refractive (phase) to the absorptive part of the X-ray-induced change
-    (per run): an odd, dispersive term that makes the ringing unequal on the two sides."""
+    (per run): an odd, dispersive term that changes the ringing's size and phase (the pattern
+    stays point-symmetric about the edge)."""
     scan_dwell: Span = ZERO
     """Delay scan (default off): the laser's delay stage moves to a new, random delay every
     this many shots (per run); the edge then sits at that delay's column plus the arrival-time
