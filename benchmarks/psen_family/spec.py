@@ -431,8 +431,9 @@ def check_member(member: Member) -> None:
 
 def still(member: Member) -> Member:
     """The member with every shot-to-shot change and drift switched off (the fixed structure,
-    fringes at their run phase and the camera noise stay, stray X-ray hits, a lag and an X-ray
-    luminescence go): X-ray and reference shots differ only by the edge."""
+    fringes at their run phase and the camera noise stay, stray X-ray hits, a lag, an X-ray
+    luminescence and the spectral image's shift go; a delay scan stays): X-ray and reference
+    shots differ only by the edge."""
     fringes = tuple(
         replace(f, phase_jitter=ZERO, amplitude_jitter=ZERO) for f in member.source.fringes
     )
