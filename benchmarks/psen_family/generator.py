@@ -11,7 +11,9 @@ and the other pixels' hits), so a member without them makes the same run as befo
 existed. So do the later features (a camera's saturation, excess noise and lag; a trailing
 step, a feature of the change and X-ray luminescence, see :class:`.spec.CameraSpec` and
 :class:`.spec.EdgeSpec`): their per-run values and the trailing step's per-shot jitter come
-from streams 7 to 9, and they are off unless a member sets them.
+from streams 7 to 9, and they are off unless a member sets them. The features of the twelfth
+held-out set (a shift of the spectral image with lines that move with it, a chirp-limited edge
+and a delay scan) draw from streams 10 to 13, or from stream 8 after everything else.
 
 The nominal depth enters only as a scale: one seed gives the same spectra, edge positions and
 noise draws at every depth.
@@ -45,6 +47,7 @@ from .run_state import (
     cut_normal,
     edge_state,
     extra_state,
+    shift_state,
     source_state,
 )
 from .spec import PEAK_PHOTONS, Direction, EdgeShape, Member
@@ -152,6 +155,8 @@ class Run:
         """The additive features of the X-ray response (satellite, feature, luminescence)."""
         self.source = source_state(member, rng)
         self.edge = edge_state(member, self.source, rng)
+        self.shift = shift_state(member, _rng(self._entropy, 10))
+        """The shift of the spectral image per shot and the lines that move with it."""
         self.first_pulse_id = 2 * int(rng.integers(5_000_000, 50_000_000)) + 1
         offset_x, size_x, offset_y, size_y = member.signal_roi
         self.columns = np.arange(offset_x, offset_x + size_x, dtype=np.float64)
@@ -240,6 +245,11 @@ class Shot:
         self.pulse_id = run.first_pulse_id + index
         self.is_xray = self.pulse_id % 2 == 0
         self.draw = draw = run.draw(index)
+        self.shift = 0.0
+        """Horizontal shift (px) of this shot's spectral image."""
+        if run.shift.jitter:
+            z = float(cut_normal(_rng(run._entropy, 11, index), 1)[0])
+            self.shift = run.shift.jitter * z
         self._envelope = self._spectrum_without_edge(run.columns)
         extras = run.extras
         self.satellite = extras.satellite
@@ -251,6 +261,8 @@ class Shot:
         self._previous = Shot(run, index - 1, afterglow=False) if lagging else None
         """The shot before (for the lag), or None."""
         position = draw.position if self.is_xray else math.nan
+        if self.is_xray and run.extras.scan_dwell:
+            position = self._scan_position()
         envelope_at_edge = math.nan
         _, size_x, _, size_y = run.member.signal_roi
         self._roi_hits = self._draw_hits(
@@ -274,6 +286,20 @@ class Shot:
             near_dark=draw.dark,
             hits=hits,
         )
+
+    def _scan_position(self) -> float:
+        """The edge's position in a delay scan: the column of the scan step holding this shot
+        (a new random delay every ``scan_dwell`` shots, from stream 12) plus the arrival-time
+        jitter (stream 13), within the run's range of positions."""
+        run = self.run
+        low, high = run.edge.positions
+        dwell = max(1, round(run.extras.scan_dwell))
+        offset = int(_rng(run._entropy, 12).integers(dwell))
+        level = low + (high - low) * float(
+            _rng(run._entropy, 12, (self.index + offset) // dwell).random()
+        )
+        z = float(cut_normal(_rng(run._entropy, 13, self.index), 1)[0])
+        return min(high, max(low, level + run.extras.scan_jitter * z))
 
     def _draw_hits(self, stream: int, shapes: tuple[tuple[int, int], ...]) -> list[Hits]:
         """Stray X-ray hits on blocks of pixels of these ``(rows, columns)`` shapes, from the
@@ -303,7 +329,7 @@ class Shot:
         height, offset, width = src.lobe
         result: F64 = spectrum.envelope(
             columns,
-            draw.centre,
+            draw.centre + self.shift if self.shift else draw.centre,
             draw.half_width,
             src.order,
             src.asymmetry,
@@ -319,8 +345,11 @@ class Shot:
         result = self._shape(columns)
         result *= src.response[first : first + count]
         result *= PEAK_PHOTONS * draw.intensity
+        moved = (2.0 * math.pi * self.shift) / src.fringe_periods if self.shift else None
         if columns is self.run.columns:  # the run's fringes at the shot's phase jitter
             jitter = draw.fringe_phases - src.fringe_phases
+            if moved is not None:
+                jitter = jitter - moved
             for k, amplitude in enumerate(draw.fringe_amplitudes.tolist()):
                 if amplitude:
                     ripple = self.run._fringe_cos[k] * (amplitude * math.cos(jitter[k]))
@@ -328,9 +357,13 @@ class Shot:
                     ripple += 1.0
                     result *= ripple
         else:
+            phases = draw.fringe_phases if moved is None else draw.fringe_phases - moved
             result *= spectrum.fringes(
-                first, count, src.fringe_periods, draw.fringe_amplitudes, draw.fringe_phases
+                first, count, src.fringe_periods, draw.fringe_amplitudes, phases
             )
+        lines = self.run.shift.lines(columns, self.shift)
+        if lines is not None:
+            result *= lines
         result *= spectrum.smooth_modulation(
             first, count, draw.smooth_periods, draw.smooth_amplitudes, draw.smooth_phases
         )
@@ -343,17 +376,27 @@ class Shot:
             position = self.truth.position
         if math.isnan(position):
             return np.ones_like(columns)
-        edge = self.run.edge
-        fraction = spectrum.edge_fraction(
-            columns,
-            self.run.member.signal_roi[0] + position,
-            edge.shape,
-            self.draw.width,
-            edge.side,
-            overshoot=edge.overshoot,
-            ringing=edge.ringing,
-        )
-        extras = self.run.extras
+        edge, extras = self.run.edge, self.run.extras
+        if extras.fresnel_scale:
+            fraction = spectrum.chirp_limited_fraction(
+                columns,
+                self.run.member.signal_roi[0] + position,
+                edge.shape,
+                self.draw.width,
+                edge.side,
+                scale=extras.fresnel_scale,
+                ratio=extras.fresnel_ratio,
+            )
+        else:
+            fraction = spectrum.edge_fraction(
+                columns,
+                self.run.member.signal_roi[0] + position,
+                edge.shape,
+                self.draw.width,
+                edge.side,
+                overshoot=edge.overshoot,
+                ringing=edge.ringing,
+            )
         if not (self.satellite or extras.feature):
             return spectrum.transmission(fraction, self.draw.depth, self.run.member.edge.change)
         if self.satellite:

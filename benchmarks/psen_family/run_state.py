@@ -19,12 +19,14 @@ __all__ = [
     "EDGE_MARGIN",
     "EdgeState",
     "ExtraState",
+    "ShiftState",
     "SourceState",
     "camera_extras",
     "camera_state",
     "cut_normal",
     "edge_state",
     "extra_state",
+    "shift_state",
     "source_state",
 ]
 
@@ -234,6 +236,10 @@ class ExtraState:
     luminescence: float
     luminescence_centre: float
     luminescence_width: float
+    fresnel_scale: float = 0.0
+    fresnel_ratio: float = 0.0
+    scan_dwell: float = 0.0
+    scan_jitter: float = 0.0
 
 
 def camera_extras(member: Member, camera: CameraState, rng: np.random.Generator) -> CameraState:
@@ -259,4 +265,51 @@ def extra_state(member: Member, rng: np.random.Generator) -> ExtraState:
         luminescence=spec.luminescence.draw(rng),
         luminescence_centre=spec.luminescence_centre.draw(rng),
         luminescence_width=spec.luminescence_width.draw(rng),
+        fresnel_scale=spec.fresnel_scale.draw(rng),
+        fresnel_ratio=spec.fresnel_ratio.draw(rng),
+        scan_dwell=spec.scan_dwell.draw(rng),
+        scan_jitter=spec.scan_jitter.draw(rng),
+    )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ShiftState:
+    """One run's shift of the spectral image: its rms per shot and the lines that move with it
+    (drawn from a stream of their own)."""
+
+    jitter: float
+    line_centres: F64
+    line_depths: F64
+    line_widths: F64
+
+    def lines(self, columns: F64, shift: float) -> F64 | None:
+        """Transmission of the shifting lines at ``columns`` for a shift of ``shift`` px (None
+        without lines)."""
+        if self.line_centres.size == 0:
+            return None
+        result = np.ones(columns.size)
+        for centre, depth, width in zip(
+            self.line_centres.tolist(),
+            self.line_depths.tolist(),
+            self.line_widths.tolist(),
+            strict=True,
+        ):
+            u = (columns - (centre + shift)) * (1.0 / width)
+            result *= 1.0 - depth * np.exp(-0.5 * u * u)
+        out: F64 = np.maximum(result, 0.05)
+        return out
+
+
+def shift_state(member: Member, rng: np.random.Generator) -> ShiftState:
+    src = member.source
+    jitter = src.shift_jitter.draw(rng)
+    count = src.shifting_lines.draw(rng)
+    centres = rng.uniform(0.0, member.camera.width, count)
+    depths = np.array([src.shifting_line_depth.draw(rng) for _ in range(count)])
+    widths = np.array([src.shifting_line_width.draw(rng) for _ in range(count)])
+    return ShiftState(
+        jitter=jitter,
+        line_centres=centres.astype(np.float64),
+        line_depths=depths.astype(np.float64).reshape(count),
+        line_widths=widths.astype(np.float64).reshape(count),
     )

@@ -237,6 +237,17 @@ class SourceSpec:
     intensity_drift: Span = ZERO
     drift_period: Span = Span(10000.0, 10000.0)
     """Period of the slow drifts (shots)."""
+    shift_jitter: Span = ZERO
+    """Shot-to-shot rms (px) of a common horizontal shift of the whole spectral image (the
+    probe's pointing at a slitless spectrometer's entrance moves the wavelength scale on the
+    camera): the envelope, the fringes and the ``shifting_lines`` move with it on each shot; the
+    per-column response and the fixed ``lines`` stay. Default off."""
+    shifting_lines: CountSpan = NONE
+    """Number of narrow dips fixed in wavelength (a filter's or a gas's absorption lines), which
+    move with the shot's shift (drawn per run, anywhere on the camera)."""
+    shifting_line_depth: Span = Span(0.1, 0.1)
+    shifting_line_width: Span = Span(3.0, 3.0)
+    """Rms width of a shifting line (px)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +304,27 @@ class EdgeSpec:
     """Camera column of the luminescence band's peak (per run)."""
     luminescence_width: Span = Span(200.0, 200.0)
     """Rms width of the luminescence band (px)."""
+    fresnel_scale: Span = ZERO
+    """Chirp-limited edge (default off): the scale ``s`` (px) of the Fresnel pattern that a
+    sudden change of a linearly chirped probe's transmission leaves in its spectrum, the
+    stationary-phase mapping of time to wavelength being only approximate. The fraction of the
+    change is ``(1 + C(u) + S(u)) / 2 - r (S(u) - C(u)) / 2`` (``u = x / s`` measured into the
+    affected side, ``C`` and ``S`` the Fresnel integrals, ``r`` = ``fresnel_ratio``): a step
+    with a ringing of falling period on both sides of the edge (about 17 % of the change at its
+    first turn), smoothed by the run's edge shape of the drawn width (the X-ray pulse's duration
+    and the spectrometer's resolution). Exactly half of the change at the true position. Not
+    combined with an overshoot."""
+    fresnel_ratio: Span = ZERO
+    """Ratio ``r`` of the refractive (phase) to the absorptive part of the X-ray-induced change
+    (per run): an odd, dispersive term that changes the ringing's size and phase (the pattern
+    stays point-symmetric about the edge)."""
+    scan_dwell: Span = ZERO
+    """Delay scan (default off): the laser's delay stage moves to a new, random delay every
+    this many shots (per run); the edge then sits at that delay's column plus the arrival-time
+    jitter ``scan_jitter`` (rms px, cut at 3 sigma, kept within the run's edge range) instead of
+    anywhere in the range on every shot."""
+    scan_jitter: Span = Span(10.0, 10.0)
+    """Rms arrival-time jitter (px) around a scan step's column."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,12 +410,30 @@ def check_member(member: Member) -> None:
         or edge.luminescence_width.low < 1.0
     ):
         raise ValueError(f"{member.name}: invalid satellite, feature or luminescence")
+    if (
+        edge.fresnel_scale.low < 0.0
+        or (edge.fresnel_scale.high > 0.0 and edge.fresnel_scale.low < 1.0)
+        or (edge.fresnel_scale.high > 0.0 and edge.overshoot.high > 0.0)
+        or abs(edge.fresnel_ratio.low) > 2.0
+        or abs(edge.fresnel_ratio.high) > 2.0
+        or edge.scan_dwell.low < 0.0
+        or (edge.scan_dwell.high > 0.0 and edge.scan_dwell.low < 1.0)
+        or edge.scan_jitter.low < 0.0
+    ):
+        raise ValueError(f"{member.name}: invalid chirp-limited edge or delay scan")
+    if (
+        src.shift_jitter.low < 0.0
+        or src.shifting_line_width.low < 0.5
+        or not 0.0 <= src.shifting_line_depth.low <= src.shifting_line_depth.high < 1.0
+    ):
+        raise ValueError(f"{member.name}: invalid spectral shift or shifting lines")
 
 
 def still(member: Member) -> Member:
     """The member with every shot-to-shot change and drift switched off (the fixed structure,
-    fringes at their run phase and the camera noise stay, stray X-ray hits, a lag and an X-ray
-    luminescence go): X-ray and reference shots differ only by the edge."""
+    fringes at their run phase and the camera noise stay, stray X-ray hits, a lag, an X-ray
+    luminescence and the spectral image's shift go; a delay scan stays): X-ray and reference
+    shots differ only by the edge."""
     fringes = tuple(
         replace(f, phase_jitter=ZERO, amplitude_jitter=ZERO) for f in member.source.fringes
     )
@@ -398,6 +448,7 @@ def still(member: Member) -> Member:
         centre_drift=ZERO,
         width_drift=ZERO,
         intensity_drift=ZERO,
+        shift_jitter=ZERO,
     )
     camera = replace(
         member.camera, pointing_jitter=ZERO, pedestal_jitter=ZERO, xray_hits=ZERO, lag=ZERO

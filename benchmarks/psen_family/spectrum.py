@@ -8,6 +8,7 @@ their centres: column ``c`` is the point ``x = c``.
 from __future__ import annotations
 
 import math
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
@@ -18,10 +19,12 @@ __all__ = [
     "ERF_10_90",
     "LOGISTIC_10_90",
     "affected_side",
+    "chirp_limited_fraction",
     "cosine",
     "edge_fraction",
     "envelope",
     "erf",
+    "fresnel_integrals",
     "fringes",
     "smooth_modulation",
     "step",
@@ -167,4 +170,86 @@ def transmission(fraction: F64, depth: float, change: Change) -> F64:
     """``1 - depth * fraction`` (absorption) or ``1 + depth * fraction`` (bleaching)."""
     sign = -1.0 if change == "absorption" else 1.0
     result: F64 = 1.0 + (sign * depth) * fraction
+    return result
+
+
+FRESNEL_REACH = 12.0
+"""The chirp-limited edge's ringing is tapered to nothing between 8 and this many Fresnel
+units from the edge (there its period is far below any edge width, and smoothing removes it)."""
+
+_FRESNEL_STEP = 1e-4
+
+
+@cache
+def _fresnel_table() -> tuple[F64, F64, F64]:
+    """``u`` from 0 to :data:`FRESNEL_REACH` and the Fresnel integrals ``C(u)``, ``S(u)`` there
+    (cumulative trapezoids of ``cos`` and ``sin(pi t^2 / 2)`` on a fine grid; error below
+    1e-8)."""
+    u = np.arange(0.0, FRESNEL_REACH + _FRESNEL_STEP, _FRESNEL_STEP)
+    angle = 0.5 * np.pi * u * u
+    c, s = np.cos(angle), np.sin(angle)
+    half = 0.5 * _FRESNEL_STEP
+    big_c = np.concatenate([[0.0], np.cumsum((c[1:] + c[:-1]) * half)])
+    big_s = np.concatenate([[0.0], np.cumsum((s[1:] + s[:-1]) * half)])
+    for table in (u, big_c, big_s):
+        table.flags.writeable = False
+    return u, big_c, big_s
+
+
+def fresnel_integrals(u: F64) -> tuple[F64, F64]:
+    """``C(u)`` and ``S(u)`` (both odd) for ``|u| <=`` :data:`FRESNEL_REACH`; beyond, +-1/2."""
+    grid, big_c, big_s = _fresnel_table()
+    a = np.abs(u)
+    c = np.interp(a, grid, big_c, right=0.5)
+    s = np.interp(a, grid, big_s, right=0.5)
+    sign = np.sign(u)
+    result: tuple[F64, F64] = (sign * c, sign * s)
+    return result
+
+
+_CHIRP_GRID = 0.125
+"""Grid step (px) of the chirp-limited edge's numerical smoothing."""
+
+
+def chirp_limited_fraction(
+    x: F64,
+    position: float,
+    shape: EdgeShape,
+    width: float,
+    side: int,
+    *,
+    scale: float,
+    ratio: float,
+) -> F64:
+    """How much of the change has happened at ``x`` for a chirp-limited edge: the Fresnel
+    pattern ``(1 + C(u) + S(u)) / 2 - ratio * (S(u) - C(u)) / 2`` (``u`` in units of ``scale``
+    px, measured into the affected side; its ringing tapered off between 8 and
+    :data:`FRESNEL_REACH` units) smoothed by the derivative of :func:`step` of ``shape`` and
+    ``width``; exactly 0.5 at ``position``, 0 far on the unaffected side, 1 far on the other."""
+    reach = FRESNEL_REACH * scale
+    half_kernel = 8.0 * width
+    n_kernel = math.ceil(half_kernel / _CHIRP_GRID)
+    n_pattern = math.ceil(reach / _CHIRP_GRID)
+    v = _CHIRP_GRID * np.arange(-n_kernel, n_kernel + 1, dtype=np.float64)
+    kernel = step(v + 0.5 * _CHIRP_GRID, shape, width) - step(v - 0.5 * _CHIRP_GRID, shape, width)
+    kernel *= 1.0 / float(kernel.sum())
+    n_total = n_pattern + n_kernel
+    grid = _CHIRP_GRID * np.arange(-n_total, n_total + 1, dtype=np.float64)
+    u = grid * (1.0 / scale)
+    big_c, big_s = fresnel_integrals(u)
+    pattern = 0.5 * (1.0 + big_c + big_s) - (0.5 * ratio) * (big_s - big_c)
+    heaviside = (u > 0.0).astype(np.float64) + 0.5 * (u == 0.0)
+    a = np.abs(u)
+    taper = np.where(
+        a <= 8.0,
+        1.0,
+        np.where(
+            a >= FRESNEL_REACH, 0.0, 0.5 + 0.5 * np.cos(np.pi * (a - 8.0) / (FRESNEL_REACH - 8.0))
+        ),
+    )
+    pattern = heaviside + taper * (pattern - heaviside)
+    padded = np.concatenate([np.zeros(n_kernel), pattern, np.ones(n_kernel)])
+    smoothed = np.convolve(padded, kernel[::-1], mode="valid")
+    u_x = (x - position) * float(side)
+    result: F64 = np.interp(u_x, grid, smoothed, left=0.0, right=1.0)
     return result

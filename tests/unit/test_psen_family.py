@@ -1,9 +1,10 @@
 """The PSEN benchmark family (benchmarks/psen_family): determinism, ranges, the edge's truth, the
 image/ROI agreement, the Cramér-Rao bound against a Monte-Carlo fit, the held-out members (the
-tenth and the eleventh sets; the first nine joined the tuning members), stray X-ray hits, the
-generator's later additive features (saturation, excess noise, lag, a trailing step, a feature
-of the change, X-ray luminescence), and that existing members make the same runs as before the
-generator's extensions."""
+tenth, the eleventh and the twelfth sets; the first nine joined the tuning members), stray X-ray
+hits, the generator's later additive features (saturation, excess noise, lag, a trailing step, a
+feature of the change, X-ray luminescence; a shift of the spectral image with lines that move
+with it, a chirp-limited edge, a delay scan), and that existing members make the same runs as
+before the generator's extensions."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from psen_family.heldout_8 import HELDOUT_8_MEMBERS  # noqa: E402
 from psen_family.heldout_9 import HELDOUT_9_MEMBERS  # noqa: E402
 from psen_family.heldout_10 import HELDOUT_10_MEMBERS  # noqa: E402
 from psen_family.heldout_11 import HELDOUT_11_MEMBERS  # noqa: E402
+from psen_family.heldout_12 import HELDOUT_12_MEMBERS  # noqa: E402
 from psen_family.members import CAMERA_2048, FIRST_TUNING_MEMBERS, TUNING_MEMBERS  # noqa: E402
 from psen_family.scoring import score  # noqa: E402
 from psen_family.spec import (  # noqa: E402
@@ -51,7 +53,7 @@ from psen_family.spec import (  # noqa: E402
 )
 from psen_processing.core.roi import Roi, roi_x_profile  # noqa: E402
 
-ALL_MEMBERS = (*TUNING_MEMBERS, *HELDOUT_11_MEMBERS)
+ALL_MEMBERS = (*TUNING_MEMBERS, *HELDOUT_11_MEMBERS, *HELDOUT_12_MEMBERS)
 
 SIMPLE = Member(
     name="simple",
@@ -143,7 +145,8 @@ def test_drawn_values_stay_inside_the_declared_ranges(member: Member) -> None:
             assert fringe.amplitude_jitter.holds(s.fringe_amplitude_jitter[k])
         size_x = member.signal_roi[1]
         envelope_at_edges = []
-        for shot in run.shots(120):
+        # a delay scan holds its edge for tens of shots: more shots to see the range
+        for shot in run.shots(600 if edge.scan_dwell.high else 120):
             d, t = shot.draw, shot.truth
             cut = JITTER_CUT
             assert abs(d.centre - s.centre) <= s.drift[0] + cut * s.centre_jitter + 1e-9
@@ -216,6 +219,8 @@ def test_the_family_covers_the_required_ranges() -> None:
     assert {m.edge.change for m in HELDOUT_10_MEMBERS} == {"absorption", "bleaching"}
     assert {m.edge.direction for m in HELDOUT_11_MEMBERS} == {"rising", "falling"}
     assert {m.edge.change for m in HELDOUT_11_MEMBERS} == {"absorption", "bleaching"}
+    assert {m.edge.direction for m in HELDOUT_12_MEMBERS} == {"rising", "falling"}
+    assert {m.edge.change for m in HELDOUT_12_MEMBERS} == {"absorption", "bleaching"}
     # the first members' cameras and modulation scales; the later sets go beyond
     first = (*FIRST_TUNING_MEMBERS, *HELDOUT_MEMBERS)
     assert all(
@@ -232,7 +237,7 @@ def test_the_family_covers_the_required_ranges() -> None:
     )
 
     # the edges' widths, photon levels, pedestals and read noise stay in the family's ranges (and
-    # the third to the eleventh held-out sets' gains in 1-2 counts per photon)
+    # the third to the twelfth held-out sets' gains in 1-2 counts per photon)
     def inside(span: Span, low: float, high: float) -> bool:
         return low <= span.low and span.high <= high
 
@@ -250,8 +255,17 @@ def test_the_family_covers_the_required_ranges() -> None:
         *HELDOUT_9_MEMBERS,
         *HELDOUT_10_MEMBERS,
         *HELDOUT_11_MEMBERS,
+        *HELDOUT_12_MEMBERS,
     )
     assert all(inside(m.camera.gain, 1, 2) for m in later)
+    # the twelfth set keeps to the brief's ranges of etalons (15-250 px, up to 8 %, phase jitter
+    # up to 0.8 rad), smooth modulations (150-1200 px) and edge widths (2-40 px)
+    for m in HELDOUT_12_MEMBERS:
+        assert all(
+            inside(f.period, 15, 250) and inside(f.amplitude, 0, 0.08) for f in m.source.fringes
+        )
+        assert all(inside(f.phase_jitter, 0, 0.8) for f in m.source.fringes)
+        assert inside(m.source.smooth_scale, 150, 1200)
 
 
 @pytest.mark.parametrize("shape", ["erf", "logistic"])
@@ -323,6 +337,7 @@ def test_without_noise_and_jitter_the_ratio_is_half_way_at_the_true_position(
         HELDOUT_9_MEMBERS[0],
         HELDOUT_10_MEMBERS[0],
         *HELDOUT_11_MEMBERS,  # each with a feature of its own that the image must hold too
+        *HELDOUT_12_MEMBERS,
     ],
     ids=lambda m: m.name,
 )
@@ -434,6 +449,7 @@ def test_held_out_members_exist_and_differ_from_the_tuning_ones() -> None:
     assert len(HELDOUT_8_MEMBERS) >= 4 and len(HELDOUT_9_MEMBERS) >= 5
     assert len(HELDOUT_10_MEMBERS) >= 5
     assert len(HELDOUT_11_MEMBERS) == 5
+    assert len(HELDOUT_12_MEMBERS) == 5
     assert len(FIRST_TUNING_MEMBERS) >= 7
     # the first eight held-out sets, each run on 2026-11-29 (the fourth at 882a064, the fifth at
     # be618c1, the sixth at 480bb0c, the seventh at fe15af3, the eighth at e4017a6), and the
@@ -464,6 +480,7 @@ def test_held_out_members_exist_and_differ_from_the_tuning_ones() -> None:
         *HELDOUT_9_MEMBERS,
         *HELDOUT_10_MEMBERS,
         *HELDOUT_11_MEMBERS,
+        *HELDOUT_12_MEMBERS,
     )
     assert all(len(m.description) > 200 for m in described)
     # the ninth set differs from every member written before it (the eighth set among them)
@@ -481,10 +498,17 @@ def test_held_out_members_exist_and_differ_from_the_tuning_ones() -> None:
             theirs = _leaves(other)
             differing = [k for k in mine if mine[k] != theirs.get(k)]
             assert len(differing) >= 8, (held.name, other.name, len(differing))
-    # and the held-out set, the eleventh, from every tuning member (the tenth set among them)
+    # the eleventh set from every tuning member (the tenth set among them)
     for held in HELDOUT_11_MEMBERS:
         mine = _leaves(held)
         for other in TUNING_MEMBERS:
+            theirs = _leaves(other)
+            differing = [k for k in mine if mine[k] != theirs.get(k)]
+            assert len(differing) >= 8, (held.name, other.name, len(differing))
+    # and the twelfth set from every tuning member and every member of the eleventh set
+    for held in HELDOUT_12_MEMBERS:
+        mine = _leaves(held)
+        for other in (*TUNING_MEMBERS, *HELDOUT_11_MEMBERS):
             theirs = _leaves(other)
             differing = [k for k in mine if mine[k] != theirs.get(k)]
             assert len(differing) >= 8, (held.name, other.name, len(differing))
@@ -492,13 +516,19 @@ def test_held_out_members_exist_and_differ_from_the_tuning_ones() -> None:
 
 @pytest.mark.parametrize(
     "member",
-    (*HELDOUT_8_MEMBERS, *HELDOUT_9_MEMBERS, *HELDOUT_10_MEMBERS, *HELDOUT_11_MEMBERS),
+    (
+        *HELDOUT_8_MEMBERS,
+        *HELDOUT_9_MEMBERS,
+        *HELDOUT_10_MEMBERS,
+        *HELDOUT_11_MEMBERS,
+        *HELDOUT_12_MEMBERS,
+    ),
     ids=lambda m: m.name,
 )
 def test_the_latest_held_out_members_make_frames(member: Member) -> None:
-    """The eighth to the eleventh sets (written by helpers who had not read the method): finite
+    """The eighth to the twelfth sets (written by helpers who had not read the method): finite
     profiles, light above the dark rows, every edge on the camera, the edges spread over the
-    light."""
+    light (over more shots for a delay scan, which holds its edge for tens of shots)."""
     run = Run(member, 0.1, seed=1)
     size_x = member.signal_roi[1]
     positions = []
@@ -511,6 +541,9 @@ def test_the_latest_held_out_members_make_frames(member: Member) -> None:
             assert EDGE_MARGIN <= shot.truth.position <= size_x - 1 - EDGE_MARGIN
             positions.append(shot.truth.position)
     assert len(positions) == 100
+    if member.edge.scan_dwell.high:
+        later = [run.shot(k).truth.position for k in range(200, 1400)]
+        positions = [p for p in later if not math.isnan(p)]
     # the edges spread over the light, not over one spot
     assert max(positions) - min(positions) > 0.4 * size_x
 
@@ -646,8 +679,9 @@ background ROI's pixels, the sum of the squared signal pixels, and the X-ray sho
 positions; taken when the generator learnt X-ray scatter hits (a SHA-256 of the same shots was
 checked bit-identical before and after that change, and again, for all 57 members then, when it
 learnt saturation, excess noise, lag, a trailing step, a feature of the change and X-ray
-luminescence for the eleventh held-out set; exact digests are not kept as a test: another numpy
-or libm may change the last bits). Compared to 1e-7 relative, so that the
+luminescence for the eleventh held-out set, and for all 62 when it learnt a shift of the spectral
+image, a chirp-limited edge and a delay scan for the twelfth; exact digests are not kept as a
+test: another numpy or libm may change the last bits). Compared to 1e-7 relative, so that the
 last bits of another numpy or libm do not matter, while a disturbed random stream (other noise
 in 100,000 pixels) changes the sums by 1e-5 or more."""
 
@@ -675,8 +709,10 @@ def _held(name: str) -> Member:
     return next(m for m in HELDOUT_11_MEMBERS if m.name == name)
 
 
-@pytest.mark.parametrize("member", HELDOUT_11_MEMBERS, ids=lambda m: m.name)
-def test_the_eleventh_set_is_deterministic_and_its_bound_finite(member: Member) -> None:
+@pytest.mark.parametrize("member", (*HELDOUT_11_MEMBERS, *HELDOUT_12_MEMBERS), ids=lambda m: m.name)
+def test_the_eleventh_and_twelfth_sets_are_deterministic_and_their_bounds_finite(
+    member: Member,
+) -> None:
     first, second = Run(member, 0.1, seed=4), Run(member, 0.1, seed=4)
     bounds = []
     for index in (7, 3, 0, 1, 2, 8):  # out of order: random access
@@ -853,3 +889,123 @@ def test_x_ray_luminescence_lights_x_ray_shots_only_with_the_pulse_energy() -> N
         assert glow[centre] == pytest.approx(peak * run.source.response[centre + 30], rel=1e-3)
         assert float(glow.min()) >= 0.0
     assert still(member).edge.luminescence == Span(0.0, 0.0)
+
+
+def _twelfth(name: str) -> Member:
+    return next(m for m in HELDOUT_12_MEMBERS if m.name == name)
+
+
+def test_the_fresnel_integrals_and_the_chirp_limited_edge() -> None:
+    u = np.array([-1.0, 0.0, 0.5, 1.0, 2.0, 30.0])
+    c, s = spectrum.fresnel_integrals(u)
+    assert c == pytest.approx([-0.7798934, 0.0, 0.4923442, 0.7798934, 0.4882534, 0.5], abs=1e-6)
+    assert s == pytest.approx([-0.4382591, 0.0, 0.0647324, 0.4382591, 0.3434157, 0.5], abs=1e-6)
+    x = np.arange(0.0, 600.0)
+    for side in (1, -1):
+        f = spectrum.chirp_limited_fraction(x, 300.3, "erf", 5.0, side, scale=10.0, ratio=0.6)
+        at = spectrum.chirp_limited_fraction(
+            np.array([300.3]), 300.3, "logistic", 5.0, side, scale=10.0, ratio=0.6
+        )
+        assert at[0] == pytest.approx(0.5, abs=1e-9)
+        into = f[::side]  # from the unaffected side to the affected one
+        assert into[0] == 0.0 and into[-1] == 1.0
+        # a ringing on both sides of the edge: below 0 before it, above 1 after it
+        assert float(f.min()) < -0.05 and float(f.max()) > 1.05
+
+
+def test_a_chirp_limited_edge_rings_on_both_sides_and_is_half_way_at_the_truth() -> None:
+    member = _twelfth("chirp_limited_fresnel_edge")
+    run = Run(still(member), 0.2, seed=3)
+    extras = run.extras
+    assert member.edge.fresnel_scale.holds(extras.fresnel_scale) and extras.fresnel_scale > 0
+    assert member.edge.fresnel_ratio.holds(extras.fresnel_ratio)
+    for start in (0, 10):
+        xray = _xray(run, start)
+        reference = run.shot(xray.index + 1)
+        light = xray.expected_light()
+        ratio = light / np.where(light > 0, reference.expected_light(), 1.0)
+        ratio[light == 0] = np.nan
+        p, depth = xray.truth.position, xray.truth.depth
+        columns = np.array([member.signal_roi[0] + p])
+        assert xray.transmission(columns)[0] == pytest.approx(1.0 - 0.5 * depth, abs=1e-6)
+        before = ratio[max(0, int(p) - 60) : int(p) - 3]  # falling absorption: unchanged below
+        after = ratio[int(p) + 4 : int(p) + 60]
+        assert float(np.nanmax(before)) > 1.0 + 0.04 * depth  # rings before the edge
+        assert float(np.nanmin(after)) < 1.0 - 1.04 * depth  # and after it
+        assert float(np.nanmean(ratio[int(p) + 300 : int(p) + 400])) == pytest.approx(
+            1.0 - depth, abs=1e-3
+        )
+    with pytest.raises(ValueError, match="chirp-limited edge"):
+        replace(member, edge=replace(member.edge, overshoot=Span(0.1, 0.2)))
+
+
+def test_a_shifting_spectral_image_moves_its_lines_fringes_and_envelope() -> None:
+    member = _twelfth("slitless_holmium_shift")
+    source = replace(
+        still(member).source,
+        shift_jitter=member.source.shift_jitter,
+        pixel_response=Span(0.0, 0.0),
+        fringes=(),
+    )
+    run = Run(replace(member, source=source), 0.1, seed=2)
+    assert member.source.shift_jitter.holds(run.shift.jitter)
+    assert member.source.shifting_lines.holds(run.shift.line_centres.size)
+    shots = [run.shot(k) for k in range(0, 12)]
+    shifts = [s.shift for s in shots]
+    assert len(set(shifts)) == len(shifts)
+    assert all(abs(v) <= JITTER_CUT * run.shift.jitter for v in shifts)
+    # the references' spectra are one spectrum shifted by their shifts
+    first, *others = [s for s in shots if not s.is_xray]
+    inner = slice(100, run.columns.size - 100)
+    for other in others:
+        moved = np.interp(run.columns - (other.shift - first.shift), run.columns, first._envelope)
+        error = np.abs(other._envelope[inner] / moved[inner] - 1.0)
+        unmoved = np.abs(other._envelope[inner] / first._envelope[inner] - 1.0)
+        # to within linear interpolation across the narrowest lines; unshifted, far off
+        assert float(error.max()) < 0.012 and float(unmoved.max()) > 3 * float(error.max())
+    # without the shift, the lines stay put and the shots' spectra agree
+    fixed = Run(still(member), 0.1, seed=2)
+    assert all(s.shift == 0.0 for s in fixed.shots(4))
+    references = [s for s in fixed.shots(6) if not s.is_xray]
+    assert np.array_equal(references[0]._envelope, references[1]._envelope)
+    with pytest.raises(ValueError, match="shifting lines"):
+        replace(member, source=replace(member.source, shifting_line_depth=Span(0.5, 1.0)))
+
+
+def test_a_delay_scan_holds_the_edge_for_a_step_then_jumps() -> None:
+    member = _twelfth("delay_scan_stepped_stage")
+    run = Run(member, 0.1, seed=4)
+    extras = run.extras
+    assert member.edge.scan_dwell.holds(extras.scan_dwell)
+    assert member.edge.scan_jitter.holds(extras.scan_jitter)
+    positions = [s.truth.position for s in run.shots(1200) if s.is_xray]
+    low, high = run.edge.positions
+    assert all(low <= p <= high for p in positions)
+    steps = np.abs(np.diff(positions))
+    jumps = int(np.count_nonzero(steps > 2 * JITTER_CUT * extras.scan_jitter))
+    dwell = round(extras.scan_dwell)
+    assert jumps <= 1200 // dwell + 1 and jumps >= 0.5 * (1200 // dwell)
+    assert float(np.median(steps)) < 2.5 * extras.scan_jitter
+    # without a scan, the positions are independent
+    free = Run(replace(member, edge=replace(member.edge, scan_dwell=Span(0.0, 0.0))), 0.1, 4)
+    loose = np.abs(np.diff([s.truth.position for s in free.shots(200) if s.is_xray]))
+    assert float(np.median(loose)) > 100.0
+
+
+def test_the_ruby_line_and_the_drude_slope_use_the_eleventh_sets_features() -> None:
+    ruby = Run(_twelfth("ruby_r_line_emission"), 0.1, seed=3)
+    assert 3.0 <= ruby.extras.luminescence_width <= 6.0 and ruby.extras.luminescence > 0
+    for shot in ruby.shots(4):
+        glow = shot.band_photons() - shot._envelope * shot.transmission(ruby.columns)
+        lit = np.flatnonzero(glow > 0.5 * float(glow.max())) if shot.is_xray else []
+        assert shot.is_xray == (float(glow.max()) > 0.0)
+        assert len(lit) <= 15  # a narrow line, a few columns wide
+    member = _twelfth("drude_lambda_squared_change")
+    run = Run(still(member), 0.1, seed=3)
+    xray = _xray(run)
+    # falling absorption: the change lies above the edge; its local size grows with the column
+    first = np.array([float(member.signal_roi[0]) + 100.0])
+    last = np.array([float(member.signal_roi[0] + member.signal_roi[1]) - 100.0])
+    blue = 1.0 - xray.transmission(first, 50.0)[0]
+    red = 1.0 - xray.transmission(last, 50.0)[0]
+    assert 0.35 < blue / red < 0.55
