@@ -21,8 +21,9 @@ third, the fourth, the fifth, the sixth, the seventh and the eighth held-out set
 (``psen_family/heldout.py``, ``psen_family/heldout_2.py`` to ``psen_family/heldout_8.py``, each
 run once that day, the fourth at 882a064, the fifth at be618c1, the sixth at 480bb0c, the seventh
 at fe15af3 and the eighth at e4017a6) and since 2026-11-30 the ninth (``heldout_9.py``, run at
-33f02a4) and the tenth (``heldout_10.py``, run at f7d7cec), no longer unseen. ``--heldout`` runs
-the held-out members instead, now the eleventh set (``psen_family/heldout_11.py``): their
+33f02a4), the tenth (``heldout_10.py``, run at f7d7cec) and the eleventh (``heldout_11.py``, run
+at e8d60da), no longer unseen. ``--heldout`` runs the held-out members instead, now the twelfth
+set (``psen_family/heldout_12.py``): their
 results are to be reported apart, and their definitions not read by a method's author before
 the method is final; naming one of them in ``--members`` needs ``--heldout``. A method is added
 to :data:`METHODS` in one line: a name and a factory ``(direction, geometry) -> method`` (see
@@ -46,7 +47,7 @@ from psen_family.baseline import StepCorrelation
 from psen_family.camera import EXACT_POISSON_BELOW
 from psen_family.cramer_rao import position_variance_bound
 from psen_family.generator import Run
-from psen_family.heldout_11 import HELDOUT_11_MEMBERS
+from psen_family.heldout_12 import HELDOUT_12_MEMBERS
 from psen_family.members import TUNING_MEMBERS
 from psen_family.method import MethodFactory
 from psen_family.scoring import Row, format_table, score
@@ -135,12 +136,12 @@ def _names(text: str) -> list[str]:
 def _select(members: Sequence[Member], names: list[str] | None, heldout: bool) -> list[Member]:
     if not names:
         return list(members)
-    known = {m.name: m for m in (*TUNING_MEMBERS, *HELDOUT_11_MEMBERS)}
+    known = {m.name: m for m in (*TUNING_MEMBERS, *HELDOUT_12_MEMBERS)}
     missing = [name for name in names if name not in known]
     if missing:
         raise SystemExit(f"unknown members: {', '.join(missing)}")
     chosen = [known[name] for name in names]
-    held = {m.name for m in HELDOUT_11_MEMBERS}
+    held = {m.name for m in HELDOUT_12_MEMBERS}
     if not heldout and any(m.name in held for m in chosen):
         raise SystemExit("held-out members need --heldout")
     return chosen
@@ -159,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=16, help="X-ray shots not scored first")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--heldout", action="store_true", help="run the held-out members (the eleventh set)"
+        "--heldout", action="store_true", help="run the held-out members (the twelfth set)"
     )
     parser.add_argument("--methods", type=_names, default=list(METHODS))
     parser.add_argument(
@@ -175,7 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         raise SystemExit(f"unknown methods: {', '.join(unknown)} (known: {', '.join(METHODS)})")
     methods = {name: METHODS[name] for name in args.methods}
-    pool = HELDOUT_11_MEMBERS if args.heldout else TUNING_MEMBERS
+    pool = HELDOUT_12_MEMBERS if args.heldout else TUNING_MEMBERS
     members = _select(pool, args.members, args.heldout)
     exact_below = math.inf if args.exact_poisson else EXACT_POISSON_BELOW
     kind = "HELD-OUT" if args.heldout else "tuning"

@@ -12,8 +12,9 @@ Modules:
   sets, :mod:`.heldout`, :mod:`.heldout_2` to :mod:`.heldout_8`, each run once that day, the
   fourth at 882a064, the fifth at be618c1, the sixth at 480bb0c, the seventh at fe15af3 and the
   eighth at e4017a6, and since 2026-11-30 the ninth, :mod:`.heldout_9`, run at 33f02a4, and
-  the tenth, :mod:`.heldout_10`, run at f7d7cec: no longer unseen); :mod:`.heldout_11`: the
-  held-out members (the eleventh set, not to be read by a
+  the tenth, :mod:`.heldout_10`, run at f7d7cec, and the eleventh, :mod:`.heldout_11`, run at
+  e8d60da: no longer unseen); :mod:`.heldout_12`: the held-out members (the twelfth set, not to
+  be read by a
   method's author before the method is final); :mod:`.cameras`: shared cameras;
 - :mod:`.spectrum`, :mod:`.camera`, :mod:`.noise`: the probe spectrum, the camera and its
   noise, as pure functions;

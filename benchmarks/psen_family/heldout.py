@@ -7,7 +7,7 @@ them and ``python benchmarks/family_benchmark.py`` runs them by default. The mod
 names stay as they were; the second, the third, the fourth and the fifth held-out sets
 (:mod:`.heldout_2`, :mod:`.heldout_3`, :mod:`.heldout_4` and :mod:`.heldout_5`, the fourth run
 at 882a064 and the fifth at be618c1) joined the tuning members the same way on 2026-11-29, and
-the held-out members now are :data:`.heldout_11.HELDOUT_11_MEMBERS` (``--heldout``).
+the held-out members now are :data:`.heldout_12.HELDOUT_12_MEMBERS` (``--heldout``).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ summary of each member, and, by mistake, this module's opening and the first mem
 before the run: nothing in the method was changed after it); their results were run and read on
 2026-11-30, so they are no longer unseen: :data:`.members.TUNING_MEMBERS` includes them. The
 module and its names stay as they were; the held-out members now are
-:data:`.heldout_11.HELDOUT_11_MEMBERS` (``--heldout``).
+:data:`.heldout_12.HELDOUT_12_MEMBERS` (``--heldout``).
 
 The original description of the set: they differ in character from every member of the time
 (the tuning members of :mod:`.members`, which hold the first eight held-out sets, and the ninth

@@ -1,6 +1,9 @@
-"""The eleventh held-out members, written on 2026-11-30 by someone who had not read the method.
+"""The eleventh held-out members (written 2026-11-30 by someone who had not read the method): run
+once on 2026-11-30 (at commit e8d60da), they are now TUNING members; the held-out members now are
+:data:`.heldout_12.HELDOUT_12_MEMBERS` (``--heldout``).
 
-Not to be read by a method's author until the method is final. (Exposure so far: the method's
+The original description of the set: not to be read by a method's author until the method is
+final. (Exposure before the run: the method's
 author saw the writer's one-line summaries and this docstring's list; a review helper ran the set
 once at 24ceccf, 1,000 shots, and reported its worst confident-and-off shares, up to 2.11 %
 for ``two_bunch_trailing_step`` at 10 % depth, 1.34-1.74 % for ``exciton_bleach_in_change``,

@@ -7,7 +7,7 @@ and ``python benchmarks/family_benchmark.py`` runs them by default. The module a
 stay as they were; the third, the fourth and the fifth held-out sets (:mod:`.heldout_3`,
 :mod:`.heldout_4` and :mod:`.heldout_5`, the fourth run at 882a064 and the fifth at be618c1)
 joined the tuning members the same way on 2026-11-29, and the held-out members now are
-:data:`.heldout_11.HELDOUT_11_MEMBERS` (``--heldout``).
+:data:`.heldout_12.HELDOUT_12_MEMBERS` (``--heldout``).
 
 They were written to differ in character from every tuning member of the time (the first ones
 and the first held-out set of :mod:`.heldout`), not only in their seeds: other camera widths

@@ -6,7 +6,7 @@ read on 2026-11-29, so they are no longer unseen: :data:`.members.TUNING_MEMBERS
 and ``python benchmarks/family_benchmark.py`` runs them by default. The module and its names
 stay as they were; the fourth and the fifth held-out sets (:mod:`.heldout_4` and
 :mod:`.heldout_5`, run at 882a064 and at be618c1) joined the tuning members the same way on
-2026-11-29, and the held-out members now are :data:`.heldout_11.HELDOUT_11_MEMBERS`
+2026-11-29, and the held-out members now are :data:`.heldout_12.HELDOUT_12_MEMBERS`
 (``--heldout``).
 
 They were written to differ in character from every tuning member of the time (the first ones

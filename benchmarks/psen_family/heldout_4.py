@@ -6,7 +6,7 @@ read on 2026-11-29, at 882a064, so they are no longer unseen: :data:`.members.TU
 includes them and ``python benchmarks/family_benchmark.py`` runs them by default. The module and
 its names stay as they were; the fifth held-out set (:mod:`.heldout_5`, run at be618c1) joined
 the tuning members the same way on 2026-11-29, and the held-out members now are
-:data:`.heldout_11.HELDOUT_11_MEMBERS` (``--heldout``).
+:data:`.heldout_12.HELDOUT_12_MEMBERS` (``--heldout``).
 
 They were written to differ in character from every tuning member of the time (the first ones
 and the first, the second and the third held-out sets of :mod:`.heldout`, :mod:`.heldout_2` and

@@ -4,7 +4,7 @@ be618c1), they are now TUNING members.
 They were kept from a method's author until the method was final; their results were run and
 read on 2026-11-29, at be618c1, so they are no longer unseen: :data:`.members.TUNING_MEMBERS`
 includes them and ``python benchmarks/family_benchmark.py`` runs them by default. The module and
-its names stay as they were; the held-out members now are :data:`.heldout_11.HELDOUT_11_MEMBERS`
+its names stay as they were; the held-out members now are :data:`.heldout_12.HELDOUT_12_MEMBERS`
 (``--heldout``).
 
 They were written to differ in character from every tuning member of the time (the first ones

@@ -6,7 +6,7 @@ read on 2026-11-29, so they are no longer unseen: :data:`.members.TUNING_MEMBERS
 and ``python benchmarks/family_benchmark.py`` runs them by default. (The method's author had read
 this module's docstring and the first member's description, not the other members' definitions,
 already final.) The module and its names stay as they were; the held-out members now are
-:data:`.heldout_11.HELDOUT_11_MEMBERS` (``--heldout``).
+:data:`.heldout_12.HELDOUT_12_MEMBERS` (``--heldout``).
 
 The original description of the set:
 

@@ -5,7 +5,7 @@ They were kept from a method's author until the method was final (who saw only t
 one-line summary of each member and this docstring's first lines); their results were run and
 read on 2026-11-29, so they are no longer unseen: :data:`.members.TUNING_MEMBERS` includes them.
 The module and its names stay as they were; the held-out members now are
-:data:`.heldout_11.HELDOUT_11_MEMBERS` (``--heldout``).
+:data:`.heldout_12.HELDOUT_12_MEMBERS` (``--heldout``).
 
 The original description of the set: they were written to differ in character from every
 tuning member of the time (:data:`.members.TUNING_MEMBERS`, which held the first seven held-out

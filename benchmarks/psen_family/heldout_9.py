@@ -4,7 +4,7 @@ once on 2026-11-30 (at commit 33f02a4), they are now TUNING members.
 They were kept from a method's author until the method was final (who saw only the writer's
 one-line summary of each member); their results were run and read on 2026-11-30, so they are no
 longer unseen: :data:`.members.TUNING_MEMBERS` includes them. The module and its names stay as
-they were; the held-out members now are :data:`.heldout_11.HELDOUT_11_MEMBERS` (``--heldout``).
+they were; the held-out members now are :data:`.heldout_12.HELDOUT_12_MEMBERS` (``--heldout``).
 
 The original description of the set: they were written to differ in character from every
 tuning member of the time (:data:`.members.TUNING_MEMBERS`, which held the first eight held-out

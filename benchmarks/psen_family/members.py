@@ -5,8 +5,9 @@ second, the third, the fourth, the fifth, the sixth, the seventh and the eighth 
 (:mod:`.heldout`, :mod:`.heldout_2` to :mod:`.heldout_8`, each run once on 2026-11-29, the fourth
 at 882a064, the fifth at be618c1, the sixth at 480bb0c, the seventh at fe15af3 and the eighth at
 e4017a6, and each kept in its own module under its old names) and, since 2026-11-30, the ninth
-(:mod:`.heldout_9`, run once at 33f02a4) and the tenth (:mod:`.heldout_10`, run once at
-f7d7cec); the held-out members are now those of :mod:`.heldout_11`.
+(:mod:`.heldout_9`, run once at 33f02a4), the tenth (:mod:`.heldout_10`, run once at f7d7cec)
+and the eleventh (:mod:`.heldout_11`, run once at e8d60da); the held-out members are now those
+of :mod:`.heldout_12`.
 
 Each member is a PSEN set-up described by ranges (see :mod:`.spec`); its ``description`` says
 what it represents physically. Photon levels are fractions of :data:`.spec.PEAK_PHOTONS`
@@ -28,6 +29,7 @@ from .heldout_7 import HELDOUT_7_MEMBERS
 from .heldout_8 import HELDOUT_8_MEMBERS
 from .heldout_9 import HELDOUT_9_MEMBERS
 from .heldout_10 import HELDOUT_10_MEMBERS
+from .heldout_11 import HELDOUT_11_MEMBERS
 from .spec import CountSpan, EdgeSpec, FringeSpec, Member, SourceSpec, Span, fixed
 
 __all__ = ["CAMERA_1024", "CAMERA_2048", "FIRST_TUNING_MEMBERS", "TUNING_MEMBERS"]
@@ -383,6 +385,7 @@ TUNING_MEMBERS: tuple[Member, ...] = (
     *HELDOUT_8_MEMBERS,
     *HELDOUT_9_MEMBERS,
     *HELDOUT_10_MEMBERS,
+    *HELDOUT_11_MEMBERS,
 )
 """The members a method may be tuned on: the first ones, the first held-out set
 (:data:`.heldout.HELDOUT_MEMBERS`), the second one (:data:`.heldout_2.HELDOUT_2_MEMBERS`), the
@@ -393,6 +396,7 @@ third one (:data:`.heldout_3.HELDOUT_3_MEMBERS`), the fourth one
 (:data:`.heldout_7.HELDOUT_7_MEMBERS`, run as held out at fe15af3), the eighth one
 (:data:`.heldout_8.HELDOUT_8_MEMBERS`, run as held out at e4017a6), each run once on 2026-11-29,
 the ninth one (:data:`.heldout_9.HELDOUT_9_MEMBERS`, run as held out at 33f02a4 on
-2026-11-30) and the tenth one (:data:`.heldout_10.HELDOUT_10_MEMBERS`, run as held out at
-f7d7cec on 2026-11-30), no longer unseen. The held-out members now are
-:data:`.heldout_11.HELDOUT_11_MEMBERS`."""
+2026-11-30), the tenth one (:data:`.heldout_10.HELDOUT_10_MEMBERS`, run as held out at
+f7d7cec on 2026-11-30) and the eleventh one (:data:`.heldout_11.HELDOUT_11_MEMBERS`, run as held
+out at e8d60da on 2026-11-30), no longer unseen. The held-out members now are
+:data:`.heldout_12.HELDOUT_12_MEMBERS`."""
