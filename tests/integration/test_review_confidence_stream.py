@@ -14,23 +14,14 @@ from psen_processing.sim.messages import encode_message
 from psen_processing.sim.spectrum import SpectrumModel, image
 
 from ..conftest import IMAGE, Running, Source, bsread_receive
+from ..unit.test_pipeline import _EDGE_SUFFIXES
 
 WIDTH, HEIGHT = 512, 48
 MODEL = SpectrumModel(
     width=WIDTH, envelope_centre=256, envelope_fwhm=300, band_sigma=4, edge_depth=0.2
 )
-EDGE_ORDER = (
-    "edge_position",
-    "edge_amplitude",
-    "edge_z",
-    "edge_runner_up_ratio",
-    "edge_width",
-    "edge_fwhm",
-    "arrival_time",
-    "is_reference",
-    "edge_localisation",
-    "edge_confident",
-)
+EDGE_ORDER = _EDGE_SUFFIXES
+"""The edge channels in the order they are sent (test_pipeline's list)."""
 
 
 def test_psi_bsread_reads_edge_confident_and_edge_localisation(

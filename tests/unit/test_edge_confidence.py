@@ -33,13 +33,18 @@ F64 = npt.NDArray[np.float64]
 N = 600
 
 
-@pytest.fixture(scope="module")
-def learned() -> tuple[NoiseModel, F64, F64]:
+def learned_model() -> tuple[NoiseModel, F64, F64]:
+    """A model from 128 references of a 600 px spectrum, their mean and the clean spectrum."""
     rng = np.random.default_rng(3)
     clean = _spectrum(N, rng)
     model, mean = _model_from([_shot(clean, rng) for _ in range(128)])
     assert model is not None
     return model, mean, clean
+
+
+@pytest.fixture(scope="module")
+def learned() -> tuple[NoiseModel, F64, F64]:
+    return learned_model()
 
 
 def _ramp_shot(

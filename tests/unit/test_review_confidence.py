@@ -21,7 +21,8 @@ from psen_processing.core.noise_model import (
     relative_light,
 )
 
-from .test_noise_model import _model_from, _shot, _spectrum
+from .test_edge_confidence import learned_model
+from .test_noise_model import _shot, _spectrum
 
 F64 = npt.NDArray[np.float64]
 
@@ -79,11 +80,7 @@ def test_the_documented_rule_on_the_sent_channels_is_edge_confident_with_a_highe
 
 @pytest.fixture(scope="module")
 def learned() -> tuple[NoiseModel, F64, F64]:
-    rng = np.random.default_rng(3)
-    clean = _spectrum(N, rng)
-    model, mean = _model_from([_shot(clean, rng) for _ in range(128)])
-    assert model is not None
-    return model, mean, clean
+    return learned_model()
 
 
 @pytest.mark.parametrize("branch", ["bright", "dim", "moved_spectrum", "large_step"])
