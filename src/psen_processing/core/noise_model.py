@@ -636,7 +636,7 @@ class GlsEdge:
     relative change: about -0.105 for a 10 % deep falling edge)."""
     localisation: float = math.nan
     """How much better the edge fits where it was found than anywhere more than
-    ``separation`` px away, as a ``z``: ``sqrt(z**2 - z_far**2)``, ``z_far`` the best ``z``
+    ``separation`` px away, as a ``z``: ``sqrt(max(0, z**2 - z_far**2))``, ``z_far`` the best ``z``
     (any width, 0 if none is positive) there, the found edge not taken out (the square root of
     the generalised-least-squares chi-square gained by the found position over the best one
     that far away; ``z`` if nowhere else). Low where the edge's position is not pinned to

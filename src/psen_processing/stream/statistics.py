@@ -414,15 +414,17 @@ class Statistics:
     def _edge_summary(self) -> dict[str, float | int | None]:
         position, amplitude, arrival = self._last_edge or (None, None, None)
         xray = self._xray_shots
-        found = self._edges_found / xray if xray else None
-        confident = self._edges_confident / xray if xray else None
+
+        def per_xray_shot(count: int) -> float | None:
+            return round(count / xray, 4) if xray else None
+
         return {
             "reference_shots": self._reference_shots,
             "xray_shots": self._xray_shots,
             "edges_found": self._edges_found,
-            "edge_found_ratio": None if found is None else round(found, 4),
+            "edge_found_ratio": per_xray_shot(self._edges_found),
             "edges_confident": self._edges_confident,
-            "edge_confident_ratio": None if confident is None else round(confident, 4),
+            "edge_confident_ratio": per_xray_shot(self._edges_confident),
             "last_edge_position": position,
             "last_edge_amplitude": amplitude,
             "last_arrival_time": None if arrival is None or math.isnan(arrival) else arrival,
